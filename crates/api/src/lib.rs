@@ -1,0 +1,82 @@
+//! The HTTP layer of Nordlys: FHIR R4 REST under `/fhir`, development tokens under
+//! `/dev/token`, and `/health` + `/metrics` for operations.
+//!
+//! Why it is thin: every FHIR rule (validation, access policy, paging) lives in
+//! [`nordlys_store::FhirStore`]; this crate only turns HTTP into store calls and store
+//! results into HTTP. Three things are deliberately done here and only here:
+//! checking tokens ([`auth`]), mapping every error to an OperationOutcome
+//! ([`error::error_response`]), and shaping output (headers, Bundles, `_elements`).
+
+pub mod auth;
+pub mod error;
+mod fhir;
+mod health;
+pub mod metrics;
+mod observe;
+pub mod outcome;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use auth::{Auth, AuthConfigError, IssuerConfig};
+pub use error::{error_response, ApiError};
+pub use routes::router;
+
+use nordlys_store::FhirStore;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest accepted request body in bytes; larger ones get 413.
+    pub max_body: usize,
+    /// Serve `POST /dev/token` (development tokens). Never in production.
+    pub dev_auth: bool,
+    /// Absolute base of the server as clients see it (`https://fhir.example.no`),
+    /// used in `Location`, `fullUrl` and paging links. `None`: taken from `Host`.
+    pub public_base: Option<String>,
+}
+
+/// Default request body limit: 8 MiB.
+pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_body: DEFAULT_MAX_BODY,
+            dev_auth: false,
+            public_base: None,
+        }
+    }
+}
+
+/// Everything a handler needs; cheap to clone (all shared parts are behind `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: FhirStore,
+    pub auth: Arc<Auth>,
+    pub config: Arc<ApiConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: FhirStore, auth: Auth, config: ApiConfig) -> Self {
+        AppState {
+            store,
+            auth: Arc::new(auth),
+            config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then lets open requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

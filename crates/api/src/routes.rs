@@ -1,0 +1,64 @@
+//! The route table.
+//!
+//! Why static segments beside parameters (`/fhir/metadata` next to `/fhir/{type}`):
+//! the router prefers static segments, so `_history`, `_search` and `$everything`
+//! never reach the `{id}` handlers. Anything unmatched, or with a wrong method,
+//! still gets an OperationOutcome through the one error function.
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::auth::dev;
+use crate::error::ApiError;
+use crate::fhir::{
+    batch, capabilities, create, delete, everything, history, read, search, update, vread,
+};
+use crate::{health, observe, AppState};
+
+/// The whole HTTP surface of the API.
+pub fn router(state: AppState) -> Router {
+    let fhir = Router::new()
+        .route("/fhir", post(batch::batch))
+        .route("/fhir/", post(batch::batch))
+        .route("/fhir/metadata", get(capabilities::metadata))
+        .route("/fhir/_history", get(history::system))
+        .route("/fhir/{type}", get(search::search_get).post(create::create))
+        .route(
+            "/fhir/{type}/_search",
+            post(search::search_post).get(search::search_get),
+        )
+        .route("/fhir/{type}/_history", get(history::type_level))
+        .route(
+            "/fhir/{type}/{id}",
+            get(read::read).put(update::update).delete(delete::delete),
+        )
+        .route("/fhir/{type}/{id}/_history", get(history::instance))
+        .route("/fhir/{type}/{id}/_history/{vid}", get(vread::vread))
+        .route(
+            "/fhir/Patient/{id}/$everything",
+            get(everything::everything),
+        );
+    let mut app = fhir
+        .route("/health", get(health::health))
+        .route("/metrics", get(health::metrics));
+    if state.config.dev_auth {
+        app = app.route("/dev/token", post(dev::token_handler));
+    }
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such address on this server".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,94 @@
+//! `nordlys serve`: the server, until SIGTERM or Ctrl-C.
+//!
+//! Why shutdown waits: open requests finish (axum's graceful shutdown) and the store
+//! is dropped after the listener, so an acknowledged write is never cut off.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use nordlys_api::{ApiConfig, AppState, Auth};
+use nordlys_store::FhirStore;
+
+use crate::db::{self, DbArgs};
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    nordlys serve --dev-auth\n  \
+    nordlys serve --listen 0.0.0.0:8080 --database postgres://nordlys@db/nordlys --issuer-config /etc/nordlys/issuers.json\n\n\
+    The issuer file lists the token issuers to trust:\n  \
+    {\"issuers\": [{\"issuer\": \"https://idporten.no\", \"audience\": \"nordlys\", \"jwks\": \"idporten-jwks.json\", \"algorithms\": [\"RS256\"]}]}\n\
+    (JWKS paths are relative to the issuer file).")]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "NORDLYS_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Enable POST /dev/token, which hands out development tokens to anyone. Never in production.
+    #[arg(long, env = "NORDLYS_DEV_AUTH")]
+    pub dev_auth: bool,
+    /// Largest request body in bytes (larger requests get 413).
+    #[arg(long, env = "NORDLYS_MAX_BODY", default_value_t = nordlys_api::DEFAULT_MAX_BODY, value_name = "BYTES")]
+    pub max_body: usize,
+    /// JSON file with the trusted token issuers (see below).
+    #[arg(long, env = "NORDLYS_ISSUER_CONFIG", value_name = "PATH")]
+    pub issuer_config: Option<PathBuf>,
+    /// Public base URL as clients see it (for links), e.g. https://fhir.example.no. Default: from Host.
+    #[arg(long, env = "NORDLYS_PUBLIC_BASE", value_name = "URL")]
+    pub public_base: Option<String>,
+}
+
+/// Builds the API state from the options.
+pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState> {
+    let auth = match &args.issuer_config {
+        Some(path) => Auth::from_file(path, args.dev_auth).context("cannot load the issuer configuration")?,
+        None => Auth::new(&[], args.dev_auth).context("cannot set up token checking")?,
+    };
+    if auth.issuer_count() == 0 {
+        tracing::warn!("no token issuers configured: every /fhir request except /fhir/metadata will get 401; use --issuer-config or --dev-auth");
+    }
+    if args.dev_auth {
+        tracing::warn!("development login is ON: POST /dev/token hands out tokens to anyone");
+    }
+    let config = ApiConfig { max_body: args.max_body, dev_auth: args.dev_auth, public_base: args.public_base.clone() };
+    Ok(AppState::new(store, auth, config))
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let store = db::open_store(&args.db.database).await?;
+    let state = app_state(store, &args)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    tracing::info!(%addr, backend = state.store.backend_name(), "serving FHIR at http://{addr}/fhir");
+    nordlys_api::serve(listener, state, shutdown_signal()).await.context("server stopped with an error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}

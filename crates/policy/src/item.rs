@@ -1,0 +1,236 @@
+//! Facts about one item, extracted once from its FHIR JSON (§§ 4–7).
+//!
+//! Why extract first: `decide` runs per (principal, item) and must be fast, so the JSON
+//! is read once when the item is loaded and the decision works on these plain facts.
+//! Every fact that is missing or unreadable falls back to the stricter value (no labels
+//! understood → `label.unknown`; no item date → the time the server stored it).
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::json::{codings, each, has_coding, instant, normalise_ref, range_of, refs_at, str_at, Span};
+use crate::label::{Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM};
+use crate::level::Category;
+
+const SNOMED: &str = "http://snomed.info/sct";
+/// SNOMED CT laboratory procedure / imaging: a ServiceRequest with one is a requisition.
+pub const REQUISITION_CODES: [&str; 2] = ["108252007", "363679005"];
+const OBS_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+
+/// Resource types that belong to no patient: directory data (§ 4), readable by every
+/// authenticated principal. `Device` counts only when it has no `patient`.
+pub const DIRECTORY_TYPES: [&str; 30] = [
+    "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService",
+    "Schedule", "Slot", "Questionnaire", "ResearchStudy", "Endpoint", "Medication",
+    "Substance", "ValueSet", "CodeSystem", "ConceptMap", "StructureDefinition",
+    "SearchParameter", "CapabilityStatement", "OperationDefinition", "NamingSystem",
+    "ActivityDefinition", "PlanDefinition", "Library", "Measure", "ImplementationGuide",
+    "CompartmentDefinition", "MessageDefinition", "GraphDefinition", "ObservationDefinition",
+    "SpecimenDefinition",
+];
+
+/// What the policy needs to know about one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFacts {
+    /// `Type/id`.
+    pub reference: String,
+    pub resource_type: String,
+    /// `None`: directory data, not a patient's item.
+    pub category: Option<Category>,
+    /// The item date of § 6 as the range its precision covers; else the stored time.
+    pub date: Span,
+    /// When the server stored this version.
+    pub stored_at: DateTime<Utc>,
+    /// The organisation (orgnr) of the client that created it, recorded by the server.
+    pub owner_org: Option<String>,
+    pub labels: LabelSet,
+    /// A 9603 code this build does not know was present (treated as withheld).
+    pub unknown_label: bool,
+    /// NORU opening date (`meta.extension` deferred-until).
+    pub deferred_until: Option<DateTime<Utc>>,
+    pub youth_sharing: Option<YouthSharing>,
+    pub based_on: Vec<String>,
+    /// `ServiceRequest.replaces`.
+    pub replaces: Vec<String>,
+    /// `DocumentReference.context.related`.
+    pub related: Vec<String>,
+    /// `encounter` / `context.encounter`.
+    pub encounters: Vec<String>,
+    /// `Task.focus` (used only to recognise the Task of a requisition).
+    pub focus: Vec<String>,
+    /// `DiagnosticReport.issued` / `Observation.issued`.
+    pub issued: Option<DateTime<Utc>>,
+    /// `ServiceRequest.authoredOn`.
+    pub authored: Option<DateTime<Utc>>,
+    /// `ServiceRequest.performer`: references and identifier values (the receiver).
+    pub receivers: Vec<String>,
+    /// `DiagnosticReport.result`.
+    pub results: Vec<String>,
+    /// `Communication(Request).sender/recipient`.
+    pub participants: Vec<String>,
+    /// `AuditEvent.entity.what`.
+    pub entities: Vec<String>,
+    /// A ServiceRequest whose category is a lab or imaging procedure.
+    pub requisition: bool,
+}
+
+impl ItemFacts {
+    /// A Consent: one of the patient's rules (§ 8).
+    pub fn is_grant(&self) -> bool {
+        self.resource_type == "Consent"
+    }
+    /// A ServiceRequest that is not a requisition.
+    pub fn is_referral(&self) -> bool {
+        self.resource_type == "ServiceRequest" && !self.requisition
+    }
+}
+
+/// Extracts the facts of one stored resource. `owner_org` is the server-recorded owner.
+pub fn item_facts(resource: &Value, stored_at: DateTime<Utc>, owner_org: Option<&str>) -> ItemFacts {
+    let rt = str_at(resource, "resourceType").unwrap_or("").to_string();
+    let id = str_at(resource, "id").unwrap_or("");
+    let requisition = rt == "ServiceRequest"
+        && REQUISITION_CODES.iter().any(|c| has_coding(resource.get("category"), SNOMED, c));
+    let category = category_of(&rt, resource, requisition);
+    let (labels, unknown_label) = labels_of(resource);
+    let context = resource.get("context").unwrap_or(&Value::Null);
+    let mut encounters = refs_at(resource, "encounter");
+    encounters.extend(refs_at(context, "encounter"));
+    let stored_ms = stored_at.timestamp_millis();
+    let date = item_date(&rt, resource).unwrap_or(Span { start_ms: stored_ms, end_ms: stored_ms });
+    let mut receivers = refs_at(resource, "performer");
+    receivers.extend(
+        each(resource.get("performer"))
+            .filter_map(|p| p.get("identifier"))
+            .filter_map(|i| str_at(i, "value"))
+            .map(str::to_string),
+    );
+    let mut participants = refs_at(resource, "sender");
+    participants.extend(refs_at(resource, "recipient"));
+    ItemFacts {
+        reference: format!("{rt}/{id}"),
+        category,
+        date,
+        stored_at,
+        owner_org: owner_org.map(str::to_string),
+        labels,
+        unknown_label,
+        deferred_until: deferred_until(resource),
+        youth_sharing: youth_sharing(resource),
+        based_on: refs_at(resource, "basedOn"),
+        replaces: if rt == "ServiceRequest" { refs_at(resource, "replaces") } else { Vec::new() },
+        related: refs_at(context, "related"),
+        encounters,
+        focus: if rt == "Task" { refs_at(resource, "focus") } else { Vec::new() },
+        issued: str_at(resource, "issued").and_then(instant),
+        authored: str_at(resource, "authoredOn").and_then(instant),
+        receivers: if rt == "ServiceRequest" { receivers } else { Vec::new() },
+        results: if rt == "DiagnosticReport" { refs_at(resource, "result") } else { Vec::new() },
+        participants,
+        entities: each(resource.get("entity")).flat_map(|e| refs_at(e, "what")).collect(),
+        requisition,
+        resource_type: rt,
+    }
+}
+
+fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {
+    use Category::*;
+    if DIRECTORY_TYPES.contains(&rt) || (rt == "Device" && r.get("patient").is_none()) {
+        return None;
+    }
+    Some(match rt {
+        "DocumentReference" if codings(r.get("category")).iter().any(|(_, c)| *c == "letter") => Letters,
+        "DiagnosticReport" | "Specimen" => Results,
+        "Observation" => {
+            if has_coding(r.get("category"), OBS_CATEGORY, "vital-signs") && r.get("device").is_some() {
+                Measurements
+            } else {
+                Results
+            }
+        }
+        "ServiceRequest" if requisition => Results,
+        "ServiceRequest" => Referrals,
+        "Appointment" => Appointments,
+        "Communication" | "CommunicationRequest" => Dialog,
+        "QuestionnaireResponse" => Forms,
+        "CarePlan" | "Goal" | "Condition" => Plans,
+        "AllergyIntolerance" | "Flag" => CriticalInfo,
+        "MedicationRequest" | "MedicationStatement" | "MedicationDispense" => Medication,
+        "Immunization" => Vaccination,
+        "AuditEvent" => AccessLog,
+        "Patient" | "RelatedPerson" => Demographics,
+        // DocumentReference (not letters), Binary, Task (refined by the link graph when it
+        // serves a requisition) and every other compartment resource.
+        _ => Documents,
+    })
+}
+
+/// The item date of § 6, as the range its precision covers.
+fn item_date(rt: &str, r: &Value) -> Option<Span> {
+    let at = |v: Option<&Value>| v.and_then(Value::as_str).and_then(range_of);
+    let start_of = |key: &str| r.get(key).and_then(|p| p.get("start")).and_then(Value::as_str).and_then(range_of);
+    let range = match rt {
+        "DocumentReference" => at(r.get("date")),
+        "DiagnosticReport" | "Observation" => at(r.get("effectiveDateTime"))
+            .or_else(|| at(r.get("effectiveInstant")))
+            .or_else(|| start_of("effectivePeriod"))
+            .or_else(|| at(r.get("issued"))),
+        "ServiceRequest" | "MedicationRequest" => at(r.get("authoredOn")),
+        "Appointment" => at(r.get("start")),
+        "Communication" => at(r.get("sent")),
+        "Encounter" => start_of("period"),
+        "Immunization" => at(r.get("occurrenceDateTime")),
+        _ => None,
+    }?;
+    Some(Span { start_ms: range.0, end_ms: range.1 })
+}
+
+fn labels_of(r: &Value) -> (LabelSet, bool) {
+    let meta = r.get("meta").unwrap_or(&Value::Null);
+    let mut set = LabelSet::EMPTY;
+    let mut unknown = false;
+    for (system, code) in codings(meta.get("security")) {
+        if system == LABEL_SYSTEM {
+            match Label::from_code(code) {
+                Some(l) => set.insert(l),
+                None => unknown = true,
+            }
+        }
+    }
+    (set, unknown)
+}
+
+fn deferred_until(r: &Value) -> Option<DateTime<Utc>> {
+    let meta = r.get("meta")?;
+    each(meta.get("extension"))
+        .filter(|e| str_at(e, "url") == Some(DEFERRED_UNTIL_URL))
+        .filter_map(|e| str_at(e, "valueDateTime").or_else(|| str_at(e, "valueDate")))
+        .filter_map(instant)
+        .max()
+}
+
+fn youth_sharing(r: &Value) -> Option<YouthSharing> {
+    let meta = r.get("meta")?;
+    let tags = codings(meta.get("tag"));
+    let mut out = None;
+    for (s, c) in tags {
+        if s != YOUTH_SHARING_SYSTEM {
+            continue;
+        }
+        match c {
+            // "only-youth" wins over "shared" if both were set: the stricter reading.
+            "only-youth" => return Some(YouthSharing::OnlyYouth),
+            "shared" => out = Some(YouthSharing::Shared),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `Type/id` of a resource, for callers that need the same key the facts use.
+pub fn reference_of(resource: &Value) -> String {
+    normalise_ref(&format!(
+        "{}/{}",
+        str_at(resource, "resourceType").unwrap_or(""),
+        str_at(resource, "id").unwrap_or("")
+    ))
+}

@@ -1,0 +1,104 @@
+//! The fixed statements of the storage protocol (reads, history, writes), shared by
+//! both relational backends. Only placeholders come from the [`Dialect`].
+use nordlys_store::{HistoryQuery, ResourceKey};
+
+use crate::{Dialect, Query, SqlValue};
+
+/// Columns of a stored version, in this order, for [`crate::Dialect`]-agnostic row mapping:
+/// type, id, version, last_updated (ms), deleted (0/1), body, patient_id, owner_org.
+pub const VERSION_COLUMNS: &str = "res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org";
+
+pub fn read_current(d: &dyn Dialect) -> String {
+    format!("SELECT {VERSION_COLUMNS} FROM resources WHERE res_type = {} AND res_id = {}", d.placeholder(1), d.placeholder(2))
+}
+
+pub fn read_version(d: &dyn Dialect) -> String {
+    format!(
+        "SELECT {VERSION_COLUMNS} FROM resource_versions WHERE res_type = {} AND res_id = {} AND version = {}",
+        d.placeholder(1),
+        d.placeholder(2),
+        d.placeholder(3)
+    )
+}
+
+/// Current, non-deleted versions of several keys.
+pub fn read_many(d: &dyn Dialect, keys: &[ResourceKey]) -> Query {
+    let mut params = Vec::with_capacity(keys.len() * 2);
+    let mut ors = Vec::with_capacity(keys.len());
+    for k in keys {
+        params.push(SqlValue::Text(k.resource_type.clone()));
+        let t = d.placeholder(params.len());
+        params.push(SqlValue::Text(k.id.clone()));
+        let i = d.placeholder(params.len());
+        ors.push(format!("(res_type = {t} AND res_id = {i})"));
+    }
+    if ors.is_empty() {
+        ors.push("1 = 0".into());
+    }
+    Query { sql: format!("SELECT {VERSION_COLUMNS} FROM resources WHERE deleted = 0 AND ({})", ors.join(" OR ")), params }
+}
+
+/// History, newest first.
+pub fn history(d: &dyn Dialect, q: &HistoryQuery) -> Query {
+    let mut params = Vec::new();
+    let mut wh = vec!["1 = 1".to_string()];
+    if let Some(t) = &q.resource_type {
+        params.push(SqlValue::Text(t.clone()));
+        wh.push(format!("res_type = {}", d.placeholder(params.len())));
+    }
+    if let Some(id) = &q.id {
+        params.push(SqlValue::Text(id.clone()));
+        wh.push(format!("res_id = {}", d.placeholder(params.len())));
+    }
+    if let Some(since) = q.since {
+        params.push(SqlValue::Int(since.timestamp_millis()));
+        wh.push(format!("last_updated >= {}", d.placeholder(params.len())));
+    }
+    params.push(SqlValue::Int(i64::try_from(q.count).unwrap_or(i64::MAX)));
+    let limit = d.placeholder(params.len());
+    params.push(SqlValue::Int(i64::try_from(q.offset).unwrap_or(i64::MAX)));
+    let offset = d.placeholder(params.len());
+    Query {
+        sql: format!(
+            "SELECT {VERSION_COLUMNS} FROM resource_versions WHERE {} ORDER BY last_updated DESC, res_type DESC, res_id DESC, version DESC LIMIT {limit} OFFSET {offset}",
+            wh.join(" AND ")
+        ),
+        params,
+    }
+}
+
+/// The current row's version, deleted flag, content hash and body, for a write's checks.
+pub fn current_for_write(d: &dyn Dialect) -> String {
+    format!(
+        "SELECT version, deleted, content_hash, {VERSION_COLUMNS} FROM resources WHERE res_type = {} AND res_id = {}",
+        d.placeholder(1),
+        d.placeholder(2)
+    )
+}
+
+/// Insert or replace the current row: type, id, version, last_updated, deleted, body,
+/// patient_id, owner_org, content_hash.
+pub fn upsert_current(d: &dyn Dialect) -> String {
+    let p: Vec<String> = (1..=9).map(|n| d.placeholder(n)).collect();
+    format!(
+        "INSERT INTO resources (res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org, content_hash) \
+         VALUES ({}) ON CONFLICT (res_type, res_id) DO UPDATE SET version = excluded.version, \
+         last_updated = excluded.last_updated, deleted = excluded.deleted, body = excluded.body, \
+         patient_id = excluded.patient_id, owner_org = excluded.owner_org, content_hash = excluded.content_hash",
+        p.join(", ")
+    )
+}
+
+/// Append a version: type, id, version, last_updated, deleted, body, patient_id, owner_org.
+pub fn insert_version(d: &dyn Dialect) -> String {
+    let p: Vec<String> = (1..=8).map(|n| d.placeholder(n)).collect();
+    format!("INSERT INTO resource_versions ({VERSION_COLUMNS}) VALUES ({})", p.join(", "))
+}
+
+/// Statements removing a resource's index rows (one per index table).
+pub fn delete_index(d: &dyn Dialect) -> Vec<String> {
+    crate::IndexTable::ALL
+        .iter()
+        .map(|t| format!("DELETE FROM {} WHERE res_type = {} AND res_id = {}", t.name(), d.placeholder(1), d.placeholder(2)))
+        .collect()
+}

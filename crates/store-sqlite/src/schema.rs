@@ -1,0 +1,62 @@
+//! The SQLite schema and its migrations. Each migration runs once, in order, inside
+//! a transaction; `schema_version` records how far a database has come.
+use nordlys_store::StoreResult;
+use rusqlite::Connection;
+
+use crate::conn::internal;
+
+/// Migrations, in order. Never edit a released one; append a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE resources (
+    res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
+    patient_id TEXT, owner_org TEXT, content_hash TEXT NOT NULL,
+    PRIMARY KEY (res_type, res_id)) WITHOUT ROWID;
+CREATE INDEX resources_patient ON resources (patient_id, res_type);
+CREATE INDEX resources_updated ON resources (res_type, last_updated);
+CREATE TABLE resource_versions (
+    res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
+    patient_id TEXT, owner_org TEXT,
+    PRIMARY KEY (res_type, res_id, version)) WITHOUT ROWID;
+CREATE INDEX versions_updated ON resource_versions (last_updated);
+CREATE INDEX versions_type_updated ON resource_versions (res_type, last_updated);
+CREATE TABLE idx_string (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL);
+CREATE INDEX idx_string_value ON idx_string (res_type, param, norm);
+CREATE INDEX idx_string_res ON idx_string (res_type, res_id);
+CREATE TABLE idx_token (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT NOT NULL);
+CREATE INDEX idx_token_value ON idx_token (res_type, param, code, system);
+CREATE INDEX idx_token_res ON idx_token (res_type, res_id);
+CREATE TABLE idx_reference (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, target_type TEXT, target_id TEXT, url TEXT NOT NULL);
+CREATE INDEX idx_reference_target ON idx_reference (target_id, target_type, res_type, param);
+CREATE INDEX idx_reference_res ON idx_reference (res_type, res_id, param);
+CREATE TABLE idx_date (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL);
+CREATE INDEX idx_date_value ON idx_date (res_type, param, low, high);
+CREATE INDEX idx_date_res ON idx_date (res_type, res_id);
+CREATE TABLE idx_number (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL);
+CREATE INDEX idx_number_value ON idx_number (res_type, param, value);
+CREATE INDEX idx_number_res ON idx_number (res_type, res_id);
+CREATE TABLE idx_quantity (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL, system TEXT, code TEXT);
+CREATE INDEX idx_quantity_value ON idx_quantity (res_type, param, value);
+CREATE INDEX idx_quantity_res ON idx_quantity (res_type, res_id);
+CREATE TABLE idx_uri (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX idx_uri_value ON idx_uri (res_type, param, value);
+CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
+"#];
+
+pub(crate) fn migrate(c: &mut Connection) -> StoreResult<()> {
+    c.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").map_err(internal)?;
+    let current: i64 =
+        c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0)).map_err(internal)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
+        if version <= current {
+            continue;
+        }
+        let tx = c.transaction().map_err(internal)?;
+        tx.execute_batch(sql).map_err(internal)?;
+        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [version]).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+    }
+    Ok(())
+}

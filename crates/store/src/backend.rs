@@ -1,0 +1,69 @@
+//! The trait a database implements. One implementation per crate
+//! (`store-sqlite`, `store-postgres`), chosen once in `main`.
+//!
+//! A backend is deliberately dumb: it stores versions and index rows atomically and
+//! answers plans. It never decides access; it returns the policy columns with each
+//! hit so that [`crate::FhirStore`] can decide per item without a second round trip.
+//! Every method takes the [`RequestContext`] so that a backend can tag statements
+//! (e.g. `application_name`) and so that no call path exists without one.
+use async_trait::async_trait;
+
+use crate::context::RequestContext;
+use crate::error::StoreResult;
+use crate::model::{HistoryQuery, ItemColumns, PendingWrite, ResourceKey, StoredResource};
+use crate::search::SearchPlan;
+
+/// The outcome of one write of a commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The version that is current after the commit.
+    pub stored: StoredResource,
+    /// `false` when nothing was written (unchanged content, or deleting what was gone).
+    pub changed: bool,
+}
+
+/// One search hit before policy: its key and the facts the policy needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub key: ResourceKey,
+    pub columns: ItemColumns,
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Short name for logs and metrics (`sqlite`, `postgres`).
+    fn name(&self) -> &'static str;
+
+    /// Brings the schema up to date; safe to run again.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// The current version (possibly a delete marker), or `None` if the id was never used.
+    async fn read_current(&self, ctx: &RequestContext, key: &ResourceKey) -> StoreResult<Option<StoredResource>>;
+
+    /// One version, or `None`.
+    async fn read_version(&self, ctx: &RequestContext, key: &ResourceKey, version: i64)
+        -> StoreResult<Option<StoredResource>>;
+
+    /// Current, non-deleted versions of many keys (order not guaranteed; missing ones left out).
+    async fn read_many(&self, ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>>;
+
+    /// History, newest first.
+    async fn history(&self, ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>>;
+
+    /// All current, non-deleted resources matching the plan, in the plan's order.
+    async fn search(&self, ctx: &RequestContext, plan: &SearchPlan) -> StoreResult<Vec<Hit>>;
+
+    /// Targets of the reference parameters `params` of the given resources
+    /// (`_include`); `params` empty means every reference parameter.
+    async fn referenced_by(&self, ctx: &RequestContext, sources: &[ResourceKey], params: &[String])
+        -> StoreResult<Vec<Hit>>;
+
+    /// Resources of `source_type` whose reference parameter `param` points at one of
+    /// `targets` (`_revinclude`).
+    async fn referencing(&self, ctx: &RequestContext, targets: &[ResourceKey], source_type: &str, param: &str)
+        -> StoreResult<Vec<Hit>>;
+
+    /// Applies all writes in one transaction, or none: each precondition is checked
+    /// inside it. Returns, in order, the version each write left current.
+    async fn commit(&self, ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>>;
+}

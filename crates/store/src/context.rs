@@ -1,0 +1,30 @@
+//! The request context: who asks, for what purpose, and when.
+//!
+//! `now` is part of the context (not read from the clock deep inside) so that a
+//! request sees one consistent time and tests can pin it.
+use chrono::{DateTime, Utc};
+use nordlys_policy::{Principal, Purpose};
+
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub purpose: Option<Purpose>,
+    /// Correlates log lines and access-log events of one request.
+    pub request_id: String,
+    pub now: DateTime<Utc>,
+}
+
+impl RequestContext {
+    pub fn new(principal: Principal) -> Self {
+        let purpose = match &principal {
+            Principal::Practitioner { purpose, .. } => *purpose,
+            _ => None,
+        };
+        RequestContext {
+            principal,
+            purpose,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            now: Utc::now(),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! One module per FHIR interaction, each an `impl FhirStore` block (after Blaze):
+//! read/vread, create/update/delete, search, history, batch/transaction,
+//! `$everything` and import. All of them go through [`crate::access::AccessGate`].
+
+mod bundle;
+mod everything;
+mod history;
+mod import;
+pub(crate) mod prepare;
+mod read;
+mod search;
+mod write;

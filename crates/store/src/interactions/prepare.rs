@@ -1,0 +1,88 @@
+//! Turning a resource into a [`PendingWrite`]: check, validate, index, and record
+//! the facts the policy needs. Shared by create, update, bundles and import, so every
+//! write path validates and indexes the same way.
+use nordlys_fhir::{definitions, extract_index, validate_resource, IndexEntry, IndexValue, Issue, IssueSeverity};
+use serde_json::Value;
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{content_hash, ItemColumns, PendingWrite, Precondition};
+
+/// A FHIR id: 1–64 of `[A-Za-z0-9-.]`.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// The resource type named in the body, if it is one we know.
+pub fn resource_type_of(resource: &Value) -> StoreResult<String> {
+    let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
+        return Err(StoreError::BadRequest("the body is not a FHIR resource: resourceType is missing".into()));
+    };
+    if !definitions().is_resource_type(rt) {
+        return Err(StoreError::UnknownType(rt.to_string()));
+    }
+    Ok(rt.to_string())
+}
+
+fn issue(code: &'static str, expression: &str, diagnostics: String) -> Issue {
+    Issue { severity: IssueSeverity::Error, code, expression: expression.to_string(), diagnostics }
+}
+
+/// The patient whose compartment holds the resource, from its index entries.
+fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<String> {
+    if resource_type == "Patient" {
+        return Some(id.to_string());
+    }
+    let params = definitions().patient_compartment_params(resource_type);
+    index.iter().find_map(|e| match &e.value {
+        IndexValue::Reference { target_type: Some(t), target_id: Some(pid), .. }
+            if t == "Patient" && params.iter().any(|p| p == &e.param) =>
+        {
+            Some(pid.clone())
+        }
+        _ => None,
+    })
+}
+
+/// Validates `resource` (whose `id` is set to `id`) and builds the write.
+pub fn prepare_write(
+    mut resource: Value,
+    resource_type: &str,
+    id: &str,
+    owner_org: Option<String>,
+    precondition: Precondition,
+) -> StoreResult<PendingWrite> {
+    if !is_valid_id(id) {
+        return Err(StoreError::Invalid(vec![issue("value", &format!("{resource_type}.id"), format!("'{id}' is not a valid id"))]));
+    }
+    let Value::Object(map) = &mut resource else {
+        return Err(StoreError::BadRequest("a resource must be a JSON object".into()));
+    };
+    map.insert("id".into(), Value::String(id.to_string()));
+    validate_resource(&resource).map_err(StoreError::Invalid)?;
+    let index = extract_index(&resource);
+    let columns = ItemColumns { patient_id: patient_of(resource_type, id, &index), owner_org };
+    Ok(PendingWrite {
+        resource_type: resource_type.to_string(),
+        id: id.to_string(),
+        precondition,
+        content_hash: content_hash(&resource),
+        resource: Some(resource),
+        index,
+        columns,
+        skip_if_unchanged: false,
+    })
+}
+
+/// A logical delete.
+pub fn prepare_delete(resource_type: &str, id: &str, columns: ItemColumns) -> PendingWrite {
+    PendingWrite {
+        resource_type: resource_type.to_string(),
+        id: id.to_string(),
+        precondition: Precondition::Any,
+        resource: None,
+        index: Vec::new(),
+        columns,
+        content_hash: String::new(),
+        skip_if_unchanged: false,
+    }
+}

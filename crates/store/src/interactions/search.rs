@@ -1,0 +1,96 @@
+//! `search` with paging, totals and `_include`/`_revinclude` (with `:iterate`).
+//!
+//! Why the policy runs before paging: counts, totals and page boundaries must be
+//! computed over what the principal may see, or a count would reveal hidden items.
+//! The backend returns every hit with its policy columns (no bodies), the gate keeps
+//! the visible ones, and only the page's bodies are fetched.
+use std::collections::{HashMap, HashSet};
+
+use crate::access::{Access, AccessGate};
+use crate::backend::Hit;
+use crate::context::RequestContext;
+use crate::error::StoreResult;
+use crate::model::{ResourceKey, StoredResource};
+use crate::search::result::{IncludeSpec, SearchResult};
+use crate::search::SearchRequest;
+use crate::service::FhirStore;
+
+/// How many rounds `:iterate` follows at most (guards against cycles and blow-up).
+const MAX_ITERATE: usize = 4;
+
+impl FhirStore {
+    /// Keeps the hits the principal may see, in order.
+    pub(crate) fn visible(&self, ctx: &RequestContext, hits: Vec<Hit>) -> Vec<Hit> {
+        let gate = AccessGate::new(ctx);
+        hits.into_iter().filter(|h| gate.level(&h.columns) != Access::None).collect()
+    }
+
+    /// Bodies of `keys`, in the order of `keys`.
+    pub(crate) async fn bodies(&self, ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>> {
+        let fetched = self.backend.read_many(ctx, keys).await?;
+        let mut by_key: HashMap<ResourceKey, StoredResource> = fetched.into_iter().map(|r| (r.key(), r)).collect();
+        Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
+    }
+
+    /// `GET [type]?…` / `POST [type]/_search`.
+    pub async fn search(&self, ctx: &RequestContext, request: &SearchRequest) -> StoreResult<SearchResult> {
+        self.check_type(&request.plan.resource_type)?;
+        let hits = self.backend.search(ctx, &request.plan).await?;
+        let visible = self.visible(ctx, hits);
+        let total = visible.len();
+        if request.summary_count {
+            return Ok(SearchResult { matches: Vec::new(), included: Vec::new(), total: Some(total), has_next: false });
+        }
+        let page: Vec<ResourceKey> = visible.iter().skip(request.offset).take(request.count).map(|h| h.key.clone()).collect();
+        let has_next = request.offset.saturating_add(request.count) < total;
+        let matches = self.bodies(ctx, &page).await?;
+        let included = self.includes(ctx, request, &matches).await?;
+        let total = match request.total {
+            crate::search::TotalMode::None => None,
+            crate::search::TotalMode::Accurate => Some(total),
+        };
+        Ok(SearchResult { matches, included, total, has_next })
+    }
+
+    async fn includes(&self, ctx: &RequestContext, request: &SearchRequest, matches: &[StoredResource]) -> StoreResult<Vec<StoredResource>> {
+        if request.include.is_empty() && request.revinclude.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut seen: HashSet<ResourceKey> = matches.iter().map(StoredResource::key).collect();
+        let mut included: Vec<StoredResource> = Vec::new();
+        let mut frontier: Vec<ResourceKey> = matches.iter().map(StoredResource::key).collect();
+        for round in 0..=MAX_ITERATE {
+            let mut found: Vec<Hit> = Vec::new();
+            for spec in request.include.iter().filter(|s| round == 0 || s.iterate) {
+                found.extend(self.follow_include(ctx, spec, &frontier).await?);
+            }
+            for spec in request.revinclude.iter().filter(|s| round == 0 || s.iterate) {
+                let hits = self.backend.referencing(ctx, &frontier, &spec.source_type, &spec.param).await?;
+                found.extend(hits);
+            }
+            let fresh: Vec<ResourceKey> = self
+                .visible(ctx, found)
+                .into_iter()
+                .map(|h| h.key)
+                .filter(|k| seen.insert(k.clone()))
+                .collect();
+            if fresh.is_empty() {
+                break;
+            }
+            included.extend(self.bodies(ctx, &fresh).await?);
+            frontier = fresh;
+        }
+        Ok(included)
+    }
+
+    async fn follow_include(&self, ctx: &RequestContext, spec: &IncludeSpec, frontier: &[ResourceKey]) -> StoreResult<Vec<Hit>> {
+        let sources: Vec<ResourceKey> =
+            frontier.iter().filter(|k| spec.source_type == "*" || k.resource_type == spec.source_type).cloned().collect();
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params = if spec.param == "*" { Vec::new() } else { vec![spec.param.clone()] };
+        let hits = self.backend.referenced_by(ctx, &sources, &params).await?;
+        Ok(hits.into_iter().filter(|h| spec.target_type.as_ref().is_none_or(|t| &h.key.resource_type == t)).collect())
+    }
+}

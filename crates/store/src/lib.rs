@@ -1,0 +1,26 @@
+//! The storage layer's contract: the request context every call carries, the write
+//! and search model, the [`Backend`] trait each database implements, and
+//! [`FhirStore`], the one generic layer that validates, indexes, applies the access
+//! policy and paginates on top of any backend.
+//!
+//! Why this split (after atuin and Blaze): a backend knows SQL and nothing of FHIR
+//! rules; the generic layer knows FHIR rules and nothing of SQL. Every public call
+//! takes a [`RequestContext`]; the one path without a principal is named
+//! `unchecked_*` and is used only by import and migration.
+
+pub mod backend;
+pub mod context;
+pub mod error;
+pub mod model;
+pub mod outcome;
+mod interactions;
+pub mod access;
+pub mod search;
+pub mod service;
+
+pub use backend::{Backend, Committed};
+pub use context::RequestContext;
+pub use error::{StoreError, StoreResult};
+pub use model::{HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource};
+pub use search::{Clause, Condition, SearchPlan, SortKey};
+pub use service::{FhirStore, ImportReport, StoreConfig, WriteOutcome};

@@ -1,0 +1,83 @@
+//! [`FhirStore`]: the FHIR interactions over any [`Backend`], with validation,
+//! indexing, the access policy and paging in one place.
+use std::sync::Arc;
+
+use crate::backend::Backend;
+use crate::error::StoreResult;
+use crate::model::StoredResource;
+use crate::search::SearchRequest;
+
+/// Settings of the generic layer.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Default page size of searches and history.
+    pub default_count: usize,
+    /// Largest page size a client may ask for.
+    pub max_count: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { default_count: 50, max_count: 1000 }
+    }
+}
+
+/// What a create or update did.
+#[derive(Debug, Clone)]
+pub enum WriteOutcome {
+    /// A new resource (201).
+    Created(StoredResource),
+    /// A new version of an existing resource (200).
+    Updated(StoredResource),
+    /// Nothing written: a conditional create matched, or the content was unchanged (200).
+    Unchanged(StoredResource),
+}
+
+impl WriteOutcome {
+    pub fn stored(&self) -> &StoredResource {
+        match self {
+            WriteOutcome::Created(r) | WriteOutcome::Updated(r) | WriteOutcome::Unchanged(r) => r,
+        }
+    }
+}
+
+/// Counts of an import run, and the records that could not be stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub written: usize,
+    pub unchanged: usize,
+    /// `(position in the given batch, reason)` for each record left out.
+    pub failed: Vec<(usize, String)>,
+}
+
+/// The FHIR store: cheap to clone, shared by all requests.
+#[derive(Clone)]
+pub struct FhirStore {
+    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) config: StoreConfig,
+}
+
+impl FhirStore {
+    pub fn new(backend: Arc<dyn Backend>, config: StoreConfig) -> Self {
+        FhirStore { backend, config }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.backend.migrate().await
+    }
+
+
+    /// Parses a search query (`[(name, value)]` as in the URL or the `_search` form body).
+    /// `lenient` ignores unknown parameters (`Prefer: handling=lenient`).
+    pub fn parse_search(&self, resource_type: &str, params: &[(String, String)], lenient: bool) -> StoreResult<SearchRequest> {
+        crate::search::parse_search(resource_type, params, lenient, &self.config)
+    }
+}

@@ -1,0 +1,223 @@
+//! The demo region's directory: organisations (a GP office in each of Tromsø, Bodø and
+//! Harstad, UNN with its wards, Nordlandssykehuset, Bodø's home care), their locations,
+//! practitioners with HPR numbers and roles, record-system clients, and the schedules
+//! with free slots that booking works on.
+//!
+//! Why fixed names and numbers: the login page, the docs and the tests name these
+//! people and units; UNN's organisation number and the ward doctor's HPR number are the
+//! ones contract.md uses in its token examples, so those examples work on the demo.
+use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
+use nordlys_fhir::ids::{generate_orgnr, HPR_SYSTEM, ORGNR_SYSTEM, RESH_SYSTEM};
+use serde_json::{json, Value};
+
+use super::{DemoPractitioner, DemoSystem};
+use crate::codes::UNIT_TYPE_SYSTEM;
+use crate::items::{schedule, slot};
+use crate::make::{cc, coding, meta, reference, text_cc};
+
+/// UNN's organisation number (contract.md's token examples).
+pub const UNN_ORGNR: &str = "983974899";
+
+/// (id, name, unit type, parent id, address line, postal code, city)
+type OrgRow = (&'static str, &'static str, &'static str, Option<&'static str>, &'static str, &'static str, &'static str);
+
+const ORGS: &[OrgRow] = &[
+    ("org-unn", "Universitetssykehuset Nord-Norge HF", "hospital", None, "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-barn", "Barne- og ungdomsklinikken, UNN Tromsø", "paediatrics", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-bup", "BUP Tromsø (barne- og ungdomspsykiatrisk poliklinikk)", "child-psychiatry", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-med", "Medisinsk poliklinikk, UNN Tromsø", "medicine", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-lab", "Laboratoriemedisin, UNN", "laboratory", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-mikro", "Mikrobiologi og smittevern, UNN", "microbiology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-rad", "Radiologi, UNN Tromsø", "radiology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-unn-pat", "Klinisk patologi, UNN", "pathology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
+    ("org-nlsh", "Nordlandssykehuset HF", "hospital", None, "Parkveien 95", "8005", "Bodø"),
+    ("org-nlsh-hjerte", "Hjertepoliklinikken, Nordlandssykehuset Bodø", "cardiology", Some("org-nlsh"), "Parkveien 95", "8005", "Bodø"),
+    ("org-gp-tromso", "Sentrum legekontor Tromsø", "general-practice", None, "Storgata 90", "9008", "Tromsø"),
+    ("org-gp-bodo", "Bodø legesenter", "general-practice", None, "Sjøgata 21", "8006", "Bodø"),
+    ("org-gp-harstad", "Harstad legesenter", "general-practice", None, "Strandgata 15", "9405", "Harstad"),
+    ("org-bodo-kommune", "Bodø kommune, hjemmetjenesten", "home-care", None, "Kongens gate 27", "8006", "Bodø"),
+];
+
+/// The display of a unit type code of [`UNIT_TYPE_SYSTEM`].
+pub(crate) fn unit_type_display(code: &str) -> &'static str {
+    match code {
+        "hospital" => "Helseforetak",
+        "paediatrics" => "Barnesykdommer",
+        "child-psychiatry" => "Barne- og ungdomspsykiatri",
+        "medicine" => "Indremedisin",
+        "laboratory" => "Laboratoriemedisin",
+        "microbiology" => "Mikrobiologi",
+        "radiology" => "Radiologi",
+        "pathology" => "Patologi",
+        "cardiology" => "Hjertesykdommer",
+        "general-practice" => "Allmennlegepraksis",
+        "home-care" => "Hjemmetjeneste",
+        _ => "Annet",
+    }
+}
+
+/// The legal entity's organisation number for a demo organisation id (a ward answers
+/// with its hospital's).
+pub(crate) fn orgnr(id: &str) -> String {
+    let Some(pos) = ORGS.iter().position(|o| o.0 == id) else { return String::new() };
+    let row = ORGS[pos];
+    if let Some(parent) = row.3 {
+        return orgnr(parent);
+    }
+    if id == "org-unn" {
+        UNN_ORGNR.to_string()
+    } else {
+        generate_orgnr(910_000 + pos as u64)
+    }
+}
+
+/// Organization + Location for every demo organisation.
+pub(crate) fn organisations() -> Vec<Value> {
+    let mut out = Vec::new();
+    for (pos, (id, name, kind, parent, line, postal, city)) in ORGS.iter().enumerate() {
+        let identifier = match parent {
+            None => json!([{"use": "official", "system": ORGNR_SYSTEM, "value": orgnr(id)}]),
+            Some(_) => json!([{"use": "official", "system": RESH_SYSTEM, "value": format!("{}", 4_210_000 + pos * 17)}]),
+        };
+        let hl7_kind = if parent.is_some() { ("dept", "Hospital Department") } else { ("prov", "Healthcare Provider") };
+        let address = json!([{"use": "work", "line": [line], "postalCode": postal, "city": city, "country": "NO"}]);
+        let mut org = json!({
+            "resourceType": "Organization", "id": id, "meta": meta(Some(&orgnr(id)), &[]),
+            "identifier": identifier, "active": true,
+            "type": [{"coding": [coding(UNIT_TYPE_SYSTEM, kind, unit_type_display(kind)),
+                                 coding("http://terminology.hl7.org/CodeSystem/organization-type", hl7_kind.0, hl7_kind.1)],
+                      "text": unit_type_display(kind)}],
+            "name": name, "address": address,
+        });
+        if let Some(p) = parent {
+            org["partOf"] = reference(&format!("Organization/{p}"));
+        }
+        out.push(org);
+        out.push(json!({
+            "resourceType": "Location", "id": format!("loc-{}", &id[4..]), "meta": meta(Some(&orgnr(id)), &[]),
+            "status": "active", "name": name, "mode": "instance", "address": address[0].clone(),
+            "managingOrganization": reference(&format!("Organization/{id}")),
+        }));
+    }
+    out
+}
+
+/// (key, given, family, female, HPR number, unit id, role title, specialty)
+type PractitionerRow = (&'static str, &'static str, &'static str, bool, &'static str, &'static str, &'static str, &'static str);
+
+pub(crate) const PRACTITIONERS: &[PractitionerRow] = &[
+    ("gp-tromso", "Hanne", "Berg", true, "4512876", "org-gp-tromso", "Fastlege", "Allmennmedisin"),
+    ("ward-doctor", "Erik", "Strand", false, "565501872", "org-unn-bup", "Overlege", "Barne- og ungdomspsykiatri"),
+    ("paed-doctor", "Sofie", "Eriksen", true, "9144025", "org-unn-barn", "Overlege", "Barnesykdommer"),
+    ("med-doctor", "Thomas", "Lie", false, "8823410", "org-unn-med", "Overlege", "Endokrinologi"),
+    ("lab-doctor", "Kristin", "Haugen", true, "7310556", "org-unn-lab", "Overlege", "Medisinsk biokjemi"),
+    ("microbiologist", "Jørgen", "Moe", false, "6620917", "org-unn-mikro", "Overlege", "Medisinsk mikrobiologi"),
+    ("radiologist", "Magnus", "Bakken", false, "5981233", "org-unn-rad", "Overlege", "Radiologi"),
+    ("pathologist", "Ida", "Solberg", true, "10234568", "org-unn-pat", "Overlege", "Patologi"),
+    ("cardiologist", "Marte", "Lund", true, "9932011", "org-nlsh-hjerte", "Overlege", "Hjertesykdommer"),
+    ("gp-bodo", "Jon", "Karlsen", false, "3345120", "org-gp-bodo", "Fastlege", "Allmennmedisin"),
+    ("gp-harstad", "Anders", "Nygård", false, "2209871", "org-gp-harstad", "Fastlege", "Allmennmedisin"),
+    ("home-nurse", "Liv", "Andreassen", true, "11872203", "org-bodo-kommune", "Sykepleier", "Hjemmesykepleie"),
+];
+
+fn unit_name(id: &str) -> &'static str {
+    ORGS.iter().find(|o| o.0 == id).map(|o| o.1).unwrap_or("")
+}
+
+/// Practitioner + PractitionerRole for every demo practitioner, and the login list.
+pub(crate) fn practitioners() -> (Vec<Value>, Vec<DemoPractitioner>) {
+    let mut out = Vec::new();
+    let mut list = Vec::new();
+    for (key, given, family, female, hpr, unit, title, specialty) in PRACTITIONERS {
+        let source = orgnr(unit);
+        out.push(json!({
+            "resourceType": "Practitioner", "id": key, "meta": meta(Some(&source), &[]),
+            "identifier": [{"use": "official", "system": HPR_SYSTEM, "value": hpr}], "active": true,
+            "name": [{"use": "official", "family": family, "given": [given], "prefix": [title]}],
+            "gender": if *female { "female" } else { "male" },
+        }));
+        out.push(json!({
+            "resourceType": "PractitionerRole", "id": format!("role-{key}"), "meta": meta(Some(&source), &[]),
+            "active": true, "practitioner": reference(&format!("Practitioner/{key}")),
+            "organization": reference(&format!("Organization/{unit}")),
+            "code": [text_cc(title)], "specialty": [text_cc(specialty)],
+            "location": [reference(&format!("Location/loc-{}", &unit[4..]))],
+        }));
+        list.push(DemoPractitioner {
+            key: key.to_string(),
+            display: format!("{title} {given} {family}"),
+            hpr: hpr.to_string(),
+            orgnr: source,
+            unit: unit.to_string(),
+            unit_name: unit_name(unit).to_string(),
+        });
+    }
+    (out, list)
+}
+
+/// The record-system clients that push data, as `/dev/token` system principals.
+pub(crate) fn systems() -> Vec<DemoSystem> {
+    let all = "system/*.read system/*.write";
+    let rows = [
+        ("dips-unn", "DIPS Arena, UNN", "org-unn", all),
+        ("lab-unn", "Laboratoriesystem, UNN", "org-unn", "system/DiagnosticReport.write system/Observation.write system/Specimen.write"),
+        ("dips-nlsh", "DIPS Arena, Nordlandssykehuset", "org-nlsh", all),
+        ("epj-sentrum-tromso", "Journalsystem, Sentrum legekontor Tromsø", "org-gp-tromso", all),
+        ("epj-bodo-legesenter", "Journalsystem, Bodø legesenter", "org-gp-bodo", all),
+        ("epj-harstad-legesenter", "Journalsystem, Harstad legesenter", "org-gp-harstad", all),
+        ("dho-hub-bodo", "Hjemmeoppfølging (DHO), Bodø kommune", "org-bodo-kommune", "system/Observation.write system/Device.write"),
+    ];
+    rows.iter()
+        .map(|(client_id, display, org, scope)| DemoSystem {
+            key: client_id.to_string(),
+            display: display.to_string(),
+            client_id: client_id.to_string(),
+            orgnr: orgnr(org),
+            scope: scope.to_string(),
+        })
+        .collect()
+}
+
+/// The next `n` weekdays after `today`.
+pub(crate) fn next_weekdays(today: NaiveDate, n: usize) -> Vec<NaiveDate> {
+    (1..60)
+        .filter_map(|d| today.checked_add_signed(TimeDelta::days(d)))
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .take(n)
+        .collect()
+}
+
+/// A schedule with free slots (two a day over the next weekdays) and the busy slots the
+/// demo appointments hold: (slot id, date, hour, minute).
+pub(crate) fn schedule_with_slots(
+    key: &str,
+    practitioner: &str,
+    unit: &str,
+    what: &str,
+    today: NaiveDate,
+    free: usize,
+    busy: &[(&str, NaiveDate, u32, u32)],
+) -> Vec<Value> {
+    let sched_id = format!("schedule-{key}");
+    let sched_ref = format!("Schedule/{sched_id}");
+    let days = next_weekdays(today, free.div_ceil(2).max(1) + 20);
+    let horizon_end = days.last().copied().unwrap_or(today);
+    let mut out = vec![schedule(
+        &sched_id,
+        &format!("Practitioner/{practitioner}"),
+        &format!("Location/loc-{}", &unit[4..]),
+        what,
+        today,
+        horizon_end,
+    )];
+    out[0]["serviceType"] = json!([cc("https://nordlys.no/fhir/CodeSystem/contact-mode", "in-person", "Oppmøte")]);
+    out[0]["comment"] = json!(what);
+    for i in 0..free {
+        let (hour, minute) = if i % 2 == 0 { (9, 0) } else { (13, 30) };
+        out.push(slot(&format!("slot-{key}-{:02}", i + 1), &sched_ref, days[i / 2], hour, minute, 20, true));
+    }
+    for (id, date, hour, minute) in busy {
+        out.push(slot(id, &sched_ref, *date, *hour, *minute, 30, false));
+    }
+    out
+}

@@ -1,0 +1,6 @@
+//! Shared test support: fixtures, the storage conformance suite run on every
+//! backend, and helpers that start the real server. Tests import from here; fixtures
+//! are never copied between test files.
+
+pub mod conformance;
+pub mod fixtures;
