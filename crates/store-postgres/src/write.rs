@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool, Transaction};
 use nordlys_store::model::finalize_body;
-use nordlys_store::{PendingWrite, Precondition, StoreError, StoreResult, StoredResource};
+use nordlys_store::{Committed, PendingWrite, Precondition, StoreError, StoreResult, StoredResource};
 use nordlys_store_sql::{index_rows, statements, IndexRow};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
@@ -56,7 +56,7 @@ impl From<tokio_postgres::Error> for Attempt {
 }
 
 /// Commits the batch, retrying transient failures a few times.
-pub(crate) async fn commit(pool: &Pool, writes: &[PendingWrite]) -> StoreResult<Vec<StoredResource>> {
+pub(crate) async fn commit(pool: &Pool, writes: &[PendingWrite]) -> StoreResult<Vec<Committed>> {
     if writes.is_empty() {
         return Ok(Vec::new());
     }
@@ -136,7 +136,7 @@ struct Planned<'a> {
     deleted: i32,
 }
 
-async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<StoredResource>, Attempt> {
+async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Committed>, Attempt> {
     let tx = client.transaction().await?;
     let mut state = lock(&tx, writes).await?;
     let before: Vec<Key> = {
@@ -154,7 +154,7 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Store
         let key = (w.resource_type.as_str(), w.id.as_str());
         let cur = state.get(&key).and_then(Option::as_ref);
         match decide(w, cur)? {
-            Decision::Keep(stored) => out.push(stored),
+            Decision::Keep(stored) => out.push(Committed { stored, changed: false }),
             Decision::Nothing => {}
             Decision::Write => {
                 let stored = version_of(w, cur.map_or(1, |c| c.version + 1), now, ms);
@@ -164,7 +164,7 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Store
                     Some(Current { version: stored.version, deleted, hash: w.content_hash.clone(), stored: stored.clone() }),
                 );
                 planned.push(Planned { write: w, out: out.len(), deleted: i32::from(deleted) });
-                out.push(stored);
+                out.push(Committed { stored, changed: true });
             }
         }
     }
@@ -218,7 +218,7 @@ async fn lock<'a>(tx: &Transaction<'_>, writes: &'a [PendingWrite]) -> Result<Ha
 async fn store(
     tx: &Transaction<'_>,
     planned: &[Planned<'_>],
-    out: &[StoredResource],
+    out: &[Committed],
     before: &[Key<'_>],
     ms: i64,
 ) -> Result<(), Attempt> {
@@ -254,7 +254,7 @@ async fn store(
     let row_params: Vec<[&(dyn ToSql + Sync); 9]> = order
         .iter()
         .map(|p| {
-            let s = &out[p.out];
+            let s = &out[p.out].stored;
             [
                 &s.resource_type as &(dyn ToSql + Sync),
                 &s.id,

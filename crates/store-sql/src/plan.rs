@@ -1,7 +1,9 @@
 //! [`SearchPlan`] → SQL. Each clause becomes an `EXISTS` over one index table, so
 //! the statement is an index lookup per clause and never a scan of JSON bodies.
 use nordlys_fhir::ParamType;
-use nordlys_store::search::{Condition, DateRange, Prefix, SortKind, StrMode, SystemMatch, UriMode};
+use nordlys_store::search::{
+    Condition, DateRange, Prefix, SortKind, StrMode, SystemMatch, UriMode,
+};
 use nordlys_store::{Clause, ResourceKey, SearchPlan};
 
 use crate::{Dialect, Query, SqlValue, HIT_COLUMNS};
@@ -16,7 +18,12 @@ struct Builder<'d> {
 
 impl<'d> Builder<'d> {
     fn new(dialect: &'d dyn Dialect) -> Self {
-        Builder { dialect, sql: String::with_capacity(512), params: Vec::new(), aliases: 0 }
+        Builder {
+            dialect,
+            sql: String::with_capacity(512),
+            params: Vec::new(),
+            aliases: 0,
+        }
     }
 
     fn bind(&mut self, v: SqlValue) -> String {
@@ -38,7 +45,10 @@ impl<'d> Builder<'d> {
     }
 
     fn finish(self) -> Query {
-        Query { sql: self.sql, params: self.params }
+        Query {
+            sql: self.sql,
+            params: self.params,
+        }
     }
 }
 
@@ -58,7 +68,9 @@ fn table_of(kind: ParamType) -> Option<&'static str> {
 /// `SELECT type, id, patient, owner FROM resources r WHERE … ORDER BY …` for a plan.
 pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
     let mut b = Builder::new(dialect);
-    b.push(&format!("SELECT {HIT_COLUMNS} FROM resources r WHERE r.deleted = 0"));
+    b.push(&format!(
+        "SELECT {HIT_COLUMNS} FROM resources r WHERE r.deleted = 0"
+    ));
     if plan.resource_type != nordlys_store::search::ANY_TYPE {
         let t = b.text(&plan.resource_type);
         b.push(&format!(" AND r.res_type = {t}"));
@@ -74,14 +86,22 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
             SortKind::Id => b.push(&format!("r.res_id {dir}, ")),
             SortKind::LastUpdated => b.push(&format!("r.last_updated {dir}, ")),
             SortKind::Indexed(kind) => {
-                let Some((table, col_lo, col_hi)) = sort_columns(kind) else { continue };
-                let (agg, col) = if key.descending { ("MAX", col_hi) } else { ("MIN", col_lo) };
+                let Some((table, col_lo, col_hi)) = sort_columns(kind) else {
+                    continue;
+                };
+                let (agg, col) = if key.descending {
+                    ("MAX", col_hi)
+                } else {
+                    ("MIN", col_lo)
+                };
                 let p = b.text(&key.param);
                 let sub = format!(
                     "(SELECT {agg}(s.{col}) FROM {table} s WHERE s.res_type = r.res_type AND s.res_id = r.res_id AND s.param = {p})"
                 );
                 // NULLs last in both dialects (they disagree on the default).
-                b.push(&format!("CASE WHEN {sub} IS NULL THEN 1 ELSE 0 END, {sub} {dir}, "));
+                b.push(&format!(
+                    "CASE WHEN {sub} IS NULL THEN 1 ELSE 0 END, {sub} {dir}, "
+                ));
             }
         }
     }
@@ -129,7 +149,16 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
             }
             b.push(")");
         }
-        Clause::Match { param, kind, any_of } | Clause::NotMatch { param, kind, any_of } => {
+        Clause::Match {
+            param,
+            kind,
+            any_of,
+        }
+        | Clause::NotMatch {
+            param,
+            kind,
+            any_of,
+        } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
@@ -152,7 +181,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
             }
             b.push("))");
         }
-        Clause::Missing { param, kind, missing } => {
+        Clause::Missing {
+            param,
+            kind,
+            missing,
+        } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
@@ -164,7 +197,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
                 if *missing { "NOT " } else { "" }
             ));
         }
-        Clause::Chain { param, target_types, inner } => {
+        Clause::Chain {
+            param,
+            target_types,
+            inner,
+        } => {
             let x = b.alias("x");
             let t = b.alias("t");
             let p = b.text(param);
@@ -179,7 +216,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
             clause_sql(b, inner, &t);
             b.push(")");
         }
-        Clause::Has { source_type, source_param, inner } => {
+        Clause::Has {
+            source_type,
+            source_param,
+            inner,
+        } => {
             let x = b.alias("x");
             let s = b.alias("s");
             let st = b.text(source_type);
@@ -254,7 +295,9 @@ fn condition_sql(b: &mut Builder, cond: &Condition, a: &str) {
             match target_type {
                 Some(t) => {
                     let tv = b.text(t);
-                    b.push(&format!("({a}.target_type = {tv} AND {a}.target_id = {idv})"));
+                    b.push(&format!(
+                        "({a}.target_type = {tv} AND {a}.target_id = {idv})"
+                    ));
                 }
                 None => b.push(&format!("{a}.target_id = {idv}")),
             }
@@ -268,8 +311,16 @@ fn condition_sql(b: &mut Builder, cond: &Condition, a: &str) {
             let hi = format!("{a}.high");
             date_sql(b, range, &lo, &hi);
         }
-        Condition::Number { prefix, low, high } => number_sql(b, *prefix, *low, *high, &format!("{a}.value")),
-        Condition::Quantity { prefix, low, high, system, code } => {
+        Condition::Number { prefix, low, high } => {
+            number_sql(b, *prefix, *low, *high, &format!("{a}.value"))
+        }
+        Condition::Quantity {
+            prefix,
+            low,
+            high,
+            system,
+            code,
+        } => {
             b.push("(");
             number_sql(b, *prefix, *low, *high, &format!("{a}.value"));
             if let Some(s) = system {
@@ -304,8 +355,16 @@ fn condition_sql(b: &mut Builder, cond: &Condition, a: &str) {
 fn date_sql(b: &mut Builder, range: &DateRange, lo: &str, hi: &str) {
     let mut int = |v: i64| b.bind(SqlValue::Int(v));
     let sql = match range.prefix {
-        Prefix::Eq => format!("({lo} >= {} AND {hi} <= {})", int(range.low), int(range.high)),
-        Prefix::Ne => format!("NOT ({lo} >= {} AND {hi} <= {})", int(range.low), int(range.high)),
+        Prefix::Eq => format!(
+            "({lo} >= {} AND {hi} <= {})",
+            int(range.low),
+            int(range.high)
+        ),
+        Prefix::Ne => format!(
+            "NOT ({lo} >= {} AND {hi} <= {})",
+            int(range.low),
+            int(range.high)
+        ),
         Prefix::Gt => format!("({hi} > {})", int(range.high)),
         Prefix::Lt => format!("({lo} < {})", int(range.low)),
         Prefix::Ge => format!("({hi} >= {})", int(range.low)),
@@ -384,7 +443,12 @@ pub fn include_query(dialect: &dyn Dialect, sources: &[ResourceKey], params: &[S
 }
 
 /// Hits of `source_type` whose `param` points at one of `targets`.
-pub fn revinclude_query(dialect: &dyn Dialect, targets: &[ResourceKey], source_type: &str, param: &str) -> Query {
+pub fn revinclude_query(
+    dialect: &dyn Dialect,
+    targets: &[ResourceKey],
+    source_type: &str,
+    param: &str,
+) -> Query {
     let mut b = Builder::new(dialect);
     b.push(&format!(
         "SELECT DISTINCT {HIT_COLUMNS} FROM idx_reference x JOIN resources r ON r.res_type = x.res_type AND r.res_id = x.res_id WHERE r.deleted = 0 AND x.res_type = "
@@ -419,14 +483,21 @@ mod tests {
             clauses: vec![Clause::Match {
                 param: "code".into(),
                 kind: ParamType::Token,
-                any_of: vec![Condition::Token { system: SystemMatch::Is("http://loinc.org".into()), code: Some("1234".into()) }],
+                any_of: vec![Condition::Token {
+                    system: SystemMatch::Is("http://loinc.org".into()),
+                    code: Some("1234".into()),
+                }],
             }],
             sort: vec![],
         };
         let q = search_query(&Numbered, &plan);
         assert!(q.sql.contains("r.res_type = $1"), "{}", q.sql);
         assert!(q.sql.contains("i1.param = $2"), "{}", q.sql);
-        assert!(q.sql.contains("(i1.code = $3 AND i1.system = $4)"), "{}", q.sql);
+        assert!(
+            q.sql.contains("(i1.code = $3 AND i1.system = $4)"),
+            "{}",
+            q.sql
+        );
         assert_eq!(
             q.params,
             vec![

@@ -55,8 +55,14 @@ impl IndexTable {
     pub fn insert_sql(self, dialect: &dyn crate::Dialect) -> String {
         let cols = self.value_columns();
         let names = cols.join(", ");
-        let holders: Vec<String> = (1..=cols.len() + 3).map(|n| dialect.placeholder(n)).collect();
-        format!("INSERT INTO {} (res_type, res_id, param, {names}) VALUES ({})", self.name(), holders.join(", "))
+        let holders: Vec<String> = (1..=cols.len() + 3)
+            .map(|n| dialect.placeholder(n))
+            .collect();
+        format!(
+            "INSERT INTO {} (res_type, res_id, param, {names}) VALUES ({})",
+            self.name(),
+            holders.join(", ")
+        )
     }
 }
 
@@ -69,7 +75,8 @@ pub struct IndexRow {
 }
 
 fn opt(s: &Option<String>) -> SqlValue {
-    s.as_ref().map_or(SqlValue::Null, |v| SqlValue::Text(v.clone()))
+    s.as_ref()
+        .map_or(SqlValue::Null, |v| SqlValue::Text(v.clone()))
 }
 
 /// Turns extracted index entries into table rows.
@@ -78,21 +85,46 @@ pub fn index_rows(entries: &[IndexEntry]) -> Vec<IndexRow> {
         .iter()
         .map(|e| {
             let (table, values) = match &e.value {
-                IndexValue::String { norm, exact } => {
-                    (IndexTable::String, vec![SqlValue::Text(norm.clone()), SqlValue::Text(exact.clone())])
-                }
-                IndexValue::Token { system, code } => (IndexTable::Token, vec![opt(system), SqlValue::Text(code.clone())]),
-                IndexValue::Reference { target_type, target_id, url } => {
-                    (IndexTable::Reference, vec![opt(target_type), opt(target_id), SqlValue::Text(url.clone())])
-                }
-                IndexValue::Date { low, high } => (IndexTable::Date, vec![SqlValue::Int(*low), SqlValue::Int(*high)]),
+                IndexValue::String { norm, exact } => (
+                    IndexTable::String,
+                    vec![SqlValue::Text(norm.clone()), SqlValue::Text(exact.clone())],
+                ),
+                IndexValue::Token { system, code } => (
+                    IndexTable::Token,
+                    vec![opt(system), SqlValue::Text(code.clone())],
+                ),
+                IndexValue::Reference {
+                    target_type,
+                    target_id,
+                    url,
+                } => (
+                    IndexTable::Reference,
+                    vec![
+                        opt(target_type),
+                        opt(target_id),
+                        SqlValue::Text(url.clone()),
+                    ],
+                ),
+                IndexValue::Date { low, high } => (
+                    IndexTable::Date,
+                    vec![SqlValue::Int(*low), SqlValue::Int(*high)],
+                ),
                 IndexValue::Number { value } => (IndexTable::Number, vec![SqlValue::Real(*value)]),
-                IndexValue::Quantity { value, system, code } => {
-                    (IndexTable::Quantity, vec![SqlValue::Real(*value), opt(system), opt(code)])
-                }
+                IndexValue::Quantity {
+                    value,
+                    system,
+                    code,
+                } => (
+                    IndexTable::Quantity,
+                    vec![SqlValue::Real(*value), opt(system), opt(code)],
+                ),
                 IndexValue::Uri { value } => (IndexTable::Uri, vec![SqlValue::Text(value.clone())]),
             };
-            IndexRow { table, param: e.param.clone(), values }
+            IndexRow {
+                table,
+                param: e.param.clone(),
+                values,
+            }
         })
         .collect()
 }

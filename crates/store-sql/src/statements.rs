@@ -6,10 +6,15 @@ use crate::{Dialect, Query, SqlValue};
 
 /// Columns of a stored version, in this order, for [`crate::Dialect`]-agnostic row mapping:
 /// type, id, version, last_updated (ms), deleted (0/1), body, patient_id, owner_org.
-pub const VERSION_COLUMNS: &str = "res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org";
+pub const VERSION_COLUMNS: &str =
+    "res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org";
 
 pub fn read_current(d: &dyn Dialect) -> String {
-    format!("SELECT {VERSION_COLUMNS} FROM resources WHERE res_type = {} AND res_id = {}", d.placeholder(1), d.placeholder(2))
+    format!(
+        "SELECT {VERSION_COLUMNS} FROM resources WHERE res_type = {} AND res_id = {}",
+        d.placeholder(1),
+        d.placeholder(2)
+    )
 }
 
 pub fn read_version(d: &dyn Dialect) -> String {
@@ -35,10 +40,16 @@ pub fn read_many(d: &dyn Dialect, keys: &[ResourceKey]) -> Query {
     if ors.is_empty() {
         ors.push("1 = 0".into());
     }
-    Query { sql: format!("SELECT {VERSION_COLUMNS} FROM resources WHERE deleted = 0 AND ({})", ors.join(" OR ")), params }
+    Query {
+        sql: format!(
+            "SELECT {VERSION_COLUMNS} FROM resources WHERE deleted = 0 AND ({})",
+            ors.join(" OR ")
+        ),
+        params,
+    }
 }
 
-/// History, newest first.
+/// History, newest first: `seq` is the commit order (assigned by the database on insert).
 pub fn history(d: &dyn Dialect, q: &HistoryQuery) -> Query {
     let mut params = Vec::new();
     let mut wh = vec!["1 = 1".to_string()];
@@ -60,7 +71,7 @@ pub fn history(d: &dyn Dialect, q: &HistoryQuery) -> Query {
     let offset = d.placeholder(params.len());
     Query {
         sql: format!(
-            "SELECT {VERSION_COLUMNS} FROM resource_versions WHERE {} ORDER BY last_updated DESC, res_type DESC, res_id DESC, version DESC LIMIT {limit} OFFSET {offset}",
+            "SELECT {VERSION_COLUMNS} FROM resource_versions WHERE {} ORDER BY seq DESC LIMIT {limit} OFFSET {offset}",
             wh.join(" AND ")
         ),
         params,
@@ -92,13 +103,50 @@ pub fn upsert_current(d: &dyn Dialect) -> String {
 /// Append a version: type, id, version, last_updated, deleted, body, patient_id, owner_org.
 pub fn insert_version(d: &dyn Dialect) -> String {
     let p: Vec<String> = (1..=8).map(|n| d.placeholder(n)).collect();
-    format!("INSERT INTO resource_versions ({VERSION_COLUMNS}) VALUES ({})", p.join(", "))
+    format!(
+        "INSERT INTO resource_versions ({VERSION_COLUMNS}) VALUES ({})",
+        p.join(", ")
+    )
 }
 
 /// Statements removing a resource's index rows (one per index table).
 pub fn delete_index(d: &dyn Dialect) -> Vec<String> {
     crate::IndexTable::ALL
         .iter()
-        .map(|t| format!("DELETE FROM {} WHERE res_type = {} AND res_id = {}", t.name(), d.placeholder(1), d.placeholder(2)))
+        .map(|t| {
+            format!(
+                "DELETE FROM {} WHERE res_type = {} AND res_id = {}",
+                t.name(),
+                d.placeholder(1),
+                d.placeholder(2)
+            )
+        })
         .collect()
+}
+
+/// Chain links after a sequence number, with each event's first version and whether
+/// it was changed later: seq, event_id, prev_hash, hash, body (or NULL), max version.
+pub fn audit_chain(d: &dyn Dialect) -> String {
+    format!(
+        "SELECT c.seq, c.event_id, c.prev_hash, c.hash, v.body, \
+         (SELECT MAX(m.version) FROM resource_versions m WHERE m.res_type = 'AuditEvent' AND m.res_id = c.event_id) \
+         FROM audit_chain c LEFT JOIN resource_versions v ON v.res_type = 'AuditEvent' AND v.res_id = c.event_id AND v.version = 1 \
+         WHERE c.seq > {} ORDER BY c.seq LIMIT {}",
+        d.placeholder(1),
+        d.placeholder(2)
+    )
+}
+
+/// The last link (seq, hash), for appending.
+pub const AUDIT_CHAIN_LAST: &str = "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1";
+
+/// Append a link: seq, event_id, prev_hash, hash.
+pub fn audit_chain_insert(d: &dyn Dialect) -> String {
+    format!(
+        "INSERT INTO audit_chain (seq, event_id, prev_hash, hash) VALUES ({}, {}, {}, {})",
+        d.placeholder(1),
+        d.placeholder(2),
+        d.placeholder(3),
+        d.placeholder(4)
+    )
 }

@@ -38,29 +38,47 @@ impl Pool {
     pub(crate) fn open(path: &Path) -> StoreResult<Self> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::Internal(format!("cannot create data folder {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Internal(format!(
+                        "cannot create data folder {}: {e}",
+                        dir.display()
+                    ))
+                })?;
             }
         }
         let writer = Connection::open(path).map_err(internal)?;
         configure(&writer, true).map_err(internal)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let r = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(internal)?;
+            let r = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(internal)?;
             configure(&r, false).map_err(internal)?;
             readers.push(Mutex::new(r));
         }
-        Ok(Pool { writer: Mutex::new(writer), readers, next: AtomicUsize::new(0) })
+        Ok(Pool {
+            writer: Mutex::new(writer),
+            readers,
+            next: AtomicUsize::new(0),
+        })
     }
 
     pub(crate) fn in_memory() -> StoreResult<Self> {
         let writer = Connection::open_in_memory().map_err(internal)?;
         configure(&writer, false).map_err(internal)?;
-        Ok(Pool { writer: Mutex::new(writer), readers: Vec::new(), next: AtomicUsize::new(0) })
+        Ok(Pool {
+            writer: Mutex::new(writer),
+            readers: Vec::new(),
+            next: AtomicUsize::new(0),
+        })
     }
 
-    pub(crate) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
+    pub(crate) fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
         if self.readers.is_empty() {
             return f(&self.writer.lock()).map_err(internal);
         }
@@ -74,14 +92,22 @@ impl Pool {
         f(&c).map_err(internal)
     }
 
-    pub(crate) fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         f(&mut self.writer.lock())
     }
 
     /// Runs `f` in an immediate transaction; commits on `Ok`, rolls back on `Err`.
-    pub(crate) fn with_writer_tx<T>(&self, f: impl FnOnce(&Transaction) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn with_writer_tx<T>(
+        &self,
+        f: impl FnOnce(&Transaction) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut c = self.writer.lock();
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(internal)?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(internal)?;
         let out = f(&tx)?;
         tx.commit().map_err(internal)?;
         Ok(out)
@@ -94,7 +120,9 @@ pub(crate) struct Bind<'a>(pub &'a SqlValue);
 impl ToSql for Bind<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self.0 {
-            SqlValue::Text(s) => ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes())),
+            SqlValue::Text(s) => {
+                ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes()))
+            }
             SqlValue::Int(i) => ToSqlOutput::Owned(SqlLite::Integer(*i)),
             SqlValue::Real(f) => ToSqlOutput::Owned(SqlLite::Real(*f)),
             SqlValue::Null => ToSqlOutput::Owned(SqlLite::Null),
@@ -115,11 +143,18 @@ pub(crate) fn version_row(row: &Row, at: usize) -> rusqlite::Result<StoredResour
         last_updated: millis_to_time(row.get(at + 3)?),
         deleted: row.get::<_, i64>(at + 4)? != 0,
         body: row.get(at + 5)?,
-        columns: ItemColumns { patient_id: row.get(at + 6)?, owner_org: row.get(at + 7)? },
+        columns: ItemColumns {
+            patient_id: row.get(at + 6)?,
+            owner_org: row.get(at + 7)?,
+        },
     })
 }
 
-pub(crate) fn query_one(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> rusqlite::Result<Option<StoredResource>> {
+pub(crate) fn query_one(
+    c: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<Option<StoredResource>> {
     let mut st = c.prepare_cached(sql)?;
     let mut rows = st.query(params)?;
     match rows.next()? {
@@ -135,7 +170,9 @@ fn bound(q: &Query) -> Vec<Bind<'_>> {
 pub(crate) fn query_versions(c: &Connection, q: &Query) -> rusqlite::Result<Vec<StoredResource>> {
     let mut st = c.prepare_cached(&q.sql)?;
     let binds = bound(q);
-    let rows = st.query_map(rusqlite::params_from_iter(binds.iter()), |r| version_row(r, 0))?;
+    let rows = st.query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+        version_row(r, 0)
+    })?;
     rows.collect()
 }
 
@@ -144,8 +181,14 @@ pub(crate) fn query_hits(c: &Connection, q: &Query) -> rusqlite::Result<Vec<Hit>
     let binds = bound(q);
     let rows = st.query_map(rusqlite::params_from_iter(binds.iter()), |r| {
         Ok(Hit {
-            key: ResourceKey { resource_type: r.get(0)?, id: r.get(1)? },
-            columns: ItemColumns { patient_id: r.get(2)?, owner_org: r.get(3)? },
+            key: ResourceKey {
+                resource_type: r.get(0)?,
+                id: r.get(1)?,
+            },
+            columns: ItemColumns {
+                patient_id: r.get(2)?,
+                owner_org: r.get(3)?,
+            },
         })
     })?;
     rows.collect()

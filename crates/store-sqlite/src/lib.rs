@@ -14,9 +14,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::{Committed, Hit};
 use nordlys_store::{
-    Backend, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreError, StoreResult, StoredResource,
+    Backend, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreError,
+    StoreResult, StoredResource,
 };
 use nordlys_store_sql::{statements, Dialect};
 
@@ -40,12 +42,16 @@ pub struct SqliteBackend {
 impl SqliteBackend {
     /// Opens (or creates) the database file; the folder is created if missing.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        Ok(SqliteBackend { pool: Arc::new(Pool::open(path)?) })
+        Ok(SqliteBackend {
+            pool: Arc::new(Pool::open(path)?),
+        })
     }
 
     /// A private in-memory database (tests): one connection serves reads and writes.
     pub fn in_memory() -> StoreResult<Self> {
-        Ok(SqliteBackend { pool: Arc::new(Pool::in_memory()?) })
+        Ok(SqliteBackend {
+            pool: Arc::new(Pool::in_memory()?),
+        })
     }
 
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
@@ -73,18 +79,44 @@ impl Backend for SqliteBackend {
             .map_err(|e| StoreError::Internal(format!("sqlite migrate task: {e}")))?
     }
 
-    async fn read_current(&self, _ctx: &RequestContext, key: &ResourceKey) -> StoreResult<Option<StoredResource>> {
+    async fn read_current(
+        &self,
+        _ctx: &RequestContext,
+        key: &ResourceKey,
+    ) -> StoreResult<Option<StoredResource>> {
         let key = key.clone();
-        self.read(move |c| conn::query_one(c, &statements::read_current(&Sqlite), &[&key.resource_type, &key.id])).await
+        self.read(move |c| {
+            conn::query_one(
+                c,
+                &statements::read_current(&Sqlite),
+                &[&key.resource_type, &key.id],
+            )
+        })
+        .await
     }
 
-    async fn read_version(&self, _ctx: &RequestContext, key: &ResourceKey, version: i64) -> StoreResult<Option<StoredResource>> {
+    async fn read_version(
+        &self,
+        _ctx: &RequestContext,
+        key: &ResourceKey,
+        version: i64,
+    ) -> StoreResult<Option<StoredResource>> {
         let key = key.clone();
-        self.read(move |c| conn::query_one(c, &statements::read_version(&Sqlite), &[&key.resource_type, &key.id, &version]))
-            .await
+        self.read(move |c| {
+            conn::query_one(
+                c,
+                &statements::read_version(&Sqlite),
+                &[&key.resource_type, &key.id, &version],
+            )
+        })
+        .await
     }
 
-    async fn read_many(&self, _ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>> {
+    async fn read_many(
+        &self,
+        _ctx: &RequestContext,
+        keys: &[ResourceKey],
+    ) -> StoreResult<Vec<StoredResource>> {
         let mut out = Vec::with_capacity(keys.len());
         // Chunked: SQLite limits the number of bound parameters per statement.
         for chunk in keys.chunks(400) {
@@ -94,7 +126,11 @@ impl Backend for SqliteBackend {
         Ok(out)
     }
 
-    async fn history(&self, _ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>> {
+    async fn history(
+        &self,
+        _ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>> {
         let q = statements::history(&Sqlite, query);
         self.read(move |c| conn::query_versions(c, &q)).await
     }
@@ -104,7 +140,12 @@ impl Backend for SqliteBackend {
         self.read(move |c| conn::query_hits(c, &q)).await
     }
 
-    async fn referenced_by(&self, _ctx: &RequestContext, sources: &[ResourceKey], params: &[String]) -> StoreResult<Vec<Hit>> {
+    async fn referenced_by(
+        &self,
+        _ctx: &RequestContext,
+        sources: &[ResourceKey],
+        params: &[String],
+    ) -> StoreResult<Vec<Hit>> {
         let mut out = Vec::new();
         for chunk in sources.chunks(400) {
             let q = nordlys_store_sql::include_query(&Sqlite, chunk, params);
@@ -113,7 +154,13 @@ impl Backend for SqliteBackend {
         Ok(out)
     }
 
-    async fn referencing(&self, _ctx: &RequestContext, targets: &[ResourceKey], source_type: &str, param: &str) -> StoreResult<Vec<Hit>> {
+    async fn referencing(
+        &self,
+        _ctx: &RequestContext,
+        targets: &[ResourceKey],
+        source_type: &str,
+        param: &str,
+    ) -> StoreResult<Vec<Hit>> {
         let mut out = Vec::new();
         for chunk in targets.chunks(400) {
             let q = nordlys_store_sql::revinclude_query(&Sqlite, chunk, source_type, param);
@@ -122,7 +169,35 @@ impl Backend for SqliteBackend {
         Ok(out)
     }
 
-    async fn commit(&self, ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>> {
+    async fn audit_chain(
+        &self,
+        _ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ChainLink>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&statements::audit_chain(&Sqlite))?;
+            let rows = st.query_map(rusqlite::params![after, limit], |r| {
+                Ok(ChainLink {
+                    seq: r.get(0)?,
+                    event_id: r.get(1)?,
+                    prev_hash: r.get(2)?,
+                    hash: r.get(3)?,
+                    body: r.get(4)?,
+                    edited: r.get::<_, Option<i64>>(5)?.unwrap_or(0) > 1,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn commit(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+    ) -> StoreResult<Vec<Committed>> {
         let pool = self.pool.clone();
         let now = ctx.now;
         tokio::task::spawn_blocking(move || pool.with_writer_tx(|tx| write::apply(tx, writes, now)))

@@ -6,7 +6,8 @@ use rusqlite::Connection;
 use crate::conn::internal;
 
 /// Migrations, in order. Never edit a released one; append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE resources (
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
     last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
@@ -15,10 +16,11 @@ CREATE TABLE resources (
 CREATE INDEX resources_patient ON resources (patient_id, res_type);
 CREATE INDEX resources_updated ON resources (res_type, last_updated);
 CREATE TABLE resource_versions (
+    seq INTEGER PRIMARY KEY,
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
     last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
-    patient_id TEXT, owner_org TEXT,
-    PRIMARY KEY (res_type, res_id, version)) WITHOUT ROWID;
+    patient_id TEXT, owner_org TEXT);
+CREATE UNIQUE INDEX versions_key ON resource_versions (res_type, res_id, version);
 CREATE INDEX versions_updated ON resource_versions (last_updated);
 CREATE INDEX versions_type_updated ON resource_versions (res_type, last_updated);
 CREATE TABLE idx_string (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL);
@@ -42,12 +44,22 @@ CREATE INDEX idx_quantity_res ON idx_quantity (res_type, res_id);
 CREATE TABLE idx_uri (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX idx_uri_value ON idx_uri (res_type, param, value);
 CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
-"#];
+"#,
+    r#"
+CREATE TABLE audit_chain (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+"#,
+];
 
 pub(crate) fn migrate(c: &mut Connection) -> StoreResult<()> {
-    c.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").map_err(internal)?;
-    let current: i64 =
-        c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0)).map_err(internal)?;
+    c.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .map_err(internal)?;
+    let current: i64 = c
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(internal)?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
         if version <= current {
@@ -55,7 +67,11 @@ pub(crate) fn migrate(c: &mut Connection) -> StoreResult<()> {
         }
         let tx = c.transaction().map_err(internal)?;
         tx.execute_batch(sql).map_err(internal)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [version]).map_err(internal)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [version],
+        )
+        .map_err(internal)?;
         tx.commit().map_err(internal)?;
     }
     Ok(())

@@ -7,7 +7,10 @@ use nordlys_store_sqlite::SqliteBackend;
 async fn fresh() -> FhirStore {
     let backend = SqliteBackend::in_memory().unwrap_or_else(|e| panic!("open: {e:?}"));
     let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
-    store.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     store
 }
 

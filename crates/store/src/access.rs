@@ -57,12 +57,18 @@ impl<'a> AccessGate<'a> {
         }
     }
 
+    /// Types no client writes: the server alone records the access log.
+    pub fn may_write_type(&self, resource_type: &str) -> bool {
+        resource_type != "AuditEvent"
+    }
+
     /// Whether the principal may write an item with these facts at all (§ 10).
     pub fn may_write(&self, columns: &ItemColumns) -> bool {
         match &self.ctx.principal {
             Principal::Citizen { .. } => false,
             Principal::Practitioner { .. } | Principal::System { .. } => {
-                columns.owner_org.is_none() || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
+                columns.owner_org.is_none()
+                    || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
             }
         }
     }

@@ -8,6 +8,7 @@
 //! (e.g. `application_name`) and so that no call path exists without one.
 use async_trait::async_trait;
 
+use crate::audit::ChainLink;
 use crate::context::RequestContext;
 use crate::error::StoreResult;
 use crate::model::{HistoryQuery, ItemColumns, PendingWrite, ResourceKey, StoredResource};
@@ -38,32 +39,69 @@ pub trait Backend: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
 
     /// The current version (possibly a delete marker), or `None` if the id was never used.
-    async fn read_current(&self, ctx: &RequestContext, key: &ResourceKey) -> StoreResult<Option<StoredResource>>;
+    async fn read_current(
+        &self,
+        ctx: &RequestContext,
+        key: &ResourceKey,
+    ) -> StoreResult<Option<StoredResource>>;
 
     /// One version, or `None`.
-    async fn read_version(&self, ctx: &RequestContext, key: &ResourceKey, version: i64)
-        -> StoreResult<Option<StoredResource>>;
+    async fn read_version(
+        &self,
+        ctx: &RequestContext,
+        key: &ResourceKey,
+        version: i64,
+    ) -> StoreResult<Option<StoredResource>>;
 
     /// Current, non-deleted versions of many keys (order not guaranteed; missing ones left out).
-    async fn read_many(&self, ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>>;
+    async fn read_many(
+        &self,
+        ctx: &RequestContext,
+        keys: &[ResourceKey],
+    ) -> StoreResult<Vec<StoredResource>>;
 
     /// History, newest first.
-    async fn history(&self, ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>>;
+    async fn history(
+        &self,
+        ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>>;
 
     /// All current, non-deleted resources matching the plan, in the plan's order.
     async fn search(&self, ctx: &RequestContext, plan: &SearchPlan) -> StoreResult<Vec<Hit>>;
 
     /// Targets of the reference parameters `params` of the given resources
     /// (`_include`); `params` empty means every reference parameter.
-    async fn referenced_by(&self, ctx: &RequestContext, sources: &[ResourceKey], params: &[String])
-        -> StoreResult<Vec<Hit>>;
+    async fn referenced_by(
+        &self,
+        ctx: &RequestContext,
+        sources: &[ResourceKey],
+        params: &[String],
+    ) -> StoreResult<Vec<Hit>>;
 
     /// Resources of `source_type` whose reference parameter `param` points at one of
     /// `targets` (`_revinclude`).
-    async fn referencing(&self, ctx: &RequestContext, targets: &[ResourceKey], source_type: &str, param: &str)
-        -> StoreResult<Vec<Hit>>;
+    async fn referencing(
+        &self,
+        ctx: &RequestContext,
+        targets: &[ResourceKey],
+        source_type: &str,
+        param: &str,
+    ) -> StoreResult<Vec<Hit>>;
+
+    /// Links of the access-log hash chain with `seq > after`, in order, at most `limit`.
+    async fn audit_chain(
+        &self,
+        ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ChainLink>>;
 
     /// Applies all writes in one transaction, or none: each precondition is checked
     /// inside it. Returns, in order, the version each write left current.
-    async fn commit(&self, ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>>;
+    async fn commit(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+    ) -> StoreResult<Vec<Committed>>;
 }

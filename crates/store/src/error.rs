@@ -8,7 +8,11 @@ pub enum StoreError {
     #[error("not found")]
     NotFound { resource_type: String, id: String },
     #[error("resource was deleted")]
-    Gone { resource_type: String, id: String, version: i64 },
+    Gone {
+        resource_type: String,
+        id: String,
+        version: i64,
+    },
     #[error("unknown resource type {0}")]
     UnknownType(String),
     /// The request itself is wrong (bad search parameter, bad reference…): 400.

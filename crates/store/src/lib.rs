@@ -8,19 +8,22 @@
 //! takes a [`RequestContext`]; the one path without a principal is named
 //! `unchecked_*` and is used only by import and migration.
 
+pub mod access;
+pub mod audit;
 pub mod backend;
 pub mod context;
 pub mod error;
+mod interactions;
 pub mod model;
 pub mod outcome;
-mod interactions;
-pub mod access;
 pub mod search;
 pub mod service;
 
 pub use backend::{Backend, Committed};
 pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
-pub use model::{HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource};
+pub use model::{
+    HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
+};
 pub use search::{Clause, Condition, SearchPlan, SortKey};
 pub use service::{FhirStore, ImportReport, StoreConfig, WriteOutcome};

@@ -17,7 +17,10 @@ pub struct ResourceKey {
 
 impl ResourceKey {
     pub fn new(resource_type: impl Into<String>, id: impl Into<String>) -> Self {
-        ResourceKey { resource_type: resource_type.into(), id: id.into() }
+        ResourceKey {
+            resource_type: resource_type.into(),
+            id: id.into(),
+        }
     }
 }
 
@@ -82,6 +85,9 @@ pub struct PendingWrite {
     pub content_hash: String,
     /// When the content equals the current version, keep the current version.
     pub skip_if_unchanged: bool,
+    /// An access-log event: the backend appends it to the hash chain in the same
+    /// transaction (see [`crate::audit`]).
+    pub chained: bool,
 }
 
 /// Instance, type or system history.
@@ -99,10 +105,15 @@ pub struct HistoryQuery {
 pub fn finalize_body(resource: &Value, version: i64, last_updated: DateTime<Utc>) -> String {
     let mut resource = resource.clone();
     if let Value::Object(map) = &mut resource {
-        let meta = map.entry("meta").or_insert_with(|| Value::Object(Default::default()));
+        let meta = map
+            .entry("meta")
+            .or_insert_with(|| Value::Object(Default::default()));
         if let Value::Object(meta) = meta {
             meta.insert("versionId".into(), Value::String(version.to_string()));
-            meta.insert("lastUpdated".into(), Value::String(format_instant(last_updated)));
+            meta.insert(
+                "lastUpdated".into(),
+                Value::String(format_instant(last_updated)),
+            );
         }
     }
     resource.to_string()
@@ -120,7 +131,11 @@ pub fn content_hash(resource: &Value) -> String {
         meta.remove("versionId");
         meta.remove("lastUpdated");
     }
-    if copy.get("meta").and_then(Value::as_object).is_some_and(|m| m.is_empty()) {
+    if copy
+        .get("meta")
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.is_empty())
+    {
         if let Value::Object(map) = &mut copy {
             map.remove("meta");
         }
@@ -136,7 +151,8 @@ mod tests {
     #[test]
     fn finalize_sets_meta_and_hash_ignores_it() {
         let r = json!({"resourceType": "Patient", "id": "a"});
-        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z").map(|t| t.with_timezone(&Utc));
+        let t =
+            DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z").map(|t| t.with_timezone(&Utc));
         let Ok(t) = t else { panic!("bad test instant") };
         let body = finalize_body(&r, 3, t);
         let v: Value = serde_json::from_str(&body).unwrap_or_default();

@@ -23,13 +23,26 @@ pub fn operation_outcome(issues: Vec<Value>) -> Value {
 
 /// The status and OperationOutcome for an error.
 pub fn error_outcome(err: &StoreError) -> (u16, Value) {
-    let single = |status: u16, code: &str, text: &str| (status, operation_outcome(vec![issue("error", code, text, None)]));
+    let single = |status: u16, code: &str, text: &str| {
+        (
+            status,
+            operation_outcome(vec![issue("error", code, text, None)]),
+        )
+    };
     match err {
-        StoreError::NotFound { resource_type, id } => {
-            single(404, "not-found", &format!("{resource_type}/{id} is not known"))
-        }
-        StoreError::Gone { resource_type, id, .. } => single(410, "deleted", &format!("{resource_type}/{id} was deleted")),
-        StoreError::UnknownType(t) => single(404, "not-supported", &format!("'{t}' is not a resource type this server knows")),
+        StoreError::NotFound { resource_type, id } => single(
+            404,
+            "not-found",
+            &format!("{resource_type}/{id} is not known"),
+        ),
+        StoreError::Gone {
+            resource_type, id, ..
+        } => single(410, "deleted", &format!("{resource_type}/{id} was deleted")),
+        StoreError::UnknownType(t) => single(
+            404,
+            "not-supported",
+            &format!("'{t}' is not a resource type this server knows"),
+        ),
         StoreError::BadRequest(m) => single(400, "invalid", m),
         StoreError::Invalid(issues) => (
             422,
@@ -50,7 +63,11 @@ pub fn error_outcome(err: &StoreError) -> (u16, Value) {
         StoreError::Conflict(m) => single(409, "conflict", m),
         StoreError::Forbidden(m) => single(403, "forbidden", m),
         StoreError::NotSupported(m) => single(400, "not-supported", m),
-        StoreError::Internal(_) => single(500, "exception", "the server could not complete the request"),
+        StoreError::Internal(_) => single(
+            500,
+            "exception",
+            "the server could not complete the request",
+        ),
     }
 }
 

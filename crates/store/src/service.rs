@@ -2,6 +2,7 @@
 //! indexing, the access policy and paging in one place.
 use std::sync::Arc;
 
+use crate::audit::sink::AuditSink;
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::model::StoredResource;
@@ -18,7 +19,10 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { default_count: 50, max_count: 1000 }
+        StoreConfig {
+            default_count: 50,
+            max_count: 1000,
+        }
     }
 }
 
@@ -55,11 +59,17 @@ pub struct ImportReport {
 pub struct FhirStore {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) config: StoreConfig,
+    pub(crate) audit: Arc<AuditSink>,
 }
 
 impl FhirStore {
     pub fn new(backend: Arc<dyn Backend>, config: StoreConfig) -> Self {
-        FhirStore { backend, config }
+        let audit = Arc::new(AuditSink::new(backend.clone()));
+        FhirStore {
+            backend,
+            config,
+            audit,
+        }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -74,10 +84,14 @@ impl FhirStore {
         self.backend.migrate().await
     }
 
-
     /// Parses a search query (`[(name, value)]` as in the URL or the `_search` form body).
     /// `lenient` ignores unknown parameters (`Prefer: handling=lenient`).
-    pub fn parse_search(&self, resource_type: &str, params: &[(String, String)], lenient: bool) -> StoreResult<SearchRequest> {
+    pub fn parse_search(
+        &self,
+        resource_type: &str,
+        params: &[(String, String)],
+        lenient: bool,
+    ) -> StoreResult<SearchRequest> {
         crate::search::parse_search(resource_type, params, lenient, &self.config)
     }
 }

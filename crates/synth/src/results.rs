@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::codes::*;
-use crate::make::{cc, coding, meta, meta_deferred, reference};
+use crate::make::{cc, coding, meta, meta_deferred, reference, text_cc};
 
 /// A measured value: LOINC code and display, value, UCUM unit, reference range.
 #[derive(Debug, Clone, Copy)]
@@ -146,12 +146,12 @@ impl Report {
 }
 
 /// A home-measurement Device of a patient, owned by the monitoring organisation.
-pub(crate) fn device(id: &str, patient: &str, owner: &str, name: &str, snomed: (&str, &str), source: &str) -> Value {
+pub(crate) fn device(id: &str, patient: &str, owner: &str, name: &str, source: &str) -> Value {
     json!({
         "resourceType": "Device", "id": id, "meta": meta(Some(source), &[]), "status": "active",
         "manufacturer": "Nordlys Velferdsteknologi AS",
         "deviceName": [{"name": name, "type": "user-friendly-name"}],
-        "type": cc(SNOMED, snomed.0, snomed.1),
+        "type": text_cc(name),
         "patient": reference(patient), "owner": reference(owner),
     })
 }

@@ -4,3 +4,5 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod server;
+pub mod postgres;

@@ -174,14 +174,6 @@ impl FhirRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
-
-    /// The single value of a query parameter.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Decodes `a=1&b=2` (also a form body) into pairs, keeping order and repeats.

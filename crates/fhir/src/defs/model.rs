@@ -86,6 +86,22 @@ impl Prim {
         }
     }
 
+    /// The primitive this one specialises in R4 (`canonical` is a `uri`, `code` a
+    /// `string`, `positiveInt` an `integer`), as the StructureDefinitions say.
+    pub fn base(self) -> Option<Prim> {
+        match self {
+            Prim::Canonical | Prim::Url | Prim::Uuid | Prim::Oid => Some(Prim::Uri),
+            Prim::Code | Prim::Id | Prim::Markdown => Some(Prim::String),
+            Prim::PositiveInt | Prim::UnsignedInt => Some(Prim::Integer),
+            _ => None,
+        }
+    }
+
+    /// `self` is `other` or specialises it.
+    pub fn is_a(self, other: &str) -> bool {
+        self.name() == other || self.base().is_some_and(|b| b.name() == other)
+    }
+
     pub fn from_name(name: &str) -> Option<Prim> {
         Prim::ALL.iter().copied().find(|p| p.name() == name)
     }

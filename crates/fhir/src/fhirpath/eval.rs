@@ -42,7 +42,7 @@ impl Eval<'_> {
                 let mut out: Vec<Item<'a>> = Vec::new();
                 for p in parts {
                     for it in self.eval(p, focus) {
-                        if !out.iter().any(|o| same(o, &it)) {
+                        if !out.iter().any(|o| equal(o, &it)) {
                             out.push(it);
                         }
                     }
@@ -181,7 +181,7 @@ impl Eval<'_> {
     fn is_a(&self, item: &Item<'_>, ty: &str) -> bool {
         match item {
             Item::Node(_, Ty::Node(id)) => self.defs.is_a(&self.defs.node(*id).type_name, ty),
-            Item::Node(_, Ty::Prim(p)) => p.name() == ty,
+            Item::Node(_, Ty::Prim(p)) => p.is_a(ty),
             Item::Node(_, Ty::Unknown) => false,
             Item::Resolved(t) => self.defs.is_a(t, ty),
             Item::Bool(_) => ty == "Boolean" || ty == "boolean",
@@ -196,14 +196,6 @@ fn push_each<'a>(v: &'a Value, out: &mut Vec<Item<'a>>, f: impl Fn(&'a Value) ->
         Value::Array(a) => out.extend(a.iter().filter(|x| !x.is_null()).map(f)),
         Value::Null => {}
         v => out.push(f(v)),
-    }
-}
-
-/// Identity for unions: the same JSON node (by address) or an equal system value.
-fn same(a: &Item<'_>, b: &Item<'_>) -> bool {
-    match (a, b) {
-        (Item::Node(x, _), Item::Node(y, _)) => std::ptr::eq(*x, *y),
-        _ => a == b,
     }
 }
 

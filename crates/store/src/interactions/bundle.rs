@@ -33,20 +33,41 @@ fn bad(msg: String) -> StoreError {
 }
 
 fn parse_entries(bundle: &Value) -> StoreResult<Vec<Entry>> {
-    let entries = bundle.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+    let entries = bundle
+        .get("entry")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut out = Vec::with_capacity(entries.len());
     for (i, e) in entries.into_iter().enumerate() {
-        let req = e.get("request").ok_or_else(|| bad(format!("Bundle.entry[{i}] has no request")))?;
-        let method = req.get("method").and_then(Value::as_str).unwrap_or_default().to_ascii_uppercase();
+        let req = e
+            .get("request")
+            .ok_or_else(|| bad(format!("Bundle.entry[{i}] has no request")))?;
+        let method = req
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "HEAD") {
-            return Err(bad(format!("Bundle.entry[{i}].request.method '{method}' is not supported")));
+            return Err(bad(format!(
+                "Bundle.entry[{i}].request.method '{method}' is not supported"
+            )));
         }
-        let url = req.get("url").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
+        let url = req
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string();
         if url.is_empty() {
             return Err(bad(format!("Bundle.entry[{i}].request.url is missing")));
         }
         let if_match = match req.get("ifMatch").and_then(Value::as_str) {
-            Some(s) => Some(parse_etag(s).ok_or_else(|| bad(format!("Bundle.entry[{i}].request.ifMatch '{s}' is not a version")))?),
+            Some(s) => Some(parse_etag(s).ok_or_else(|| {
+                bad(format!(
+                    "Bundle.entry[{i}].request.ifMatch '{s}' is not a version"
+                ))
+            })?),
             None => None,
         };
         out.push(Entry {
@@ -54,7 +75,10 @@ fn parse_entries(bundle: &Value) -> StoreResult<Vec<Entry>> {
             url,
             resource: e.get("resource").cloned(),
             full_url: e.get("fullUrl").and_then(Value::as_str).map(str::to_string),
-            if_none_exist: req.get("ifNoneExist").and_then(Value::as_str).map(str::to_string),
+            if_none_exist: req
+                .get("ifNoneExist")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             if_match,
         });
     }
@@ -63,7 +87,11 @@ fn parse_entries(bundle: &Value) -> StoreResult<Vec<Entry>> {
 
 /// `W/"3"`, `"3"` or `3` → 3.
 pub fn parse_etag(s: &str) -> Option<i64> {
-    s.trim().trim_start_matches("W/").trim_matches('"').parse().ok()
+    s.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
 }
 
 /// Replaces every `reference` found in `map` (e.g. `urn:uuid:…` → `Patient/123`).
@@ -90,7 +118,10 @@ fn rewrite_references(v: &mut Value, map: &HashMap<String, String>) {
 fn response_entry(status: u16, stored: Option<&StoredResource>, resource: Option<Value>) -> Value {
     let mut response = json!({"status": status_line(status)});
     if let Some(s) = stored {
-        response["location"] = json!(format!("{}/{}/_history/{}", s.resource_type, s.id, s.version));
+        response["location"] = json!(format!(
+            "{}/{}/_history/{}",
+            s.resource_type, s.id, s.version
+        ));
         response["etag"] = json!(s.etag());
         response["lastModified"] = json!(format_instant(s.last_updated));
     }
@@ -130,14 +161,24 @@ impl FhirStore {
         if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
             return Err(bad("the body must be a Bundle".into()));
         }
-        let kind = bundle.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+        let kind = bundle
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let entries = parse_entries(&bundle)?;
         let responses = match kind.as_str() {
             "transaction" => self.transaction(ctx, entries).await?,
             "batch" => self.batch(ctx, entries).await,
-            other => return Err(bad(format!("Bundle.type '{other}' is neither batch nor transaction"))),
+            other => {
+                return Err(bad(format!(
+                    "Bundle.type '{other}' is neither batch nor transaction"
+                )))
+            }
         };
-        Ok(json!({"resourceType": "Bundle", "type": format!("{kind}-response"), "entry": responses}))
+        Ok(
+            json!({"resourceType": "Bundle", "type": format!("{kind}-response"), "entry": responses}),
+        )
     }
 
     async fn batch(&self, ctx: &RequestContext, entries: Vec<Entry>) -> Vec<Value> {
@@ -156,16 +197,31 @@ impl FhirStore {
         match e.method.as_str() {
             "GET" | "HEAD" => self.get_entry(ctx, &e.url).await,
             "POST" => {
-                let resource = e.resource.ok_or_else(|| bad("a POST entry needs a resource".into()))?;
-                Ok(write_response(self.create(ctx, resource, e.if_none_exist.as_deref()).await?))
+                let resource = e
+                    .resource
+                    .ok_or_else(|| bad("a POST entry needs a resource".into()))?;
+                Ok(write_response(
+                    self.create(ctx, resource, e.if_none_exist.as_deref())
+                        .await?,
+                ))
             }
             "PUT" => {
-                let resource = e.resource.ok_or_else(|| bad("a PUT entry needs a resource".into()))?;
-                let (rt, id) = e.url.split_once('/').ok_or_else(|| bad(format!("'{}' is not Type/id", e.url)))?;
-                Ok(write_response(self.update(ctx, rt, id, resource, e.if_match).await?))
+                let resource = e
+                    .resource
+                    .ok_or_else(|| bad("a PUT entry needs a resource".into()))?;
+                let (rt, id) = e
+                    .url
+                    .split_once('/')
+                    .ok_or_else(|| bad(format!("'{}' is not Type/id", e.url)))?;
+                Ok(write_response(
+                    self.update(ctx, rt, id, resource, e.if_match).await?,
+                ))
             }
             "DELETE" => {
-                let (rt, id) = e.url.split_once('/').ok_or_else(|| bad(format!("'{}' is not Type/id", e.url)))?;
+                let (rt, id) = e
+                    .url
+                    .split_once('/')
+                    .ok_or_else(|| bad(format!("'{}' is not Type/id", e.url)))?;
                 self.delete(ctx, rt, id).await?;
                 Ok(response_entry(204, None, None))
             }
@@ -183,7 +239,9 @@ impl FhirStore {
                 Ok(response_entry(200, Some(&s), Some(body_of(&s))))
             }
             [rt, id, "_history", v] => {
-                let v: i64 = v.parse().map_err(|_| bad(format!("'{v}' is not a version")))?;
+                let v: i64 = v
+                    .parse()
+                    .map_err(|_| bad(format!("'{v}' is not a version")))?;
                 let s = self.vread(ctx, rt, id, v).await?;
                 Ok(response_entry(200, Some(&s), Some(body_of(&s))))
             }
@@ -198,7 +256,8 @@ impl FhirStore {
                 entries.extend(result.included.iter().map(
                     |s| json!({"fullUrl": format!("{}/{}", s.resource_type, s.id), "resource": body_of(s), "search": {"mode": "include"}}),
                 ));
-                let mut set = json!({"resourceType": "Bundle", "type": "searchset", "entry": entries});
+                let mut set =
+                    json!({"resourceType": "Bundle", "type": "searchset", "entry": entries});
                 if let Some(t) = result.total {
                     set["total"] = json!(t);
                 }
@@ -208,7 +267,11 @@ impl FhirStore {
         }
     }
 
-    async fn transaction(&self, ctx: &RequestContext, entries: Vec<Entry>) -> StoreResult<Vec<Value>> {
+    async fn transaction(
+        &self,
+        ctx: &RequestContext,
+        entries: Vec<Entry>,
+    ) -> StoreResult<Vec<Value>> {
         let gate = AccessGate::new(ctx);
         let owner = ctx.principal.orgnr().map(str::to_string);
         // 1. Resolve targets: ids for creates, conditions, and the fullUrl → reference map.
@@ -218,11 +281,18 @@ impl FhirStore {
         for (i, e) in entries.iter().enumerate() {
             let target = match e.method.as_str() {
                 "POST" => {
-                    let resource = e.resource.as_ref().ok_or_else(|| bad(format!("Bundle.entry[{i}]: POST needs a resource")))?;
+                    let resource = e
+                        .resource
+                        .as_ref()
+                        .ok_or_else(|| bad(format!("Bundle.entry[{i}]: POST needs a resource")))?;
                     let rt = resource_type_of(resource).map_err(|err| in_entry(i, err))?;
                     let mut id = uuid::Uuid::new_v4().to_string();
                     if let Some(q) = &e.if_none_exist {
-                        if let Some(found) = self.conditional_match(ctx, &rt, q).await.map_err(|err| in_entry(i, err))? {
+                        if let Some(found) = self
+                            .conditional_match(ctx, &rt, q)
+                            .await
+                            .map_err(|err| in_entry(i, err))?
+                        {
                             id = found.id.clone();
                             existing[i] = Some(found);
                         }
@@ -232,13 +302,22 @@ impl FhirStore {
                 "PUT" | "DELETE" => {
                     let (path, query) = e.url.split_once('?').unwrap_or((&e.url, ""));
                     if query.is_empty() {
-                        let (rt, id) = path.split_once('/').ok_or_else(|| bad(format!("Bundle.entry[{i}]: '{}' is not Type/id", e.url)))?;
+                        let (rt, id) = path.split_once('/').ok_or_else(|| {
+                            bad(format!("Bundle.entry[{i}]: '{}' is not Type/id", e.url))
+                        })?;
                         Some((rt.to_string(), id.to_string()))
                     } else {
-                        let found = self.conditional_match(ctx, path, query).await.map_err(|err| in_entry(i, err))?;
+                        let found = self
+                            .conditional_match(ctx, path, query)
+                            .await
+                            .map_err(|err| in_entry(i, err))?;
                         let id = match (&found, &e.resource) {
                             (Some(f), _) => f.id.clone(),
-                            (None, Some(r)) => r.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                            (None, Some(r)) => r
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
                             (None, None) => String::new(),
                         };
                         Some((path.to_string(), id))
@@ -256,36 +335,55 @@ impl FhirStore {
         let mut write_of: Vec<Option<usize>> = vec![None; entries.len()];
         let mut created: Vec<bool> = vec![false; entries.len()];
         for (i, e) in entries.iter().enumerate() {
-            let Some((rt, id)) = &targets[i] else { continue };
+            let Some((rt, id)) = &targets[i] else {
+                continue;
+            };
+            if !gate.may_write_type(rt) {
+                return Err(StoreError::Forbidden(format!(
+                    "Bundle.entry[{i}]: you may not write {rt}"
+                )));
+            }
             if e.method == "POST" && existing[i].is_some() {
                 continue;
             }
             if e.method == "DELETE" && id.is_empty() {
                 continue;
             }
-            let current = self.backend.read_current(ctx, &ResourceKey::new(rt, id)).await?;
+            let current = self
+                .backend
+                .read_current(ctx, &ResourceKey::new(rt, id))
+                .await?;
             let live = current.filter(|c| !c.deleted && gate.level(&c.columns) != Access::None);
             if let Some(c) = &live {
                 if !gate.may_write(&c.columns) {
-                    return Err(StoreError::Forbidden(format!("Bundle.entry[{i}]: you may not change {rt}/{id}")));
+                    return Err(StoreError::Forbidden(format!(
+                        "Bundle.entry[{i}]: you may not change {rt}/{id}"
+                    )));
                 }
             }
             let write = if e.method == "DELETE" {
                 let Some(c) = live else { continue };
                 prepare_delete(rt, id, c.columns)
             } else {
-                let mut resource = e.resource.clone().ok_or_else(|| bad(format!("Bundle.entry[{i}]: {} needs a resource", e.method)))?;
+                let mut resource = e.resource.clone().ok_or_else(|| {
+                    bad(format!("Bundle.entry[{i}]: {} needs a resource", e.method))
+                })?;
                 rewrite_references(&mut resource, &refs);
                 let precondition = match (e.method.as_str(), e.if_match) {
                     ("POST", _) => Precondition::MustNotExist,
                     (_, Some(v)) => Precondition::VersionIs(v),
                     _ => Precondition::Any,
                 };
-                let owner = live.as_ref().map_or(owner.clone(), |c| c.columns.owner_org.clone());
+                let owner = live
+                    .as_ref()
+                    .map_or(owner.clone(), |c| c.columns.owner_org.clone());
                 created[i] = live.is_none();
-                let w = prepare_write(resource, rt, id, owner, precondition).map_err(|err| in_entry(i, err))?;
+                let w = prepare_write(resource, rt, id, owner, precondition)
+                    .map_err(|err| in_entry(i, err))?;
                 if !gate.may_write(&w.columns) {
-                    return Err(StoreError::Forbidden(format!("Bundle.entry[{i}]: you may not write this kind of data")));
+                    return Err(StoreError::Forbidden(format!(
+                        "Bundle.entry[{i}]: you may not write this kind of data"
+                    )));
                 }
                 w
             };
@@ -293,7 +391,17 @@ impl FhirStore {
             writes.push(write);
         }
         // 3. One atomic commit.
-        let stored = if writes.is_empty() { Vec::new() } else { self.backend.commit(ctx, writes).await? };
+        let created_of_writes: Vec<bool> = (0..entries.len())
+            .filter(|i| write_of[*i].is_some())
+            .map(|i| created[i])
+            .collect();
+        let audits = self.audits_for_writes(ctx, &writes, &created_of_writes)?;
+        writes.extend(audits);
+        let stored = if writes.is_empty() {
+            Vec::new()
+        } else {
+            self.backend.commit(ctx, writes).await?
+        };
         // 4. Responses, and reads after the writes.
         let mut out = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
@@ -304,8 +412,15 @@ impl FhirStore {
                 },
                 ("DELETE", _) => response_entry(204, None, None),
                 (_, Some(w)) => {
-                    let s = &stored.get(w).ok_or_else(|| StoreError::Internal("transaction result is short".into()))?.stored;
-                    response_entry(if created[i] { 201 } else { 200 }, Some(s), Some(body_of(s)))
+                    let s = &stored
+                        .get(w)
+                        .ok_or_else(|| StoreError::Internal("transaction result is short".into()))?
+                        .stored;
+                    response_entry(
+                        if created[i] { 201 } else { 200 },
+                        Some(s),
+                        Some(body_of(s)),
+                    )
                 }
                 (_, None) => match &existing[i] {
                     Some(s) => response_entry(200, Some(s), None),

@@ -1,5 +1,6 @@
 //! `Patient/[id]/$everything`: the patient and every item of its compartment the
 //! principal may see — the same gate as every other path.
+use crate::audit::AuditAction;
 use crate::context::RequestContext;
 use crate::error::StoreResult;
 use crate::model::StoredResource;
@@ -8,7 +9,11 @@ use crate::service::FhirStore;
 
 impl FhirStore {
     /// The patient first, then the compartment in storage order.
-    pub async fn everything(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<Vec<StoredResource>> {
+    pub async fn everything(
+        &self,
+        ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<StoredResource>> {
         let patient = self.read(ctx, "Patient", patient_id).await?;
         let plan = SearchPlan {
             resource_type: ANY_TYPE.to_string(),
@@ -24,6 +29,8 @@ impl FhirStore {
             .collect();
         let mut out = vec![patient];
         out.extend(self.bodies(ctx, &keys).await?);
+        self.log_access(ctx, AuditAction::Everything, out.iter())
+            .await?;
         Ok(out)
     }
 }

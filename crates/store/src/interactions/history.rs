@@ -1,6 +1,7 @@
 //! Instance, type and system history. Versions of items the principal may not see
 //! are left out, exactly as in search.
 use crate::access::{Access, AccessGate};
+use crate::audit::AuditAction;
 use crate::context::RequestContext;
 use crate::error::StoreResult;
 use crate::model::{HistoryQuery, StoredResource};
@@ -8,7 +9,11 @@ use crate::service::FhirStore;
 
 impl FhirStore {
     /// Instance, type or system history, newest first.
-    pub async fn history(&self, ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>> {
+    pub async fn history(
+        &self,
+        ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>> {
         if let Some(rt) = &query.resource_type {
             self.check_type(rt)?;
         }
@@ -36,6 +41,8 @@ impl FhirStore {
                 }
             }
             if out.len() >= wanted || n < q.count {
+                self.log_access(ctx, AuditAction::History, out.iter())
+                    .await?;
                 return Ok(out);
             }
             q.offset += n;

@@ -16,15 +16,29 @@ impl FhirStore {
     /// Validates, indexes and stores with the given ids, as one transaction per call;
     /// records that fail validation are reported and left out, the rest are stored.
     /// Re-running with the same content writes nothing (`unchanged`).
-    pub async fn unchecked_import(&self, resources: Vec<Value>, owner_org: Option<&str>) -> StoreResult<ImportReport> {
+    pub async fn unchecked_import(
+        &self,
+        resources: Vec<Value>,
+        owner_org: Option<&str>,
+    ) -> StoreResult<ImportReport> {
         let mut report = ImportReport::default();
         let mut writes = Vec::with_capacity(resources.len());
         for (i, resource) in resources.into_iter().enumerate() {
             let prepared = resource_type_of(&resource).and_then(|rt| {
-                let id = resource.get("id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| {
-                    StoreError::BadRequest("an imported resource must have an id".into())
-                })?;
-                prepare_write(resource, &rt, &id, owner_org.map(str::to_string), Precondition::Any)
+                let id = resource
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        StoreError::BadRequest("an imported resource must have an id".into())
+                    })?;
+                prepare_write(
+                    resource,
+                    &rt,
+                    &id,
+                    owner_org.map(str::to_string),
+                    Precondition::Any,
+                )
             });
             match prepared {
                 Ok(mut w) => {

@@ -6,6 +6,7 @@ mod bundle;
 mod everything;
 mod history;
 mod import;
+mod logging;
 pub(crate) mod prepare;
 mod read;
 mod search;

@@ -1,7 +1,9 @@
 //! Turning a resource into a [`PendingWrite`]: check, validate, index, and record
 //! the facts the policy needs. Shared by create, update, bundles and import, so every
 //! write path validates and indexes the same way.
-use nordlys_fhir::{definitions, extract_index, validate_resource, IndexEntry, IndexValue, Issue, IssueSeverity};
+use nordlys_fhir::{
+    definitions, extract_index, validate_resource, IndexEntry, IndexValue, Issue, IssueSeverity,
+};
 use serde_json::Value;
 
 use crate::error::{StoreError, StoreResult};
@@ -9,13 +11,19 @@ use crate::model::{content_hash, ItemColumns, PendingWrite, Precondition};
 
 /// A FHIR id: 1–64 of `[A-Za-z0-9-.]`.
 pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// The resource type named in the body, if it is one we know.
 pub fn resource_type_of(resource: &Value) -> StoreResult<String> {
     let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
-        return Err(StoreError::BadRequest("the body is not a FHIR resource: resourceType is missing".into()));
+        return Err(StoreError::BadRequest(
+            "the body is not a FHIR resource: resourceType is missing".into(),
+        ));
     };
     if !definitions().is_resource_type(rt) {
         return Err(StoreError::UnknownType(rt.to_string()));
@@ -24,7 +32,12 @@ pub fn resource_type_of(resource: &Value) -> StoreResult<String> {
 }
 
 fn issue(code: &'static str, expression: &str, diagnostics: String) -> Issue {
-    Issue { severity: IssueSeverity::Error, code, expression: expression.to_string(), diagnostics }
+    Issue {
+        severity: IssueSeverity::Error,
+        code,
+        expression: expression.to_string(),
+        diagnostics,
+    }
 }
 
 /// The patient whose compartment holds the resource, from its index entries.
@@ -34,11 +47,11 @@ fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<Str
     }
     let params = definitions().patient_compartment_params(resource_type);
     index.iter().find_map(|e| match &e.value {
-        IndexValue::Reference { target_type: Some(t), target_id: Some(pid), .. }
-            if t == "Patient" && params.iter().any(|p| p == &e.param) =>
-        {
-            Some(pid.clone())
-        }
+        IndexValue::Reference {
+            target_type: Some(t),
+            target_id: Some(pid),
+            ..
+        } if t == "Patient" && params.iter().any(|p| p == &e.param) => Some(pid.clone()),
         _ => None,
     })
 }
@@ -52,15 +65,24 @@ pub fn prepare_write(
     precondition: Precondition,
 ) -> StoreResult<PendingWrite> {
     if !is_valid_id(id) {
-        return Err(StoreError::Invalid(vec![issue("value", &format!("{resource_type}.id"), format!("'{id}' is not a valid id"))]));
+        return Err(StoreError::Invalid(vec![issue(
+            "value",
+            &format!("{resource_type}.id"),
+            format!("'{id}' is not a valid id"),
+        )]));
     }
     let Value::Object(map) = &mut resource else {
-        return Err(StoreError::BadRequest("a resource must be a JSON object".into()));
+        return Err(StoreError::BadRequest(
+            "a resource must be a JSON object".into(),
+        ));
     };
     map.insert("id".into(), Value::String(id.to_string()));
     validate_resource(&resource).map_err(StoreError::Invalid)?;
     let index = extract_index(&resource);
-    let columns = ItemColumns { patient_id: patient_of(resource_type, id, &index), owner_org };
+    let columns = ItemColumns {
+        patient_id: patient_of(resource_type, id, &index),
+        owner_org,
+    };
     Ok(PendingWrite {
         resource_type: resource_type.to_string(),
         id: id.to_string(),
@@ -70,6 +92,7 @@ pub fn prepare_write(
         index,
         columns,
         skip_if_unchanged: false,
+        chained: false,
     })
 }
 
@@ -84,5 +107,6 @@ pub fn prepare_delete(resource_type: &str, id: &str, columns: ItemColumns) -> Pe
         columns,
         content_hash: String::new(),
         skip_if_unchanged: false,
+        chained: false,
     }
 }

@@ -22,10 +22,14 @@ impl FhirStore {
         resource_type: &str,
         query: &str,
     ) -> StoreResult<Option<crate::model::StoredResource>> {
-        let pairs: Vec<(String, String)> =
-            form_pairs(query.trim_start_matches('?')).into_iter().filter(|(k, _)| !k.is_empty()).collect();
+        let pairs: Vec<(String, String)> = form_pairs(query.trim_start_matches('?'))
+            .into_iter()
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
         if pairs.is_empty() {
-            return Err(StoreError::BadRequest("the conditional query is empty".into()));
+            return Err(StoreError::BadRequest(
+                "the conditional query is empty".into(),
+            ));
         }
         let mut request = self.parse_search(resource_type, &pairs, false)?;
         request.count = 2;
@@ -33,13 +37,23 @@ impl FhirStore {
         match result.matches.len() {
             0 => Ok(None),
             1 => Ok(result.matches.into_iter().next()),
-            _ => Err(StoreError::PreconditionFailed(format!("the condition matches more than one {resource_type}"))),
+            _ => Err(StoreError::PreconditionFailed(format!(
+                "the condition matches more than one {resource_type}"
+            ))),
         }
     }
 
     /// `POST [type]` with a server-assigned id; `if_none_exist` is the `If-None-Exist` query.
-    pub async fn create(&self, ctx: &RequestContext, resource: Value, if_none_exist: Option<&str>) -> StoreResult<WriteOutcome> {
+    pub async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Value,
+        if_none_exist: Option<&str>,
+    ) -> StoreResult<WriteOutcome> {
         let resource_type = resource_type_of(&resource)?;
+        if !AccessGate::new(ctx).may_write_type(&resource_type) {
+            return Err(forbidden());
+        }
         let owner = ctx.principal.orgnr().map(str::to_string);
         if let Some(query) = if_none_exist {
             if let Some(existing) = self.conditional_match(ctx, &resource_type, query).await? {
@@ -47,12 +61,24 @@ impl FhirStore {
             }
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let write = prepare_write(resource, &resource_type, &id, owner, Precondition::MustNotExist)?;
+        let write = prepare_write(
+            resource,
+            &resource_type,
+            &id,
+            owner,
+            Precondition::MustNotExist,
+        )?;
         if !AccessGate::new(ctx).may_write(&write.columns) {
             return Err(forbidden());
         }
-        let mut stored = self.backend.commit(ctx, vec![write]).await?;
-        stored.pop().map(|c| WriteOutcome::Created(c.stored)).ok_or_else(|| StoreError::Internal("commit returned nothing".into()))
+        let mut writes = vec![write];
+        writes.extend(self.audits_for_writes(ctx, &writes, &[true])?);
+        let stored = self.backend.commit(ctx, writes).await?;
+        stored
+            .into_iter()
+            .next()
+            .map(|c| WriteOutcome::Created(c.stored))
+            .ok_or_else(|| StoreError::Internal("commit returned nothing".into()))
     }
 
     /// `PUT [type]/[id]` (create-on-update allowed); `if_match` is the version from `If-Match`.
@@ -67,15 +93,31 @@ impl FhirStore {
         self.check_type(resource_type)?;
         let body_type = resource_type_of(&resource)?;
         if body_type != resource_type {
-            return Err(StoreError::BadRequest(format!("the body is a {body_type}, the URL names {resource_type}")));
+            return Err(StoreError::BadRequest(format!(
+                "the body is a {body_type}, the URL names {resource_type}"
+            )));
         }
         match resource.get("id").and_then(Value::as_str) {
             Some(body_id) if body_id == id => {}
-            Some(body_id) => return Err(StoreError::BadRequest(format!("the body's id '{body_id}' differs from the URL's '{id}'"))),
-            None => return Err(StoreError::BadRequest("the body of an update must carry the id".into())),
+            Some(body_id) => {
+                return Err(StoreError::BadRequest(format!(
+                    "the body's id '{body_id}' differs from the URL's '{id}'"
+                )))
+            }
+            None => {
+                return Err(StoreError::BadRequest(
+                    "the body of an update must carry the id".into(),
+                ))
+            }
         }
-        let current = self.backend.read_current(ctx, &ResourceKey::new(resource_type, id)).await?;
         let gate = AccessGate::new(ctx);
+        if !gate.may_write_type(resource_type) {
+            return Err(forbidden());
+        }
+        let current = self
+            .backend
+            .read_current(ctx, &ResourceKey::new(resource_type, id))
+            .await?;
         let owner = match &current {
             Some(c) if !c.deleted => {
                 // A hidden item must look like a missing one: refuse as if the version didn't match.
@@ -96,25 +138,49 @@ impl FhirStore {
             return Err(forbidden());
         }
         let existed = current.as_ref().is_some_and(|c| !c.deleted);
-        let mut stored = self.backend.commit(ctx, vec![write]).await?;
-        let stored = stored.pop().ok_or_else(|| StoreError::Internal("commit returned nothing".into()))?.stored;
-        Ok(if existed { WriteOutcome::Updated(stored) } else { WriteOutcome::Created(stored) })
+        let mut writes = vec![write];
+        writes.extend(self.audits_for_writes(ctx, &writes, &[!existed])?);
+        let stored = self.backend.commit(ctx, writes).await?;
+        let stored = stored
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Internal("commit returned nothing".into()))?
+            .stored;
+        Ok(if existed {
+            WriteOutcome::Updated(stored)
+        } else {
+            WriteOutcome::Created(stored)
+        })
     }
 
     /// `DELETE [type]/[id]`: a logical delete, kept in history. Deleting what is not there succeeds.
-    pub async fn delete(&self, ctx: &RequestContext, resource_type: &str, id: &str) -> StoreResult<()> {
+    pub async fn delete(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> StoreResult<()> {
         self.check_type(resource_type)?;
-        let Some(current) = self.backend.read_current(ctx, &ResourceKey::new(resource_type, id)).await? else {
+        let Some(current) = self
+            .backend
+            .read_current(ctx, &ResourceKey::new(resource_type, id))
+            .await?
+        else {
             return Ok(());
         };
         let gate = AccessGate::new(ctx);
+        if !gate.may_write_type(resource_type) {
+            return Err(forbidden());
+        }
         if current.deleted || gate.level(&current.columns) == Access::None {
             return Ok(());
         }
         if !gate.may_write(&current.columns) {
             return Err(forbidden());
         }
-        self.backend.commit(ctx, vec![prepare_delete(resource_type, id, current.columns)]).await?;
+        let mut writes = vec![prepare_delete(resource_type, id, current.columns)];
+        writes.extend(self.audits_for_writes(ctx, &writes, &[false])?);
+        self.backend.commit(ctx, writes).await?;
         Ok(())
     }
 }
@@ -133,5 +199,7 @@ pub(crate) fn form_pairs(query: &str) -> Vec<(String, String)> {
 
 fn decode(s: &str) -> String {
     let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
 }

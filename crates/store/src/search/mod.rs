@@ -5,8 +5,8 @@
 //! prefixes, modifiers, chains) and the backends own SQL; the plan is the seam.
 
 mod parse;
-mod values;
 pub mod result;
+mod values;
 
 pub use parse::{parse_search, SearchRequest};
 pub use result::{IncludeSpec, SearchResult, TotalMode};
@@ -29,20 +29,40 @@ pub const ANY_TYPE: &str = "*";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Clause {
     /// Some index entry of `param` matches any of the conditions (comma = OR).
-    Match { param: String, kind: ParamType, any_of: Vec<Condition> },
+    Match {
+        param: String,
+        kind: ParamType,
+        any_of: Vec<Condition>,
+    },
     /// `:not`: no index entry of `param` matches any of the conditions.
-    NotMatch { param: String, kind: ParamType, any_of: Vec<Condition> },
+    NotMatch {
+        param: String,
+        kind: ParamType,
+        any_of: Vec<Condition>,
+    },
     /// `:missing=true|false`.
-    Missing { param: String, kind: ParamType, missing: bool },
+    Missing {
+        param: String,
+        kind: ParamType,
+        missing: bool,
+    },
     /// `_id`.
     Id(Vec<String>),
     /// `_lastUpdated` (on the resource row itself), any of the ranges.
     LastUpdated(Vec<DateRange>),
     /// `param:Type.inner…`: a referenced resource of one of `target_types` matches `inner`.
-    Chain { param: String, target_types: Vec<String>, inner: Box<Clause> },
+    Chain {
+        param: String,
+        target_types: Vec<String>,
+        inner: Box<Clause>,
+    },
     /// `_has:Source:param:inner`: a `Source` resource referring to this one through
     /// `param` matches `inner`.
-    Has { source_type: String, source_param: String, inner: Box<Clause> },
+    Has {
+        source_type: String,
+        source_param: String,
+        inner: Box<Clause>,
+    },
     /// The item belongs to this patient's compartment (the `patient_id` column).
     Compartment(String),
     /// Matches nothing (e.g. a reference to a type the parameter cannot target).
@@ -53,16 +73,38 @@ pub enum Clause {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// String: `norm` starts with (default), equals exact (`:exact`), or contains.
-    Str { mode: StrMode, value: String },
+    Str {
+        mode: StrMode,
+        value: String,
+    },
     /// Token: `system|code`, `|code` (no system), `system|`, or `code`.
-    Token { system: SystemMatch, code: Option<String> },
+    Token {
+        system: SystemMatch,
+        code: Option<String>,
+    },
     /// Reference to `Type/id` (type may be unknown: any type with that id) or an absolute url.
-    Reference { target_type: Option<String>, id: String },
+    Reference {
+        target_type: Option<String>,
+        id: String,
+    },
     ReferenceUrl(String),
     Date(DateRange),
-    Number { prefix: Prefix, low: f64, high: f64 },
-    Quantity { prefix: Prefix, low: f64, high: f64, system: Option<String>, code: Option<String> },
-    Uri { mode: UriMode, value: String },
+    Number {
+        prefix: Prefix,
+        low: f64,
+        high: f64,
+    },
+    Quantity {
+        prefix: Prefix,
+        low: f64,
+        high: f64,
+        system: Option<String>,
+        code: Option<String>,
+    },
+    Uri {
+        mode: UriMode,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

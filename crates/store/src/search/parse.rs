@@ -33,7 +33,16 @@ pub struct SearchRequest {
 }
 
 /// Parameters that shape the result and are never filters.
-const RESULT_PARAMS: &[&str] = &["_format", "_pretty", "_count", "_offset", "_sort", "_summary", "_total", "_elements"];
+const RESULT_PARAMS: &[&str] = &[
+    "_format",
+    "_pretty",
+    "_count",
+    "_offset",
+    "_sort",
+    "_summary",
+    "_total",
+    "_elements",
+];
 
 pub fn parse_search(
     resource_type: &str,
@@ -46,7 +55,11 @@ pub fn parse_search(
         return Err(StoreError::UnknownType(resource_type.to_string()));
     }
     let mut req = SearchRequest {
-        plan: SearchPlan { resource_type: resource_type.to_string(), clauses: Vec::new(), sort: Vec::new() },
+        plan: SearchPlan {
+            resource_type: resource_type.to_string(),
+            clauses: Vec::new(),
+            sort: Vec::new(),
+        },
         count: config.default_count,
         offset: 0,
         total: TotalMode::Accurate,
@@ -72,16 +85,32 @@ pub fn parse_search(
             "_summary" => match value.as_str() {
                 "count" => req.summary_count = true,
                 "true" | "false" | "data" | "text" => req.summary = Some(value.clone()),
-                _ => return Err(bad(format!("_summary={value} is not one of count, true, false, data, text"))),
+                _ => {
+                    return Err(bad(format!(
+                        "_summary={value} is not one of count, true, false, data, text"
+                    )))
+                }
             },
             "_total" => {
                 req.total = match value.as_str() {
                     "none" => TotalMode::None,
                     "estimate" | "accurate" => TotalMode::Accurate,
-                    _ => return Err(bad(format!("_total={value} is not one of none, estimate, accurate"))),
+                    _ => {
+                        return Err(bad(format!(
+                            "_total={value} is not one of none, estimate, accurate"
+                        )))
+                    }
                 }
             }
-            "_elements" => req.elements = Some(value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+            "_elements" => {
+                req.elements = Some(
+                    value
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
+            }
             "_sort" => req.plan.sort = parse_sort(resource_type, value)?,
             "_include" => req.include.push(parse_include(value, modifier, false)?),
             "_revinclude" => req.revinclude.push(parse_include(value, modifier, true)?),
@@ -101,12 +130,18 @@ fn bad(msg: String) -> StoreError {
 }
 
 fn parse_usize(name: &str, value: &str) -> StoreResult<usize> {
-    value.trim().parse().map_err(|_| bad(format!("{name}={value} is not a whole number")))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("{name}={value} is not a whole number")))
 }
 
 fn is_unknown(resource_type: &str, name: &str) -> bool {
     let code = name.split([':', '.']).next().unwrap_or(name);
-    !name.starts_with("_has:") && definitions().search_param(resource_type, code).is_none() && code != "_id" && code != "_lastUpdated"
+    !name.starts_with("_has:")
+        && definitions().search_param(resource_type, code).is_none()
+        && code != "_id"
+        && code != "_lastUpdated"
 }
 
 /// One filter parameter `name=value` on `resource_type` → a clause.
@@ -137,10 +172,16 @@ pub(crate) fn parse_clause(resource_type: &str, name: &str, value: &str) -> Stor
     }
     let def = definitions()
         .search_param(resource_type, code)
-        .ok_or_else(|| bad(format!("unknown search parameter '{code}' for {resource_type}")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "unknown search parameter '{code}' for {resource_type}"
+            ))
+        })?;
     let kind = def.kind;
     if matches!(kind, ParamType::Composite | ParamType::Special) {
-        return Err(StoreError::NotSupported(format!("search parameter '{code}' ({kind:?}) is not supported")));
+        return Err(StoreError::NotSupported(format!(
+            "search parameter '{code}' ({kind:?}) is not supported"
+        )));
     }
     if modifier == Some("missing") {
         let missing = match value {
@@ -148,16 +189,28 @@ pub(crate) fn parse_clause(resource_type: &str, name: &str, value: &str) -> Stor
             "false" => false,
             _ => return Err(bad(format!("{name}={value}: :missing takes true or false"))),
         };
-        return Ok(Clause::Missing { param: code.to_string(), kind, missing });
+        return Ok(Clause::Missing {
+            param: code.to_string(),
+            kind,
+            missing,
+        });
     }
     let mut any_of = Vec::new();
     for v in split_values(value) {
         any_of.push(condition(kind, modifier, &v, code, &def.targets)?);
     }
     if modifier == Some("not") {
-        return Ok(Clause::NotMatch { param: code.to_string(), kind, any_of });
+        return Ok(Clause::NotMatch {
+            param: code.to_string(),
+            kind,
+            any_of,
+        });
     }
-    Ok(Clause::Match { param: code.to_string(), kind, any_of })
+    Ok(Clause::Match {
+        param: code.to_string(),
+        kind,
+        any_of,
+    })
 }
 
 fn parse_chain(resource_type: &str, head: &str, tail: &str, value: &str) -> StoreResult<Clause> {
@@ -167,9 +220,15 @@ fn parse_chain(resource_type: &str, head: &str, tail: &str, value: &str) -> Stor
     };
     let def = definitions()
         .search_param(resource_type, code)
-        .ok_or_else(|| bad(format!("unknown search parameter '{code}' for {resource_type}")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "unknown search parameter '{code}' for {resource_type}"
+            ))
+        })?;
     if def.kind != ParamType::Reference {
-        return Err(bad(format!("'{code}' is not a reference parameter and cannot be chained")));
+        return Err(bad(format!(
+            "'{code}' is not a reference parameter and cannot be chained"
+        )));
     }
     let candidates: Vec<String> = match type_modifier {
         Some(t) if def.targets.iter().any(|x| x == t) => vec![t.to_string()],
@@ -179,20 +238,33 @@ fn parse_chain(resource_type: &str, head: &str, tail: &str, value: &str) -> Stor
     let inner_code = tail.split([':', '.']).next().unwrap_or(tail);
     let targets: Vec<String> = candidates
         .into_iter()
-        .filter(|t| inner_code.starts_with("_has") || definitions().search_param(t, inner_code).is_some() || inner_code == "_id")
+        .filter(|t| {
+            inner_code.starts_with("_has")
+                || definitions().search_param(t, inner_code).is_some()
+                || inner_code == "_id"
+        })
         .collect();
     let Some(first) = targets.first() else {
-        return Err(bad(format!("no target of '{code}' has a search parameter '{inner_code}'")));
+        return Err(bad(format!(
+            "no target of '{code}' has a search parameter '{inner_code}'"
+        )));
     };
     let inner = parse_clause(first, tail, value)?;
-    Ok(Clause::Chain { param: code.to_string(), target_types: targets, inner: Box::new(inner) })
+    Ok(Clause::Chain {
+        param: code.to_string(),
+        target_types: targets,
+        inner: Box::new(inner),
+    })
 }
 
 /// `_has:Source:param:inner=value`.
 fn parse_has(resource_type: &str, rest: &str, value: &str) -> StoreResult<Clause> {
     let mut parts = rest.splitn(3, ':');
-    let (Some(source), Some(param), Some(inner)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad(format!("_has:{rest} must be _has:Type:parameter:filter")));
+    let (Some(source), Some(param), Some(inner)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad(format!(
+            "_has:{rest} must be _has:Type:parameter:filter"
+        )));
     };
     if !definitions().is_resource_type(source) {
         return Err(bad(format!("_has: unknown resource type {source}")));
@@ -201,18 +273,25 @@ fn parse_has(resource_type: &str, rest: &str, value: &str) -> StoreResult<Clause
         .search_param(source, param)
         .ok_or_else(|| bad(format!("unknown search parameter '{param}' for {source}")))?;
     if def.kind != ParamType::Reference {
-        return Err(bad(format!("_has: '{param}' of {source} is not a reference parameter")));
+        return Err(bad(format!(
+            "_has: '{param}' of {source} is not a reference parameter"
+        )));
     }
     if !def.targets.is_empty() && !def.targets.iter().any(|t| t == resource_type) {
         return Ok(Clause::Nothing);
     }
     let inner = parse_clause(source, inner, value)?;
-    Ok(Clause::Has { source_type: source.to_string(), source_param: param.to_string(), inner: Box::new(inner) })
+    Ok(Clause::Has {
+        source_type: source.to_string(),
+        source_param: param.to_string(),
+        inner: Box::new(inner),
+    })
 }
 
 pub(crate) fn date_value(v: &str) -> StoreResult<DateRange> {
     let (prefix, rest) = super::values::prefix_of(v);
-    let (low, high) = nordlys_fhir::time::date_range(rest).ok_or_else(|| bad(format!("'{v}' is not a valid date")))?;
+    let (low, high) = nordlys_fhir::time::date_range(rest)
+        .ok_or_else(|| bad(format!("'{v}' is not a valid date")))?;
     Ok(DateRange { prefix, low, high })
 }
 
@@ -233,7 +312,11 @@ fn parse_sort(resource_type: &str, value: &str) -> StoreResult<Vec<SortKey>> {
                 SortKind::Indexed(def.kind)
             }
         };
-        keys.push(SortKey { param: code.to_string(), kind, descending });
+        keys.push(SortKey {
+            param: code.to_string(),
+            kind,
+            descending,
+        });
     }
     Ok(keys)
 }
@@ -250,7 +333,12 @@ fn parse_include(value: &str, modifier: Option<&str>, reverse: bool) -> StoreRes
     let param = parts.next().unwrap_or("*");
     let target = parts.next().map(str::to_string);
     if source == "*" && !reverse {
-        return Ok(IncludeSpec { source_type: "*".into(), param: "*".into(), target_type: None, iterate });
+        return Ok(IncludeSpec {
+            source_type: "*".into(),
+            param: "*".into(),
+            target_type: None,
+            iterate,
+        });
     }
     if !definitions().is_resource_type(source) {
         return Err(bad(format!("_include: unknown resource type '{source}'")));
@@ -258,8 +346,17 @@ fn parse_include(value: &str, modifier: Option<&str>, reverse: bool) -> StoreRes
     if param != "*" {
         match definitions().search_param(source, param) {
             Some(d) if d.kind == ParamType::Reference => {}
-            _ => return Err(bad(format!("_include: '{param}' is not a reference parameter of {source}"))),
+            _ => {
+                return Err(bad(format!(
+                    "_include: '{param}' is not a reference parameter of {source}"
+                )))
+            }
         }
     }
-    Ok(IncludeSpec { source_type: source.to_string(), param: param.to_string(), target_type: target, iterate })
+    Ok(IncludeSpec {
+        source_type: source.to_string(),
+        param: param.to_string(),
+        target_type: target,
+        iterate,
+    })
 }

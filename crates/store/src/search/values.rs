@@ -29,7 +29,9 @@ pub(crate) fn split_values(value: &str) -> Vec<String> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("\\|", "|").replace("\\$", "$").replace("\\\\", "\\")
+    s.replace("\\|", "|")
+        .replace("\\$", "$")
+        .replace("\\\\", "\\")
 }
 
 /// Splits at the first unescaped `|`.
@@ -78,7 +80,10 @@ fn bad(msg: String) -> StoreError {
 
 /// The implicit range of a decimal by its precision: `100` → [99.5, 100.5).
 fn number_range(s: &str, code: &str) -> StoreResult<(f64, f64)> {
-    let value: f64 = s.trim().parse().map_err(|_| bad(format!("{code}: '{s}' is not a number")))?;
+    let value: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("{code}: '{s}' is not a number")))?;
     if !value.is_finite() {
         return Err(bad(format!("{code}: '{s}' is not a finite number")));
     }
@@ -95,7 +100,11 @@ pub(crate) fn condition(
     code: &str,
     targets: &[String],
 ) -> StoreResult<Condition> {
-    let unsupported = |m: &str| bad(format!("modifier :{m} is not supported on '{code}' ({kind:?})"));
+    let unsupported = |m: &str| {
+        bad(format!(
+            "modifier :{m} is not supported on '{code}' ({kind:?})"
+        ))
+    };
     if v.is_empty() {
         return Err(bad(format!("'{code}' has an empty value")));
     }
@@ -107,7 +116,10 @@ pub(crate) fn condition(
                 Some("contains") => StrMode::Contains,
                 Some(m) => return Err(unsupported(m)),
             };
-            Condition::Str { mode, value: unescape(v) }
+            Condition::Str {
+                mode,
+                value: unescape(v),
+            }
         }
         ParamType::Token => {
             match modifier {
@@ -115,10 +127,21 @@ pub(crate) fn condition(
                 Some(m) => return Err(unsupported(m)),
             }
             match split_pipe(v) {
-                None => Condition::Token { system: SystemMatch::Any, code: Some(unescape(v)) },
+                None => Condition::Token {
+                    system: SystemMatch::Any,
+                    code: Some(unescape(v)),
+                },
                 Some((sys, c)) => {
-                    let code = if c.is_empty() { None } else { Some(unescape(&c)) };
-                    let system = if sys.is_empty() { SystemMatch::None } else { SystemMatch::Is(sys) };
+                    let code = if c.is_empty() {
+                        None
+                    } else {
+                        Some(unescape(&c))
+                    };
+                    let system = if sys.is_empty() {
+                        SystemMatch::None
+                    } else {
+                        SystemMatch::Is(sys)
+                    };
                     if code.is_none() && system == SystemMatch::None {
                         return Err(bad(format!("'{code:?}': '|' alone is not a token")));
                     }
@@ -140,10 +163,16 @@ pub(crate) fn condition(
                     if !targets.is_empty() && !targets.iter().any(|x| x == t) {
                         return Err(bad(format!("'{code}' cannot refer to {t}")));
                     }
-                    Condition::Reference { target_type: Some(t.to_string()), id: id.to_string() }
+                    Condition::Reference {
+                        target_type: Some(t.to_string()),
+                        id: id.to_string(),
+                    }
                 }
                 Some(_) => return Err(bad(format!("'{code}': '{v}' is not a reference"))),
-                None => Condition::Reference { target_type: type_mod, id: v.to_string() },
+                None => Condition::Reference {
+                    target_type: type_mod,
+                    id: v.to_string(),
+                },
             }
         }
         ParamType::Date => {
@@ -170,7 +199,13 @@ pub(crate) fn condition(
             let system = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
             let unit = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
             let (low, high) = number_range(num, code)?;
-            Condition::Quantity { prefix, low, high, system, code: unit }
+            Condition::Quantity {
+                prefix,
+                low,
+                high,
+                system,
+                code: unit,
+            }
         }
         ParamType::Uri => {
             let mode = match modifier {
@@ -179,10 +214,15 @@ pub(crate) fn condition(
                 Some("above") => UriMode::Above,
                 Some(m) => return Err(unsupported(m)),
             };
-            Condition::Uri { mode, value: v.to_string() }
+            Condition::Uri {
+                mode,
+                value: v.to_string(),
+            }
         }
         ParamType::Composite | ParamType::Special => {
-            return Err(StoreError::NotSupported(format!("search parameter '{code}' is not supported")))
+            return Err(StoreError::NotSupported(format!(
+                "search parameter '{code}' is not supported"
+            )))
         }
     })
 }
@@ -193,23 +233,43 @@ mod tests {
 
     #[test]
     fn splits_commas_but_not_escaped_ones() {
-        assert_eq!(split_values("a,b\\,c"), vec!["a".to_string(), "b,c".to_string()]);
+        assert_eq!(
+            split_values("a,b\\,c"),
+            vec!["a".to_string(), "b,c".to_string()]
+        );
     }
 
     #[test]
     fn token_forms() {
-        let c = condition(ParamType::Token, None, "http://loinc.org|1234-5", "code", &[]);
+        let c = condition(
+            ParamType::Token,
+            None,
+            "http://loinc.org|1234-5",
+            "code",
+            &[],
+        );
         assert_eq!(
             c.ok(),
-            Some(Condition::Token { system: SystemMatch::Is("http://loinc.org".into()), code: Some("1234-5".into()) })
+            Some(Condition::Token {
+                system: SystemMatch::Is("http://loinc.org".into()),
+                code: Some("1234-5".into())
+            })
         );
         let c = condition(ParamType::Token, None, "|x", "code", &[]);
-        assert_eq!(c.ok(), Some(Condition::Token { system: SystemMatch::None, code: Some("x".into()) }));
+        assert_eq!(
+            c.ok(),
+            Some(Condition::Token {
+                system: SystemMatch::None,
+                code: Some("x".into())
+            })
+        );
     }
 
     #[test]
     fn number_precision_range() {
-        let Ok(Condition::Number { low, high, .. }) = condition(ParamType::Number, None, "100", "n", &[]) else {
+        let Ok(Condition::Number { low, high, .. }) =
+            condition(ParamType::Number, None, "100", "n", &[])
+        else {
             panic!("not a number condition")
         };
         assert!((low - 99.5).abs() < 1e-9 && (high - 100.5).abs() < 1e-9);

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::{DemoPractitioner, DemoSystem};
 use crate::codes::UNIT_TYPE_SYSTEM;
 use crate::items::{schedule, slot};
-use crate::make::{cc, coding, meta, reference, text_cc};
+use crate::make::{coding, meta, reference, text_cc};
 
 /// UNN's organisation number (contract.md's token examples).
 pub const UNN_ORGNR: &str = "983974899";
@@ -210,7 +210,6 @@ pub(crate) fn schedule_with_slots(
         today,
         horizon_end,
     )];
-    out[0]["serviceType"] = json!([cc("https://nordlys.no/fhir/CodeSystem/contact-mode", "in-person", "Oppmøte")]);
     out[0]["comment"] = json!(what);
     for i in 0..free {
         let (hour, minute) = if i % 2 == 0 { (9, 0) } else { (13, 30) };
