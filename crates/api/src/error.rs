@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use nordlys_store::StoreError;
 
 use crate::observe::current_request_id;
-use crate::outcome::{operation_outcome, OutcomeIssue};
+use crate::outcome::{operation_outcome, resource_text, OutcomeIssue};
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +132,7 @@ pub fn error_response(err: &ApiError) -> Response {
         ),
         A::Internal(detail) => internal(detail),
     };
-    let body = operation_outcome(&issues).to_string();
+    let body = resource_text(&operation_outcome(&issues));
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -63,6 +63,65 @@ impl OutcomeIssue {
     }
 }
 
+/// JSON text with `resourceType` first in every resource (also nested ones).
+///
+/// Why: `serde_json` sorts keys, which would put `id` and `issue` before
+/// `resourceType`; FHIR JSON conventionally starts with it and people read these.
+pub fn resource_text(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(v, &mut out, None);
+    out
+}
+
+/// As [`resource_text`], indented by two spaces (`_pretty=true`).
+pub fn resource_text_pretty(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(v, &mut out, Some(0));
+    out
+}
+
+fn newline(out: &mut String, depth: Option<usize>) {
+    if let Some(d) = depth {
+        out.push('\n');
+        out.push_str(&"  ".repeat(d));
+    }
+}
+
+fn write_value(v: &Value, out: &mut String, depth: Option<usize>) {
+    let inner = depth.map(|d| d + 1);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('{');
+            let first = map.get_key_value("resourceType");
+            let rest = map.iter().filter(|(k, _)| k.as_str() != "resourceType");
+            for (i, (k, val)) in first.into_iter().chain(rest).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, inner);
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(if depth.is_some() { ": " } else { ":" });
+                write_value(val, out, inner);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, inner);
+                write_value(item, out, inner);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// An OperationOutcome resource with the given issues.
 pub fn operation_outcome(issues: &[OutcomeIssue]) -> Value {
     json!({
@@ -91,6 +150,23 @@ mod tests {
             "Patient.identifier[0].value"
         );
         assert_eq!(oo["issue"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn resource_type_comes_first_at_every_level() {
+        let v = json!({"id": "b", "resourceType": "Bundle", "entry": [{"resource": {"id": "p", "resourceType": "Patient"}}]});
+        let text = resource_text(&v);
+        assert_eq!(
+            text,
+            r#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p"}}],"id":"b"}"#
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(v.clone()));
+        let pretty = resource_text_pretty(&v);
+        assert!(
+            pretty.starts_with("{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [\n    {"),
+            "{pretty}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&pretty).ok(), Some(v));
     }
 
     #[test]

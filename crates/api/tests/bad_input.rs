@@ -12,9 +12,14 @@ async fn system(s: &TestServer) -> String {
 
 /// Nothing of `resource_type` is visible to the writer, and the server is alive.
 async fn nothing_stored(s: &TestServer, token: &str, resource_type: &str) {
-    let (status, bundle) = s.get(&format!("/fhir/{resource_type}?_summary=count"), token).await;
+    let (status, bundle) = s
+        .get(&format!("/fhir/{resource_type}?_summary=count"), token)
+        .await;
     assert_eq!(status, StatusCode::OK, "{bundle}");
-    assert_eq!(bundle["total"], 0, "{resource_type} must be empty: {bundle}");
+    assert_eq!(
+        bundle["total"], 0,
+        "{resource_type} must be empty: {bundle}"
+    );
     let r = s.client.get(s.url("/health")).send().await.expect("health");
     assert_eq!(r.status(), StatusCode::OK);
 }
@@ -38,7 +43,9 @@ async fn malformed_and_non_resource_json_is_400() {
         b"\xff\xfe{}",
     ];
     for body in bodies {
-        let (status, oo) = s.send_raw(Method::POST, "/fhir/Patient", &t, body.to_vec()).await;
+        let (status, oo) = s
+            .send_raw(Method::POST, "/fhir/Patient", &t, body.to_vec())
+            .await;
         assert_outcome(status, &oo, StatusCode::BAD_REQUEST, "invalid");
     }
     nothing_stored(&s, &t, "Patient").await;
@@ -53,7 +60,9 @@ async fn deeply_nested_json_is_400_not_a_crash() {
     body.push_str(&"[".repeat(depth));
     body.push_str(&"]".repeat(depth));
     body.push('}');
-    let (status, oo) = s.send_raw(Method::POST, "/fhir/Patient", &t, body.into_bytes()).await;
+    let (status, oo) = s
+        .send_raw(Method::POST, "/fhir/Patient", &t, body.into_bytes())
+        .await;
     assert_outcome(status, &oo, StatusCode::BAD_REQUEST, "invalid");
     nothing_stored(&s, &t, "Patient").await;
 }
@@ -93,7 +102,12 @@ async fn wrongly_typed_elements_are_422_with_expression() {
 
 #[tokio::test]
 async fn oversized_body_is_413_outcome() {
-    let s = TestServer::start_with(ApiConfig { dev_auth: true, max_body: 2048, ..ApiConfig::default() }).await;
+    let s = TestServer::start_with(ApiConfig {
+        dev_auth: true,
+        max_body: 2048,
+        ..ApiConfig::default()
+    })
+    .await;
     let t = system(&s).await;
     let mut p = patient("p1", "Nordmann", "Kari", "1972-09-13", "13097248022");
     p["name"][0]["text"] = json!("x".repeat(4096));
@@ -112,7 +126,14 @@ async fn unknown_resource_type_is_404_not_supported() {
     assert_outcome(status, &oo, StatusCode::NOT_FOUND, "not-supported");
     let (status, oo) = s.get("/fhir/Spaceship?name=x", &t).await;
     assert_outcome(status, &oo, StatusCode::NOT_FOUND, "not-supported");
-    let (status, oo) = s.send(Method::POST, "/fhir/Spaceship", &t, &json!({"resourceType": "Spaceship"})).await;
+    let (status, oo) = s
+        .send(
+            Method::POST,
+            "/fhir/Spaceship",
+            &t,
+            &json!({"resourceType": "Spaceship"}),
+        )
+        .await;
     assert_outcome(status, &oo, StatusCode::NOT_FOUND, "not-supported");
 }
 
@@ -145,14 +166,24 @@ async fn hostile_search_values_match_nothing() {
     let s = TestServer::start().await;
     let t = system(&s).await;
     let p = patient("p1", "Nordmann", "Kari", "1972-09-13", "13097248022");
-    assert_eq!(s.send(Method::PUT, "/fhir/Patient/p1", &t, &p).await.0, StatusCode::CREATED);
-    for q in ["name=%27%20OR%201%3D1--", "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "_id=p1%27%3B%20DROP%20TABLE%20x"] {
+    assert_eq!(
+        s.send(Method::PUT, "/fhir/Patient/p1", &t, &p).await.0,
+        StatusCode::CREATED
+    );
+    for q in [
+        "name=%27%20OR%201%3D1--",
+        "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "_id=p1%27%3B%20DROP%20TABLE%20x",
+    ] {
         let (status, bundle) = s.get(&format!("/fhir/Patient?{q}"), &t).await;
         assert_eq!(status, StatusCode::OK, "{q}: {bundle}");
         assert_eq!(bundle["total"], 0, "{q}: {bundle}");
     }
     let (status, bundle) = s.get("/fhir/Patient?_summary=count", &t).await;
-    assert_eq!((status, bundle["total"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(
+        (status, bundle["total"].clone()),
+        (StatusCode::OK, json!(1))
+    );
 }
 
 #[tokio::test]
@@ -169,10 +200,20 @@ async fn xml_is_refused_with_outcomes() {
         .await
         .expect("POST");
     let (status, oo) = split(r).await;
-    assert_outcome(status, &oo, StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-supported");
+    assert_outcome(
+        status,
+        &oo,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "not-supported",
+    );
     let (status, oo) = s.get("/fhir/Patient/p1?_format=xml", &t).await;
     assert_outcome(status, &oo, StatusCode::NOT_ACCEPTABLE, "not-supported");
-    let r = s.client.get(s.url("/fhir/metadata")).header("accept", "application/fhir+xml").send().await;
+    let r = s
+        .client
+        .get(s.url("/fhir/metadata"))
+        .header("accept", "application/fhir+xml")
+        .send()
+        .await;
     let (status, oo) = split(r.expect("GET")).await;
     assert_outcome(status, &oo, StatusCode::NOT_ACCEPTABLE, "not-supported");
 }
@@ -183,7 +224,9 @@ async fn unknown_routes_and_methods_get_outcomes() {
     let t = system(&s).await;
     let (status, oo) = s.get("/nowhere", &t).await;
     assert_outcome(status, &oo, StatusCode::NOT_FOUND, "not-found");
-    let (status, oo) = s.send(Method::PATCH, "/fhir/Patient/p1", &t, &json!({})).await;
+    let (status, oo) = s
+        .send(Method::PATCH, "/fhir/Patient/p1", &t, &json!({}))
+        .await;
     assert_outcome(status, &oo, StatusCode::METHOD_NOT_ALLOWED, "not-supported");
     let (status, oo) = s.get("/fhir/Patient/p1/_history/abc", &t).await;
     assert_outcome(status, &oo, StatusCode::BAD_REQUEST, "invalid");
@@ -198,7 +241,14 @@ async fn non_bundle_to_base_is_400() {
     let p = patient("p1", "Nordmann", "Kari", "1972-09-13", "13097248022");
     let (status, oo) = s.send(Method::POST, "/fhir", &t, &p).await;
     assert_outcome(status, &oo, StatusCode::BAD_REQUEST, "invalid");
-    let (status, oo) = s.send(Method::POST, "/fhir", &t, &json!({"resourceType": "Bundle", "type": "searchset"})).await;
+    let (status, oo) = s
+        .send(
+            Method::POST,
+            "/fhir",
+            &t,
+            &json!({"resourceType": "Bundle", "type": "searchset"}),
+        )
+        .await;
     assert_outcome(status, &oo, StatusCode::BAD_REQUEST, "invalid");
     nothing_stored(&s, &t, "Patient").await;
 }

@@ -30,22 +30,30 @@ pub async fn open_store(url: &str) -> anyhow::Result<FhirStore> {
             .context("cannot connect to PostgreSQL")?;
         FhirStore::new(Arc::new(backend), StoreConfig::default())
     } else {
-        bail!("--database must be sqlite://PATH or postgres://…, not '{}'", redact(url));
+        bail!(
+            "--database must be sqlite://PATH or postgres://…, not '{}'",
+            redact(url)
+        );
     };
-    store.migrate().await.context("cannot bring the database schema up to date")?;
+    store
+        .migrate()
+        .await
+        .context("cannot bring the database schema up to date")?;
     Ok(store)
 }
 
 fn open_sqlite(path: &str) -> anyhow::Result<FhirStore> {
     let backend = if path == ":memory:" {
-        nordlys_store_sqlite::SqliteBackend::in_memory().context("cannot open an in-memory SQLite database")?
+        nordlys_store_sqlite::SqliteBackend::in_memory()
+            .context("cannot open an in-memory SQLite database")?
     } else {
         if path.is_empty() {
             bail!("sqlite:// needs a file path, e.g. sqlite://./data/nordlys.db");
         }
         let path = Path::new(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create folder {}", dir.display()))?;
         }
         nordlys_store_sqlite::SqliteBackend::open(path)
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?
@@ -68,7 +76,11 @@ pub fn redact(url: &str) -> String {
 /// `nordlys migrate`.
 pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     let store = open_store(&args.database).await?;
-    println!("schema of {} ({}) is up to date", redact(&args.database), store.backend_name());
+    println!(
+        "schema of {} ({}) is up to date",
+        redact(&args.database),
+        store.backend_name()
+    );
     Ok(())
 }
 
@@ -78,7 +90,10 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden() {
-        assert_eq!(redact("postgres://nordlys:hemmelig@db:5432/n"), "postgres://nordlys:***@db:5432/n");
+        assert_eq!(
+            redact("postgres://nordlys:hemmelig@db:5432/n"),
+            "postgres://nordlys:***@db:5432/n"
+        );
         assert_eq!(redact("sqlite://./data/x.db"), "sqlite://./data/x.db");
     }
 }

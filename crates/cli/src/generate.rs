@@ -2,6 +2,7 @@
 //!
 //! Why deterministic: benchmarks and tests must be repeatable; the same `--seed`,
 //! `--patients` and `--today` give the same resources byte for byte.
+use crate::synth_shim as nordlys_synth;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,8 +42,14 @@ pub struct GenerateArgs {
 }
 
 pub async fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let today = args.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let config = RegionConfig { patients: args.patients, seed: args.seed, today };
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let config = RegionConfig {
+        patients: args.patients,
+        seed: args.seed,
+        today,
+    };
     match (&args.out, &args.database) {
         (Some(out), None) => write_ndjson(config, out),
         (None, Some(url)) => {
@@ -51,12 +58,24 @@ pub async fn run(args: GenerateArgs) -> anyhow::Result<()> {
             let mut importer = Importer::new(store, args.owner_org.clone(), bar);
             let name: Arc<str> = Arc::from("generated");
             for (i, r) in nordlys_synth::region(config).enumerate() {
-                importer.push(r, Position { file: name.clone(), line: None, entry: Some(i + 1) }).await?;
+                importer
+                    .push(
+                        r,
+                        Position {
+                            file: name.clone(),
+                            line: None,
+                            entry: Some(i + 1),
+                        },
+                    )
+                    .await?;
             }
             let summary = importer.finish().await?;
             import::print_summary(&summary);
             if summary.failed > 0 {
-                anyhow::bail!("{} generated resources were refused by the store", summary.failed);
+                anyhow::bail!(
+                    "{} generated resources were refused by the store",
+                    summary.failed
+                );
             }
             Ok(())
         }
@@ -67,21 +86,25 @@ pub async fn run(args: GenerateArgs) -> anyhow::Result<()> {
 fn write_ndjson(config: RegionConfig, out: &PathBuf) -> anyhow::Result<()> {
     let started = Instant::now();
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
     }
-    let file = std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let bar = import::progress_bar("resources");
     let mut n = 0usize;
     for r in nordlys_synth::region(config) {
         serde_json::to_writer(&mut w, &r).context("cannot write NDJSON")?;
-        w.write_all(b"\n").with_context(|| format!("cannot write {}", out.display()))?;
+        w.write_all(b"\n")
+            .with_context(|| format!("cannot write {}", out.display()))?;
         n += 1;
         if n % 1000 == 0 {
             bar.inc(1000);
         }
     }
-    w.flush().with_context(|| format!("cannot write {}", out.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", out.display()))?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!("wrote {n} resources to {} in {secs:.1} s", out.display());

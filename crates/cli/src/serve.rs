@@ -21,7 +21,12 @@ use crate::db::{self, DbArgs};
     (JWKS paths are relative to the issuer file).")]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "NORDLYS_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(
+        long,
+        env = "NORDLYS_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
@@ -42,7 +47,9 @@ pub struct ServeArgs {
 /// Builds the API state from the options.
 pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState> {
     let auth = match &args.issuer_config {
-        Some(path) => Auth::from_file(path, args.dev_auth).context("cannot load the issuer configuration")?,
+        Some(path) => {
+            Auth::from_file(path, args.dev_auth).context("cannot load the issuer configuration")?
+        }
         None => Auth::new(&[], args.dev_auth).context("cannot set up token checking")?,
     };
     if auth.issuer_count() == 0 {
@@ -51,7 +58,11 @@ pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState>
     if args.dev_auth {
         tracing::warn!("development login is ON: POST /dev/token hands out tokens to anyone");
     }
-    let config = ApiConfig { max_body: args.max_body, dev_auth: args.dev_auth, public_base: args.public_base.clone() };
+    let config = ApiConfig {
+        max_body: args.max_body,
+        dev_auth: args.dev_auth,
+        public_base: args.public_base.clone(),
+    };
     Ok(AppState::new(store, auth, config))
 }
 
@@ -63,7 +74,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(%addr, backend = state.store.backend_name(), "serving FHIR at http://{addr}/fhir");
-    nordlys_api::serve(listener, state, shutdown_signal()).await.context("server stopped with an error")?;
+    nordlys_api::serve(listener, state, shutdown_signal())
+        .await
+        .context("server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
 }

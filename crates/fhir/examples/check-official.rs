@@ -38,20 +38,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(()) => ok += 1,
             Err(issues) => {
                 bad += 1;
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                for i in issues.iter().filter(|i| i.severity == nordlys_fhir::IssueSeverity::Error) {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                for i in issues
+                    .iter()
+                    .filter(|i| i.severity == nordlys_fhir::IssueSeverity::Error)
+                {
                     if verbose {
                         println!("{name}: {} {}: {}", i.code, i.expression, i.diagnostics);
                     }
-                    *reasons.entry(format!("{}: {}", i.code, i.diagnostics)).or_default() += 1;
+                    *reasons
+                        .entry(format!("{}: {}", i.code, i.diagnostics))
+                        .or_default() += 1;
                 }
             }
         }
     }
-    println!("{} files: {ok} valid, {bad} with errors; {entries} index entries", files.len());
-    println!("validate {} ms, extract_index {} ms in total", t_validate / 1000, t_index / 1000);
+    println!(
+        "{} files: {ok} valid, {bad} with errors; {entries} index entries",
+        files.len()
+    );
+    println!(
+        "validate {} ms, extract_index {} ms in total",
+        t_validate / 1000,
+        t_index / 1000
+    );
     let mut sorted: Vec<_> = reasons.into_iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (r, n) in sorted.iter().take(60) {
         println!("{n:6}  {r}");
     }

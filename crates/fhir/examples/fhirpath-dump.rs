@@ -19,11 +19,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     files.sort_by_key(|e| e.file_name());
     for entry in files {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".json") || name == "package.json" || entry.metadata()?.len() > MAX_FILE {
+        if !name.ends_with(".json") || name == "package.json" || entry.metadata()?.len() > MAX_FILE
+        {
             continue;
         }
         let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path())?)?;
-        let Some(rt) = v["resourceType"].as_str() else { continue };
+        let Some(rt) = v["resourceType"].as_str() else {
+            continue;
+        };
         for (p, e) in defs.compiled_params(rt) {
             if matches!(p.kind, ParamType::Composite | ParamType::Special) {
                 continue;

@@ -7,7 +7,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
         println!("== {path}");
         for issue in nordlys_fhir::validate_resource_all(&v) {
-            println!("issue {:?} {} {}: {}", issue.severity, issue.code, issue.expression, issue.diagnostics);
+            println!(
+                "issue {:?} {} {}: {}",
+                issue.severity, issue.code, issue.expression, issue.diagnostics
+            );
         }
         for e in nordlys_fhir::extract_index(&v) {
             println!("{:<24} {:?}", e.param, e.value);

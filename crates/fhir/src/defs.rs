@@ -73,7 +73,9 @@ impl Definitions {
 
     /// A concrete (instantiable) R4 resource type.
     pub fn is_resource_type(&self, name: &str) -> bool {
-        self.resource_types.binary_search_by(|t| t.as_str().cmp(name)).is_ok()
+        self.resource_types
+            .binary_search_by(|t| t.as_str().cmp(name))
+            .is_ok()
     }
 
     /// All 146 concrete resource types, sorted.
@@ -83,25 +85,41 @@ impl Definitions {
 
     /// The search parameters of a resource type, sorted by code; empty if unknown.
     pub fn search_params(&self, resource_type: &str) -> &[SearchParamDef] {
-        self.search.get(resource_type).map(Vec::as_slice).unwrap_or(&[])
+        self.search
+            .get(resource_type)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn search_param(&self, resource_type: &str, code: &str) -> Option<&SearchParamDef> {
         let params = self.search.get(resource_type)?;
-        params.binary_search_by(|p| p.code.as_str().cmp(code)).ok().map(|i| &params[i])
+        params
+            .binary_search_by(|p| p.code.as_str().cmp(code))
+            .ok()
+            .map(|i| &params[i])
     }
 
     /// The search parameters with their parsed expressions.
-    pub fn compiled_params(&self, resource_type: &str) -> impl Iterator<Item = (&SearchParamDef, &Expr)> {
+    pub fn compiled_params(
+        &self,
+        resource_type: &str,
+    ) -> impl Iterator<Item = (&SearchParamDef, &Expr)> {
         let params = self.search_params(resource_type);
-        let compiled = self.compiled.get(resource_type).map(Vec::as_slice).unwrap_or(&[]);
+        let compiled = self
+            .compiled
+            .get(resource_type)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         params.iter().zip(compiled)
     }
 
     /// The parameters that put a resource of this type into a Patient's compartment
     /// (`Observation` → `subject`, `performer`); empty if the type is not in it.
     pub fn patient_compartment_params(&self, resource_type: &str) -> &[String] {
-        self.compartment.get(resource_type).map(Vec::as_slice).unwrap_or(&[])
+        self.compartment
+            .get(resource_type)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Resource or complex datatype (`HumanName`), with its base type.

@@ -26,15 +26,36 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IndexValue {
     /// `norm` is lower-cased with accents folded (for default/`:contains`), `exact` as written.
-    String { norm: String, exact: String },
-    Token { system: Option<String>, code: String },
+    String {
+        norm: String,
+        exact: String,
+    },
+    Token {
+        system: Option<String>,
+        code: String,
+    },
     /// `target_type`/`target_id` for relative (and resolvable absolute) refs; `url` always.
-    Reference { target_type: Option<String>, target_id: Option<String>, url: String },
+    Reference {
+        target_type: Option<String>,
+        target_id: Option<String>,
+        url: String,
+    },
     /// Inclusive range in milliseconds since the epoch (UTC).
-    Date { low: i64, high: i64 },
-    Number { value: f64 },
-    Quantity { value: f64, system: Option<String>, code: Option<String> },
-    Uri { value: String },
+    Date {
+        low: i64,
+        high: i64,
+    },
+    Number {
+        value: f64,
+    },
+    Quantity {
+        value: f64,
+        system: Option<String>,
+        code: Option<String>,
+    },
+    Uri {
+        value: String,
+    },
 }
 
 /// Lower bound of an open-start Period: 0001-01-01T00:00:00Z.
@@ -58,15 +79,33 @@ pub fn extract_index(resource: &Value) -> Vec<IndexEntry> {
         for item in fhirpath::evaluate(defs, expr, resource) {
             convert::convert(defs, param.kind, &item, &mut values);
         }
-        let start = out.len();
-        for v in values.drain(..) {
-            // Lists are short (a handful per parameter): a linear scan beats hashing.
-            if !out[start..].iter().any(|e: &IndexEntry| e.value == v) {
-                out.push(IndexEntry { param: param.code.clone(), value: v });
-            }
-        }
+        dedup(&mut values);
+        out.extend(values.drain(..).map(|value| IndexEntry {
+            param: param.code.clone(),
+            value,
+        }));
     }
     out
+}
+
+/// Drops repeated values, keeping the first. Lists are usually a handful (a linear scan
+/// beats hashing); a resource with thousands of names must not make this quadratic.
+fn dedup(values: &mut Vec<IndexValue>) {
+    const SMALL: usize = 32;
+    if values.len() <= SMALL {
+        let mut i = 0;
+        while i < values.len() {
+            if values[..i].contains(&values[i]) {
+                values.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        return;
+    }
+    // `Debug` spells every field (f64 in round-trip form): equal text ⇔ equal value.
+    let mut seen = std::collections::HashSet::new();
+    values.retain(|v| seen.insert(format!("{v:?}")));
 }
 
 #[cfg(test)]

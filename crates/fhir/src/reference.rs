@@ -9,11 +9,22 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ref<'a> {
     /// `Patient/123`, optionally `/_history/2`.
-    Relative { resource_type: &'a str, id: &'a str, version: Option<&'a str> },
+    Relative {
+        resource_type: &'a str,
+        id: &'a str,
+        version: Option<&'a str>,
+    },
     /// `Patient?identifier=…`: a conditional reference inside a transaction Bundle.
-    Conditional { resource_type: &'a str, query: &'a str },
+    Conditional {
+        resource_type: &'a str,
+        query: &'a str,
+    },
     /// An absolute URL; `resource_type`/`id` when it ends in `Type/id[/_history/v]`.
-    Absolute { url: &'a str, resource_type: Option<&'a str>, id: Option<&'a str> },
+    Absolute {
+        url: &'a str,
+        resource_type: Option<&'a str>,
+        id: Option<&'a str>,
+    },
     /// `#id` (or `#` for the container itself).
     Contained(&'a str),
     /// `urn:uuid:…` or `urn:oid:…` (Bundle-internal identities).
@@ -24,7 +35,9 @@ pub enum Ref<'a> {
 impl<'a> Ref<'a> {
     pub fn resource_type(&self) -> Option<&'a str> {
         match *self {
-            Ref::Relative { resource_type, .. } | Ref::Conditional { resource_type, .. } => Some(resource_type),
+            Ref::Relative { resource_type, .. } | Ref::Conditional { resource_type, .. } => {
+                Some(resource_type)
+            }
             Ref::Absolute { resource_type, .. } => resource_type,
             _ => None,
         }
@@ -41,7 +54,9 @@ impl<'a> Ref<'a> {
 
 /// FHIR `id`: `[A-Za-z0-9\-\.]{1,64}`.
 pub fn is_valid_id(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// Looks like a resource type name (`Patient`): the caller checks it is a known one.
@@ -54,7 +69,9 @@ fn has_scheme(s: &str) -> bool {
         Some(i) if i > 0 => {
             let scheme = &s[..i];
             scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
         }
         _ => false,
     }
@@ -74,7 +91,11 @@ fn type_and_id(path: &str) -> Option<(&str, &str, Option<&str>)> {
 
 pub fn parse(s: &str) -> Ref<'_> {
     if let Some(id) = s.strip_prefix('#') {
-        return if id.is_empty() || is_valid_id(id) { Ref::Contained(id) } else { Ref::Invalid };
+        return if id.is_empty() || is_valid_id(id) {
+            Ref::Contained(id)
+        } else {
+            Ref::Invalid
+        };
     }
     if s.is_empty() || s.chars().any(char::is_whitespace) {
         return Ref::Invalid;
@@ -85,14 +106,29 @@ pub fn parse(s: &str) -> Ref<'_> {
     if has_scheme(s) {
         let path = s.split(['?', '#']).next().unwrap_or(s);
         let parts = type_and_id(path);
-        return Ref::Absolute { url: s, resource_type: parts.map(|p| p.0), id: parts.map(|p| p.1) };
+        return Ref::Absolute {
+            url: s,
+            resource_type: parts.map(|p| p.0),
+            id: parts.map(|p| p.1),
+        };
     }
     if let Some((ty, query)) = s.split_once('?') {
-        return if is_type_name(ty) { Ref::Conditional { resource_type: ty, query } } else { Ref::Invalid };
+        return if is_type_name(ty) {
+            Ref::Conditional {
+                resource_type: ty,
+                query,
+            }
+        } else {
+            Ref::Invalid
+        };
     }
     match type_and_id(s) {
         // Relative means exactly `Type/id[/_history/v]`, no leading path.
-        Some((ty, id, version)) if s.starts_with(ty) => Ref::Relative { resource_type: ty, id, version },
+        Some((ty, id, version)) if s.starts_with(ty) => Ref::Relative {
+            resource_type: ty,
+            id,
+            version,
+        },
         _ => Ref::Invalid,
     }
 }
@@ -103,22 +139,50 @@ mod tests {
 
     #[test]
     fn parses_every_kind() {
-        assert_eq!(parse("Patient/p-1"), Ref::Relative { resource_type: "Patient", id: "p-1", version: None });
+        assert_eq!(
+            parse("Patient/p-1"),
+            Ref::Relative {
+                resource_type: "Patient",
+                id: "p-1",
+                version: None
+            }
+        );
         assert_eq!(
             parse("Patient/p-1/_history/3"),
-            Ref::Relative { resource_type: "Patient", id: "p-1", version: Some("3") }
+            Ref::Relative {
+                resource_type: "Patient",
+                id: "p-1",
+                version: Some("3")
+            }
         );
         assert_eq!(
             parse("https://x.no/fhir/Observation/o.2"),
-            Ref::Absolute { url: "https://x.no/fhir/Observation/o.2", resource_type: Some("Observation"), id: Some("o.2") }
+            Ref::Absolute {
+                url: "https://x.no/fhir/Observation/o.2",
+                resource_type: Some("Observation"),
+                id: Some("o.2")
+            }
         );
         assert_eq!(
             parse("http://hl7.org/fhir/ValueSet/x|4.0"),
-            Ref::Absolute { url: "http://hl7.org/fhir/ValueSet/x|4.0", resource_type: None, id: None }
+            Ref::Absolute {
+                url: "http://hl7.org/fhir/ValueSet/x|4.0",
+                resource_type: None,
+                id: None
+            }
         );
         assert_eq!(parse("#med1"), Ref::Contained("med1"));
-        assert_eq!(parse("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"), Ref::Urn("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"));
-        assert_eq!(parse("Patient?identifier=a|b"), Ref::Conditional { resource_type: "Patient", query: "identifier=a|b" });
+        assert_eq!(
+            parse("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"),
+            Ref::Urn("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0")
+        );
+        assert_eq!(
+            parse("Patient?identifier=a|b"),
+            Ref::Conditional {
+                resource_type: "Patient",
+                query: "identifier=a|b"
+            }
+        );
         assert_eq!(parse("Patient/"), Ref::Invalid);
         assert_eq!(parse("patient/1"), Ref::Invalid);
         assert_eq!(parse("x/Patient/1"), Ref::Invalid);

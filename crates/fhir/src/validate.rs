@@ -24,6 +24,7 @@
 use serde_json::Value;
 
 mod primitive;
+mod rules;
 mod walk;
 
 /// Deeper JSON nesting than any real resource (QuestionnaireResponse items nest ~10).

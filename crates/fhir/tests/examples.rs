@@ -20,11 +20,18 @@ fn example(name: &str) -> Value {
 }
 
 fn entries(v: &Value, param: &str) -> Vec<IndexValue> {
-    extract_index(v).into_iter().filter(|e| e.param == param).map(|e| e.value).collect()
+    extract_index(v)
+        .into_iter()
+        .filter(|e| e.param == param)
+        .map(|e| e.value)
+        .collect()
 }
 
 fn tok(system: &str, code: &str) -> IndexValue {
-    IndexValue::Token { system: Some(system.into()), code: code.into() }
+    IndexValue::Token {
+        system: Some(system.into()),
+        code: code.into(),
+    }
 }
 
 fn date(v: &str) -> IndexValue {
@@ -51,37 +58,72 @@ fn every_committed_example_validates() {
 #[test]
 fn patient_example_index() {
     let p = example("Patient-example.json");
-    assert_eq!(entries(&p, "family"), vec![
-        IndexValue::String { norm: "chalmers".into(), exact: "Chalmers".into() },
-        IndexValue::String { norm: "windsor".into(), exact: "Windsor".into() },
-    ]);
+    assert_eq!(
+        entries(&p, "family"),
+        vec![
+            IndexValue::String {
+                norm: "chalmers".into(),
+                exact: "Chalmers".into()
+            },
+            IndexValue::String {
+                norm: "windsor".into(),
+                exact: "Windsor".into()
+            },
+        ]
+    );
     assert_eq!(entries(&p, "birthdate"), vec![date("1974-12-25")]);
-    let IndexValue::Date { low, high } = entries(&p, "birthdate")[0] else { panic!("not a date") };
+    let IndexValue::Date { low, high } = entries(&p, "birthdate")[0] else {
+        panic!("not a date")
+    };
     assert_eq!((low, high), (157_161_600_000, 157_247_999_999));
-    assert_eq!(entries(&p, "identifier"), vec![tok("urn:oid:1.2.36.146.595.217.0.1", "12345")]);
-    assert_eq!(entries(&p, "gender"), vec![IndexValue::Token { system: None, code: "male".into() }]);
-    assert_eq!(entries(&p, "organization"), vec![IndexValue::Reference {
-        target_type: Some("Organization".into()),
-        target_id: Some("1".into()),
-        url: "Organization/1".into(),
-    }]);
-    assert_eq!(entries(&p, "_id"), vec![IndexValue::Token { system: None, code: "example".into() }]);
+    assert_eq!(
+        entries(&p, "identifier"),
+        vec![tok("urn:oid:1.2.36.146.595.217.0.1", "12345")]
+    );
+    assert_eq!(
+        entries(&p, "gender"),
+        vec![IndexValue::Token {
+            system: None,
+            code: "male".into()
+        }]
+    );
+    assert_eq!(
+        entries(&p, "organization"),
+        vec![IndexValue::Reference {
+            target_type: Some("Organization".into()),
+            target_id: Some("1".into()),
+            url: "Organization/1".into(),
+        }]
+    );
+    assert_eq!(
+        entries(&p, "_id"),
+        vec![IndexValue::Token {
+            system: None,
+            code: "example".into()
+        }]
+    );
 }
 
 #[test]
 fn observation_example_index() {
     let o = example("Observation-example.json");
-    assert_eq!(entries(&o, "code"), vec![
-        tok("http://loinc.org", "29463-7"),
-        tok("http://loinc.org", "3141-9"),
-        tok("http://snomed.info/sct", "27113001"),
-        tok("http://acme.org/devices/clinical-codes", "body-weight"),
-    ]);
-    assert_eq!(entries(&o, "value-quantity"), vec![IndexValue::Quantity {
-        value: 185.0,
-        system: Some("http://unitsofmeasure.org".into()),
-        code: Some("[lb_av]".into()),
-    }]);
+    assert_eq!(
+        entries(&o, "code"),
+        vec![
+            tok("http://loinc.org", "29463-7"),
+            tok("http://loinc.org", "3141-9"),
+            tok("http://snomed.info/sct", "27113001"),
+            tok("http://acme.org/devices/clinical-codes", "body-weight"),
+        ]
+    );
+    assert_eq!(
+        entries(&o, "value-quantity"),
+        vec![IndexValue::Quantity {
+            value: 185.0,
+            system: Some("http://unitsofmeasure.org".into()),
+            code: Some("[lb_av]".into()),
+        }]
+    );
     let subject = IndexValue::Reference {
         target_type: Some("Patient".into()),
         target_id: Some("example".into()),
@@ -90,35 +132,63 @@ fn observation_example_index() {
     assert_eq!(entries(&o, "subject"), vec![subject.clone()]);
     assert_eq!(entries(&o, "patient"), vec![subject]);
     assert_eq!(entries(&o, "date"), vec![date("2016-03-28")]);
-    assert_eq!(entries(&o, "category"), vec![tok("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")]);
-    assert_eq!(entries(&o, "status"), vec![IndexValue::Token { system: None, code: "final".into() }]);
+    assert_eq!(
+        entries(&o, "category"),
+        vec![tok(
+            "http://terminology.hl7.org/CodeSystem/observation-category",
+            "vital-signs"
+        )]
+    );
+    assert_eq!(
+        entries(&o, "status"),
+        vec![IndexValue::Token {
+            system: None,
+            code: "final".into()
+        }]
+    );
 }
 
 #[test]
 fn blood_pressure_components_index() {
     let o = example("Observation-blood-pressure.json");
     let codes: Vec<IndexValue> = entries(&o, "component-code");
-    assert_eq!(codes, vec![
-        tok("http://loinc.org", "8480-6"),
-        tok("http://snomed.info/sct", "271649006"),
-        tok("http://acme.org/devices/clinical-codes", "bp-s"),
-        tok("http://loinc.org", "8462-4"),
-    ]);
+    assert_eq!(
+        codes,
+        vec![
+            tok("http://loinc.org", "8480-6"),
+            tok("http://snomed.info/sct", "271649006"),
+            tok("http://acme.org/devices/clinical-codes", "bp-s"),
+            tok("http://loinc.org", "8462-4"),
+        ]
+    );
     let values = entries(&o, "component-value-quantity");
-    assert_eq!(values, vec![
-        IndexValue::Quantity { value: 107.0, system: Some("http://unitsofmeasure.org".into()), code: Some("mm[Hg]".into()) },
-        IndexValue::Quantity { value: 60.0, system: Some("http://unitsofmeasure.org".into()), code: Some("mm[Hg]".into()) },
-    ]);
+    assert_eq!(
+        values,
+        vec![
+            IndexValue::Quantity {
+                value: 107.0,
+                system: Some("http://unitsofmeasure.org".into()),
+                code: Some("mm[Hg]".into())
+            },
+            IndexValue::Quantity {
+                value: 60.0,
+                system: Some("http://unitsofmeasure.org".into()),
+                code: Some("mm[Hg]".into())
+            },
+        ]
+    );
 }
 
 /// Real R4 data, when the shared folder is there (not on CI).
 #[test]
 fn synthea_bundles_validate_if_present() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let Some(dir) = [root.join("../shared/data/synthea-r4"), PathBuf::from("/work/shared/data/synthea-r4")]
-        .into_iter()
-        .find(|d| d.is_dir())
-    else {
+    let Some(dir) = [
+        root.join("../shared/data/synthea-r4"),
+        PathBuf::from("/work/shared/data/synthea-r4"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir()) else {
         eprintln!("synthea-r4 not found; skipped");
         return;
     };
@@ -138,7 +208,11 @@ fn synthea_bundles_validate_if_present() {
             }
         }
     }
-    println!("synthea: {} bundles, {resources} resources, {entries_total} index entries, {} invalid", files.len(), failures.len());
+    println!(
+        "synthea: {} bundles, {resources} resources, {entries_total} index entries, {} invalid",
+        files.len(),
+        failures.len()
+    );
     assert!(resources > 0);
     assert_eq!(failures, Vec::<String>::new());
 }

@@ -6,6 +6,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
+use crate::level::oslo_day_start;
+
 /// `v[key]` as a string.
 pub(crate) fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -58,9 +60,19 @@ pub(crate) fn has_coding(v: Option<&Value>, system: &str, code: &str) -> bool {
     codings(v).iter().any(|(s, c)| *s == system && *c == code)
 }
 
-/// The inclusive millisecond range a FHIR date/dateTime/instant covers.
+/// The inclusive millisecond range a FHIR date/dateTime/instant covers. A value
+/// without a time (`2026`, `2026-03`, `2026-03-05`) is a calendar period in
+/// Europe/Oslo, the patients' own calendar: "dated before the 12th birthday" and a
+/// period ending `2026-12-31` mean Norwegian days. Values with a time keep their zone.
 pub(crate) fn range_of(s: &str) -> Option<(i64, i64)> {
-    nordlys_fhir::time::date_range(s)
+    let v = s.trim();
+    let (lo, hi) = nordlys_fhir::time::date_range(v)?;
+    if !matches!(v.len(), 4 | 7 | 10) {
+        return Some((lo, hi));
+    }
+    let first = from_ms(lo).date_naive();
+    let after = from_ms(hi).date_naive().succ_opt()?;
+    Some((oslo_day_start(first).timestamp_millis(), oslo_day_start(after).timestamp_millis() - 1))
 }
 
 /// The first instant a FHIR date/dateTime value covers.
@@ -141,6 +153,11 @@ mod tests {
         let s = Span::from_period(&json!({"start": "2026-01-01", "end": "2026-01-31"})).unwrap();
         assert_eq!(s.end_ms - s.start_ms + 1, 31 * 86_400_000);
         assert_eq!(Span::from_period(&json!({})), Some(Span::ALWAYS));
+        // 2026-01-01 starts at Oslo midnight (23:00 UTC the day before).
+        assert_eq!(s.start_ms, Utc.with_ymd_and_hms(2025, 12, 31, 23, 0, 0).unwrap().timestamp_millis());
+        // Summer days are 22:00–22:00 UTC.
+        assert_eq!(range_of("2026-07-01").map(|r| r.0), Some(Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).unwrap().timestamp_millis()));
+        assert_eq!(range_of("2026-07-01T10:00:00Z").map(|r| r.1 - r.0), Some(999));
         assert_eq!(Span::from_period(&json!({"start": "soon"})), None);
     }
 }

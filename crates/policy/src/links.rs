@@ -183,7 +183,9 @@ mod tests {
         }
         assert!(!g.is_linked(&other, "ServiceRequest/r1"));
         assert!(!g.is_linked(&r1, "ServiceRequest/r2"));
-        assert_eq!(g.linked(&obs), vec!["ServiceRequest/r1", "ServiceRequest/r2", "DiagnosticReport/dr", "Observation/o1"]);
+        let mut linked = g.linked(&obs);
+        linked.sort_unstable();
+        assert_eq!(linked, vec!["DiagnosticReport/dr", "Observation/o1", "ServiceRequest/r1", "ServiceRequest/r2"]);
     }
 
     #[test]

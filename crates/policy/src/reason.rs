@@ -263,7 +263,7 @@ pub fn all_reason_prefixes() -> Vec<&'static str> {
             v.push(Block { shield, strength });
         }
     }
-    v.extend(Label::ALL.into_iter().filter(|l| *l != Label::N).map(Label));
+    v.extend(crate::label::Label::ALL.into_iter().filter(|l| *l != crate::label::Label::N).map(Reason::Label));
     v.iter().map(Reason::prefix).collect()
 }
 

@@ -6,6 +6,7 @@
 //! binding and transactions are its own. Unlike SQLite, many writers run at once, so
 //! writes lock the rows they change and map races to 409 (`write.rs`).
 
+mod chain;
 mod conn;
 mod index;
 mod pipeline;
@@ -14,6 +15,7 @@ mod write;
 
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
+use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::Hit;
 use nordlys_store::{
     Backend, Committed, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreResult, StoredResource,
@@ -135,6 +137,26 @@ impl Backend for PostgresBackend {
             out.extend(self.hits(&nordlys_store_sql::revinclude_query(&Postgres, chunk, source_type, param)).await?);
         }
         Ok(out)
+    }
+
+    async fn audit_chain(&self, _ctx: &RequestContext, after: i64, limit: usize) -> StoreResult<Vec<ChainLink>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = conn::client(&self.pool).await?;
+        let st = client.prepare_cached(&statements::audit_chain(&Postgres)).await.map_err(conn::internal)?;
+        let rows = client.query(&st, &[&after, &limit]).await.map_err(conn::internal)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChainLink {
+                    seq: r.try_get(0)?,
+                    event_id: r.try_get(1)?,
+                    prev_hash: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    body: r.try_get(4)?,
+                    edited: r.try_get::<_, Option<i64>>(5)?.unwrap_or(0) > 1,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(conn::internal)
     }
 
     async fn commit(&self, _ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>> {

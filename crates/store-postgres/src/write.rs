@@ -9,7 +9,8 @@
 //! not exist yet; the second then fails on a primary key (SQLSTATE 23505), which is a
 //! 409. Serialization failures and deadlocks retry the whole batch.
 //!
-//! Speed: statements go out in three pipelined round trips (lock, write, commit); see
+//! Speed: statements go out in three pipelined round trips (lock, write, commit; one
+//! more to append access-log events to the chain, `chain.rs`); see
 //! [`crate::pipeline`] and [`crate::index`].
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,10 +21,10 @@ use nordlys_store::model::finalize_body;
 use nordlys_store::{Committed, PendingWrite, Precondition, StoreError, StoreResult, StoredResource};
 use nordlys_store_sql::{index_rows, statements, IndexRow};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::Row;
+use tokio_postgres::{Row, Statement};
 
 use crate::conn::{self, classify, detail, version_row, Failure};
-use crate::index;
+use crate::{chain, index};
 use crate::pipeline::{join_all, Pending};
 use crate::Postgres;
 
@@ -169,7 +170,15 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Commi
         }
     }
     if !planned.is_empty() {
-        store(&tx, &planned, &out, &before, ms).await?;
+        let chained = planned.iter().any(|p| p.write.chained);
+        let last_link = store(&tx, &planned, &out, &before, ms, chained).await?;
+        if chained {
+            let events = planned.iter().filter(|p| p.write.chained).map(|p| {
+                let s = &out[p.out].stored;
+                (s.id.as_str(), s.body.as_str())
+            });
+            chain::append(&tx, &chain::links(last_link, events)).await?;
+        }
     }
     tx.commit().await?;
     Ok(out)
@@ -214,14 +223,16 @@ async fn lock<'a>(tx: &Transaction<'_>, writes: &'a [PendingWrite]) -> Result<Ha
 }
 
 /// Sends the batch's statements in one pipeline: old index rows out, current rows
-/// and versions in, new index rows in.
+/// and versions in, new index rows in; with `chained`, then the chain lock and the
+/// last link (`(seq, hash)`, returned).
 async fn store(
     tx: &Transaction<'_>,
     planned: &[Planned<'_>],
     out: &[Committed],
     before: &[Key<'_>],
     ms: i64,
-) -> Result<(), Attempt> {
+    chained: bool,
+) -> Result<Option<(i64, String)>, Attempt> {
     // Index rows are replaced: deleted for every written resource that had a row
     // before the batch, inserted for each resource's last version in the batch.
     let written: HashMap<Key, &Planned> =
@@ -245,46 +256,71 @@ async fn store(
     for t in &tables {
         inserts.push(tx.prepare_cached(&index::insert_sql(t.table)).await?);
     }
+    let chain_sts = if chained {
+        Some((tx.prepare_cached(chain::LOCK_SQL).await?, tx.prepare_cached(statements::AUDIT_CHAIN_LAST).await?))
+    } else {
+        None
+    };
 
-    // New rows in key order (stable, so a key's versions keep their order): two
+    // Current rows in key order (stable, so a key's versions keep their order): two
     // batches creating the same ids then wait on each other instead of deadlocking.
+    // Versions follow in write order, which gives them their history order (`seq`).
     let mut order: Vec<&Planned> = planned.iter().collect();
     order.sort_by_key(|p| (p.write.resource_type.as_str(), p.write.id.as_str()));
     let key_params: Vec<[&(dyn ToSql + Sync); 2]> = stale.iter().map(|(t, i)| [t as &(dyn ToSql + Sync), i]).collect();
-    let row_params: Vec<[&(dyn ToSql + Sync); 9]> = order
-        .iter()
-        .map(|p| {
-            let s = &out[p.out].stored;
-            [
-                &s.resource_type as &(dyn ToSql + Sync),
-                &s.id,
-                &s.version,
-                &ms,
-                &p.deleted,
-                &s.body,
-                &s.columns.patient_id,
-                &s.columns.owner_org,
-                &p.write.content_hash,
-            ]
-        })
-        .collect();
+    let row_params: Vec<[&(dyn ToSql + Sync); 9]> = order.iter().map(|p| row_of(p, out, &ms)).collect();
+    let version_params: Vec<[&(dyn ToSql + Sync); 9]> = planned.iter().map(|p| row_of(p, out, &ms)).collect();
     let index_params: Vec<Vec<&(dyn ToSql + Sync)>> = tables.iter().map(|t| t.params()).collect();
 
-    let mut futures: Vec<Pending<'_, Result<u64, tokio_postgres::Error>>> = Vec::new();
+    let lock_key: [&(dyn ToSql + Sync); 1] = [&chain::CHAIN_LOCK];
+    let mut futures: Vec<Pending<'_, Answer>> = Vec::new();
     for p in &key_params {
         for st in &deletes {
-            futures.push(Box::pin(tx.execute(st, p)));
+            futures.push(exec(tx, st, p));
         }
     }
     for p in &row_params {
-        futures.push(Box::pin(tx.execute(&upsert, p)));
-        futures.push(Box::pin(tx.execute(&version, &p[..8])));
+        futures.push(exec(tx, &upsert, p));
+    }
+    for p in &version_params {
+        futures.push(exec(tx, &version, &p[..8]));
     }
     for (st, p) in inserts.iter().zip(&index_params) {
-        futures.push(Box::pin(tx.execute(st, p)));
+        futures.push(exec(tx, st, p));
     }
-    join_all(futures).await.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(())
+    if let Some((lock, last)) = &chain_sts {
+        futures.push(exec(tx, lock, &lock_key));
+        futures.push(Box::pin(tx.query_opt(last, &[])));
+    }
+    let answers = join_all(futures).await.into_iter().collect::<Result<Vec<_>, _>>()?;
+    match answers.into_iter().last().flatten() {
+        Some(row) if chained => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+        _ => Ok(None),
+    }
+}
+
+/// The parameters of `upsert_current` (the first eight are those of `insert_version`).
+fn row_of<'a>(p: &'a Planned<'a>, out: &'a [Committed], ms: &'a i64) -> [&'a (dyn ToSql + Sync); 9] {
+    let s = &out[p.out].stored;
+    [
+        &s.resource_type,
+        &s.id,
+        &s.version,
+        ms,
+        &p.deleted,
+        &s.body,
+        &s.columns.patient_id,
+        &s.columns.owner_org,
+        &p.write.content_hash,
+    ]
+}
+
+/// Every statement's answer as an optional row, so that all kinds share one pipeline.
+type Answer = Result<Option<Row>, tokio_postgres::Error>;
+
+fn exec<'a>(tx: &'a Transaction<'_>, st: &'a Statement, params: &'a [&'a (dyn ToSql + Sync)]) -> Pending<'a, Answer> {
+    let f = tx.execute(st, params);
+    Box::pin(async move { f.await.map(|_| None) })
 }
 
 #[cfg(test)]
@@ -303,6 +339,7 @@ mod tests {
             columns: ItemColumns::default(),
             content_hash: "h1".into(),
             skip_if_unchanged: true,
+            chained: false,
         }
     }
 

@@ -5,7 +5,7 @@
 //! generators must write exactly the encodings of contract.md. Keeping each shape in one
 //! function makes the demo and the region agree, and keeps the element names that the
 //! R4 definitions require (status, subject, …) in one reviewed place.
-use chrono::{Months, NaiveDate, NaiveTime, TimeDelta, TimeZone};
+use chrono::{Datelike, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone, Weekday};
 use chrono_tz::Europe::Oslo;
 use serde_json::{json, Value};
 
@@ -88,10 +88,6 @@ pub(crate) fn text_cc(text: &str) -> Value {
 
 pub(crate) fn reference(target: &str) -> Value {
     json!({ "reference": target })
-}
-
-pub(crate) fn reference_display(target: &str, display: &str) -> Value {
-    json!({"reference": target, "display": display})
 }
 
 /// `meta` with the producing organisation (see [`SOURCE_PREFIX`]) and item labels.
@@ -227,6 +223,34 @@ pub(crate) fn role_display(code: &str) -> &'static str {
         "ONESELF" => "self",
         _ => "related person",
     }
+}
+
+/// The display of a unit type code of [`UNIT_TYPE_SYSTEM`].
+pub(crate) fn unit_type_display(code: &str) -> &'static str {
+    match code {
+        "hospital" => "Helseforetak",
+        "paediatrics" => "Barnesykdommer",
+        "child-psychiatry" => "Barne- og ungdomspsykiatri",
+        "medicine" => "Indremedisin",
+        "laboratory" => "Laboratoriemedisin",
+        "microbiology" => "Mikrobiologi",
+        "radiology" => "Radiologi",
+        "pathology" => "Patologi",
+        "surgery" => "Kirurgi",
+        "cardiology" => "Hjertesykdommer",
+        "general-practice" => "Allmennlegepraksis",
+        "home-care" => "Hjemmetjeneste",
+        _ => "Annet",
+    }
+}
+
+/// The next `n` weekdays after `today`.
+pub(crate) fn next_weekdays(today: NaiveDate, n: usize) -> Vec<NaiveDate> {
+    (1..60)
+        .filter_map(|d| today.checked_add_signed(TimeDelta::days(d)))
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .take(n)
+        .collect()
 }
 
 /// Plain text as the base64 `data` of an attachment.

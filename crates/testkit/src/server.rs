@@ -33,7 +33,11 @@ pub struct TestServer {
 impl TestServer {
     /// Dev auth on, default limits.
     pub async fn start() -> TestServer {
-        TestServer::start_with(ApiConfig { dev_auth: true, ..ApiConfig::default() }).await
+        TestServer::start_with(ApiConfig {
+            dev_auth: true,
+            ..ApiConfig::default()
+        })
+        .await
     }
 
     pub async fn start_with(config: ApiConfig) -> TestServer {
@@ -42,7 +46,9 @@ impl TestServer {
         store.migrate().await.expect("migrate in-memory store");
         let auth = Auth::new(&[], config.dev_auth).expect("auth with dev issuer");
         let state = AppState::new(store.clone(), auth, config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -68,17 +74,29 @@ impl TestServer {
 
     /// `POST /dev/token` with one of the contract's bodies.
     pub async fn token(&self, body: Value) -> String {
-        let r = self.client.post(self.url("/dev/token")).json(&body).send().await.expect("POST /dev/token");
+        let r = self
+            .client
+            .post(self.url("/dev/token"))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST /dev/token");
         assert_eq!(r.status(), StatusCode::OK, "dev token for {body}");
         let v: Value = r.json().await.expect("token JSON");
         v["access_token"].as_str().expect("access_token").to_owned()
     }
 
     pub async fn citizen_token(&self, pid: &str) -> String {
-        self.token(json!({"kind": "citizen", "pid": pid, "acr": "idporten-loa-high"})).await
+        self.token(json!({"kind": "citizen", "pid": pid, "acr": "idporten-loa-high"}))
+            .await
     }
 
-    pub async fn practitioner_token(&self, hpr: &str, orgnr: &str, purpose: Option<&str>) -> String {
+    pub async fn practitioner_token(
+        &self,
+        hpr: &str,
+        orgnr: &str,
+        purpose: Option<&str>,
+    ) -> String {
         let mut body = json!({"kind": "practitioner", "hpr": hpr, "orgnr": orgnr});
         if let Some(p) = purpose {
             body["purpose"] = json!(p);
@@ -87,19 +105,33 @@ impl TestServer {
     }
 
     pub async fn system_token(&self, client_id: &str, orgnr: &str) -> String {
-        self.token(json!({"kind": "system", "client_id": client_id, "orgnr": orgnr,
-                          "scope": "system/*.read system/*.write"}))
-            .await
+        self.token(
+            json!({"kind": "system", "client_id": client_id, "orgnr": orgnr,
+                          "scope": "system/*.read system/*.write"}),
+        )
+        .await
     }
 
     /// GET with a bearer token; status and JSON body (`Null` if the body is not JSON).
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("GET");
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
         split(r).await
     }
 
     /// Sends JSON with a method and token.
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
         let r = self
             .client
             .request(method, self.url(path))
@@ -113,7 +145,13 @@ impl TestServer {
     }
 
     /// Sends raw bytes (malformed input tests).
-    pub async fn send_raw(&self, method: reqwest::Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
         let r = self
             .client
             .request(method, self.url(path))
@@ -131,7 +169,10 @@ impl TestServer {
 pub async fn split(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let bytes = r.bytes().await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// Ids of the entries of a Bundle with the given `search.mode` (any mode when `None`), in order.
@@ -144,7 +185,11 @@ pub fn entry_ids(bundle: &Value, mode: Option<&str>) -> Vec<String> {
                 .filter(|e| mode.is_none_or(|m| e["search"]["mode"] == m))
                 .filter_map(|e| {
                     let r = &e["resource"];
-                    Some(format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?))
+                    Some(format!(
+                        "{}/{}",
+                        r["resourceType"].as_str()?,
+                        r["id"].as_str()?
+                    ))
                 })
                 .collect()
         })
@@ -153,8 +198,14 @@ pub fn entry_ids(bundle: &Value, mode: Option<&str>) -> Vec<String> {
 
 /// The first issue's code of an OperationOutcome (panics with the body otherwise).
 pub fn outcome_code(body: &Value) -> String {
-    assert_eq!(body["resourceType"], "OperationOutcome", "expected an OperationOutcome, got {body}");
-    body["issue"][0]["code"].as_str().unwrap_or_default().to_owned()
+    assert_eq!(
+        body["resourceType"], "OperationOutcome",
+        "expected an OperationOutcome, got {body}"
+    );
+    body["issue"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 impl Drop for TestServer {

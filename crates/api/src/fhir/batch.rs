@@ -35,5 +35,9 @@ pub async fn batch(
         }
     }
     let response = state.store.bundle(&ctx, bundle).await?;
-    Ok(fhir_json(StatusCode::OK, response.to_string(), req.pretty))
+    Ok(fhir_json(
+        StatusCode::OK,
+        crate::outcome::resource_text(&response),
+        req.pretty,
+    ))
 }

@@ -18,7 +18,7 @@ use super::output::fhir_json;
 
 pub async fn metadata(req: FhirRequest) -> Response {
     static STATEMENT: OnceLock<String> = OnceLock::new();
-    let body = STATEMENT.get_or_init(|| capability_statement().to_string());
+    let body = STATEMENT.get_or_init(|| crate::outcome::resource_text(&capability_statement()));
     fhir_json(StatusCode::OK, body.clone(), req.pretty)
 }
 

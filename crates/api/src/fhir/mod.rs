@@ -55,7 +55,7 @@ pub fn write_response(outcome: &WriteOutcome, req: &FhirRequest) -> Response {
                 stored.resource_type, stored.id, stored.version
             );
             let oo = operation_outcome(&[OutcomeIssue::information("informational", text)]);
-            fhir_json(status, oo.to_string(), req.pretty)
+            fhir_json(status, crate::outcome::resource_text(&oo), req.pretty)
         }
     };
     version_headers(&mut response, stored);

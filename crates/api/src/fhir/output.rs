@@ -25,9 +25,8 @@ pub fn fhir_json(status: StatusCode, body: String, pretty: bool) -> Response {
 
 fn prettify(body: &str) -> String {
     serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| body.to_owned())
+        .map(|v| crate::outcome::resource_text_pretty(&v))
+        .unwrap_or_else(|_| body.to_owned())
 }
 
 /// `Last-Modified` format (RFC 9110 IMF-fixdate).
@@ -87,25 +86,25 @@ pub enum EntryKind {
 impl BundleWriter {
     /// Starts `{"resourceType":"Bundle",…,"type":…,"total":…,"link":[…],"entry":[`.
     pub fn new(bundle_type: &str, total: Option<usize>, links: &[(&str, String)]) -> Self {
-        let mut head = json!({
-            "resourceType": "Bundle",
-            "id": uuid::Uuid::new_v4().to_string(),
-            "meta": {"lastUpdated": format_instant(Utc::now())},
-            "type": bundle_type,
-        });
+        // The conventional order: resourceType, id, meta, type, total, link, entry.
+        let mut out = String::with_capacity(4096);
+        out.push_str("{\"resourceType\":\"Bundle\",\"id\":");
+        out.push_str(&json!(uuid::Uuid::new_v4().to_string()).to_string());
+        out.push_str(",\"meta\":");
+        out.push_str(&json!({"lastUpdated": format_instant(Utc::now())}).to_string());
+        out.push_str(",\"type\":");
+        out.push_str(&json!(bundle_type).to_string());
         if let Some(t) = total {
-            head["total"] = json!(t);
+            out.push_str(&format!(",\"total\":{t}"));
         }
         if !links.is_empty() {
-            head["link"] = Value::Array(
-                links
-                    .iter()
-                    .map(|(rel, url)| json!({"relation": rel, "url": url}))
-                    .collect(),
-            );
+            let links: Vec<Value> = links
+                .iter()
+                .map(|(rel, url)| json!({"relation": rel, "url": url}))
+                .collect();
+            out.push_str(",\"link\":");
+            out.push_str(&Value::Array(links).to_string());
         }
-        let mut out = head.to_string();
-        out.pop(); // the closing brace; entries follow
         BundleWriter { out, entries: 0 }
     }
 

@@ -105,7 +105,7 @@ impl Shaping {
             return body.to_owned();
         }
         match serde_json::from_str::<Value>(body) {
-            Ok(Value::Object(map)) => Value::Object(self.cut(map)).to_string(),
+            Ok(Value::Object(map)) => crate::outcome::resource_text(&Value::Object(self.cut(map))),
             _ => body.to_owned(),
         }
     }

@@ -2,8 +2,8 @@
 //!
 //! Why chunks of ~1000 through `unchecked_import`: one transaction per chunk is what
 //! makes bulk loading fast, and re-running skips unchanged resources (the store
-//! compares content hashes). When a chunk is refused, it is split in halves until the
-//! bad records are found, so one bad record costs a few retries, not the whole load.
+//! compares content hashes). The store validates each record and reports the ones it
+//! left out by their place in the chunk, which we turn back into file and line.
 pub mod source;
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use nordlys_store::{FhirStore, StoreError};
+use nordlys_store::FhirStore;
 use serde_json::Value;
 
 use crate::db::{self, DbArgs};
@@ -20,14 +20,14 @@ use source::{Item, Position};
 
 /// Resources per store call.
 pub const CHUNK: usize = 1000;
-/// Consecutive internal (not per-record) failures after which the import gives up.
-const MAX_INTERNAL_FAILURES: usize = 20;
 
 #[derive(Args, Debug, Clone)]
-#[command(after_help = "Files: *.json (a Bundle or one resource), *.ndjson / *.jsonl (one resource a line),\n\
+#[command(
+    after_help = "Files: *.json (a Bundle or one resource), *.ndjson / *.jsonl (one resource a line),\n\
     or folders of them. Bundle entries keep their ids; urn:uuid fullUrls become ids and the\n\
     references to them are rewritten. Re-running the same files writes nothing new.\n\n\
-    Examples:\n  nordlys import region.ndjson\n  nordlys import --database postgres://nordlys@db/nordlys exports/")]
+    Examples:\n  nordlys import region.ndjson\n  nordlys import --database postgres://nordlys@db/nordlys exports/"
+)]
 pub struct ImportArgs {
     /// Files or folders to import.
     #[arg(required = true, value_name = "PATH")]
@@ -65,7 +65,6 @@ pub struct Importer {
     owner_org: Option<String>,
     pending: Vec<(Value, Position)>,
     summary: Summary,
-    internal_failures: usize,
     started: Instant,
     bar: ProgressBar,
 }
@@ -77,7 +76,6 @@ impl Importer {
             owner_org,
             pending: Vec::with_capacity(CHUNK),
             summary: Summary::default(),
-            internal_failures: 0,
             started: Instant::now(),
             bar,
         }
@@ -105,57 +103,34 @@ impl Importer {
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
-        let mut stack = vec![std::mem::take(&mut self.pending)];
-        while let Some(part) = stack.pop() {
-            if part.is_empty() {
-                continue;
-            }
-            let values: Vec<Value> = part.iter().map(|(v, _)| v.clone()).collect();
-            match self.store.unchecked_import(values, self.owner_org.as_deref()).await {
-                Ok(report) => {
-                    self.internal_failures = 0;
-                    self.summary.written += report.written;
-                    self.summary.unchanged += report.unchanged;
-                    self.bar.inc(part.len() as u64);
-                }
-                Err(e) if part.len() == 1 => {
-                    if matches!(e, StoreError::Internal(_)) {
-                        self.internal_failures += 1;
-                        if self.internal_failures >= MAX_INTERNAL_FAILURES {
-                            return Err(anyhow::Error::new(e).context("the store keeps failing; import stopped"));
-                        }
-                    }
-                    let reason = describe(&e);
-                    self.bad(&part[0].1, &reason);
-                }
-                Err(_) => {
-                    let mut part = part;
-                    let second = part.split_off(part.len() / 2);
-                    // Pushed second first so the first half is retried first (positions stay in order).
-                    stack.push(second);
-                    stack.push(part);
-                }
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let (values, positions): (Vec<Value>, Vec<Position>) =
+            std::mem::take(&mut self.pending).into_iter().unzip();
+        let n = values.len();
+        let report = self
+            .store
+            .unchecked_import(values, self.owner_org.as_deref())
+            .await
+            .map_err(|e| {
+                // A refused commit is not about one record (those come back in `failed`).
+                anyhow::Error::new(e).context(format!(
+                    "the store refused the chunk starting at {}",
+                    positions[0]
+                ))
+            })?;
+        self.summary.written += report.written;
+        self.summary.unchanged += report.unchanged;
+        for (i, reason) in &report.failed {
+            match positions.get(*i) {
+                Some(at) => self.bad(at, reason),
+                None => self.bad(&positions[0], &format!("a record of this chunk: {reason}")),
             }
         }
+        self.bar.inc(n as u64);
         Ok(())
     }
-}
-
-/// A store refusal as one line.
-pub fn describe(e: &StoreError) -> String {
-    match e {
-        StoreError::Invalid(issues) => {
-            let parts: Vec<String> = issues
-                .iter()
-                .take(3)
-                .map(|i| if i.expression.is_empty() { i.diagnostics.clone() } else { format!("{}: {}", i.expression, i.diagnostics) })
-                .collect();
-            let more = if issues.len() > 3 { format!(" (+{} more)", issues.len() - 3) } else { String::new() };
-            format!("not valid: {}{more}", parts.join("; "))
-        }
-        other => other.to_string(),
-    }
-    .replace(['\n', '\r'], " ")
 }
 
 /// A spinner with count and rate (hidden when stderr is not a terminal).
@@ -203,7 +178,9 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    reader.join().map_err(|_| anyhow::anyhow!("the file reader failed"))?;
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the file reader failed"))?;
     let summary = importer.finish().await.context("import failed")?;
     print_summary(&summary);
     if summary.failed > 0 {
@@ -216,7 +193,11 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_file_into(f: &std::path::Path, batch: &mut Vec<Item>, tx: &tokio::sync::mpsc::Sender<Vec<Item>>) {
+fn read_file_into(
+    f: &std::path::Path,
+    batch: &mut Vec<Item>,
+    tx: &tokio::sync::mpsc::Sender<Vec<Item>>,
+) {
     source::read_file(f, &mut |item| {
         batch.push(item);
         if batch.len() >= CHUNK {

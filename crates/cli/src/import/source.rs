@@ -65,7 +65,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for p in entries {
         if p.is_dir() {
             walk(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("json" | "ndjson" | "jsonl")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("json" | "ndjson" | "jsonl")
+        ) {
             out.push(p);
         }
     }
@@ -75,7 +78,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// Reads one file, calling `emit` for each record.
 pub fn read_file(path: &Path, emit: &mut dyn FnMut(Item)) {
     let name: Arc<str> = Arc::from(path.display().to_string());
-    let whole = Position { file: name.clone(), line: None, entry: None };
+    let whole = Position {
+        file: name.clone(),
+        line: None,
+        entry: None,
+    };
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return emit(Item::Bad(whole, format!("cannot open: {e}"))),
@@ -105,7 +112,9 @@ pub fn read_file(path: &Path, emit: &mut dyn FnMut(Item)) {
 fn sniff_ndjson(reader: &mut BufReader<File>) -> bool {
     match reader.fill_buf() {
         Ok(buf) => {
-            let first = buf.split(|b| *b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace));
+            let first = buf
+                .split(|b| *b == b'\n')
+                .find(|l| !l.iter().all(u8::is_ascii_whitespace));
             first.is_some_and(|l| serde_json::from_slice::<Value>(l).is_ok())
         }
         Err(_) => false,
@@ -118,7 +127,11 @@ fn read_ndjson(mut reader: impl BufRead, name: &Arc<str>, emit: &mut dyn FnMut(I
     loop {
         buf.clear();
         line += 1;
-        let pos = Position { file: name.clone(), line: Some(line), entry: None };
+        let pos = Position {
+            file: name.clone(),
+            line: Some(line),
+            entry: None,
+        };
         match reader.read_until(b'\n', &mut buf) {
             Ok(0) => return,
             Ok(_) => {}
@@ -152,13 +165,20 @@ fn expand(value: Value, pos: Position, emit: &mut dyn FnMut(Item)) {
         }
     }
     for (i, e) in entries.iter().enumerate() {
-        let epos = Position { entry: Some(i + 1), ..pos.clone() };
+        let epos = Position {
+            entry: Some(i + 1),
+            ..pos.clone()
+        };
         let Some(resource) = e.get("resource") else {
             emit(Item::Bad(epos, "entry has no resource".into()));
             continue;
         };
         let mut resource = resource.clone();
-        if let Some(uuid) = e.get("fullUrl").and_then(Value::as_str).and_then(|f| f.strip_prefix("urn:uuid:")) {
+        if let Some(uuid) = e
+            .get("fullUrl")
+            .and_then(Value::as_str)
+            .and_then(|f| f.strip_prefix("urn:uuid:"))
+        {
             if let Some(obj) = resource.as_object_mut() {
                 obj.insert("id".into(), Value::String(uuid.to_owned()));
             }
@@ -185,7 +205,9 @@ fn rewrite_references(v: &mut Value, renames: &HashMap<String, String>) {
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|c| rewrite_references(c, renames)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|c| rewrite_references(c, renames)),
         _ => {}
     }
 }
@@ -197,13 +219,23 @@ fn check(v: Value, pos: Position) -> Item {
     }
     match v.get("id").and_then(Value::as_str) {
         Some(id) if is_fhir_id(id) => Item::Resource(v, pos),
-        Some(_) => Item::Bad(pos, "id is not a valid FHIR id ([A-Za-z0-9-.], at most 64)".into()),
-        None => Item::Bad(pos, "resource has no id (import keeps ids; give one or a urn:uuid fullUrl)".into()),
+        Some(_) => Item::Bad(
+            pos,
+            "id is not a valid FHIR id ([A-Za-z0-9-.], at most 64)".into(),
+        ),
+        None => Item::Bad(
+            pos,
+            "resource has no id (import keeps ids; give one or a urn:uuid fullUrl)".into(),
+        ),
     }
 }
 
 fn is_fhir_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 #[cfg(test)]
@@ -212,7 +244,11 @@ mod tests {
     use serde_json::json;
 
     fn run_expand(v: Value) -> (Vec<Value>, Vec<String>) {
-        let pos = Position { file: Arc::from("b.json"), line: None, entry: None };
+        let pos = Position {
+            file: Arc::from("b.json"),
+            line: None,
+            entry: None,
+        };
         let (mut ok, mut bad) = (Vec::new(), Vec::new());
         expand(v, pos, &mut |i| match i {
             Item::Resource(v, _) => ok.push(v),
@@ -234,13 +270,20 @@ mod tests {
         let (ok, bad) = run_expand(b);
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0]["id"], "11111111-2222-3333-4444-555555555555");
-        assert_eq!(ok[1]["subject"]["reference"], "Patient/11111111-2222-3333-4444-555555555555");
-        assert_eq!(bad, vec!["b.json entry 3: entry has no resource".to_owned()]);
+        assert_eq!(
+            ok[1]["subject"]["reference"],
+            "Patient/11111111-2222-3333-4444-555555555555"
+        );
+        assert_eq!(
+            bad,
+            vec!["b.json entry 3: entry has no resource".to_owned()]
+        );
     }
 
     #[test]
     fn ndjson_reports_line_numbers() {
-        let text = "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n\n{bad\n{\"resourceType\":\"Patient\"}\n";
+        let text =
+            "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n\n{bad\n{\"resourceType\":\"Patient\"}\n";
         let name: Arc<str> = Arc::from("x.ndjson");
         let (mut ok, mut bad) = (Vec::new(), Vec::new());
         read_ndjson(text.as_bytes(), &name, &mut |i| match i {
@@ -248,6 +291,9 @@ mod tests {
             Item::Bad(p, _) => bad.push(p.to_string()),
         });
         assert_eq!(ok, vec![(json!("a"), "x.ndjson line 1".to_owned())]);
-        assert_eq!(bad, vec!["x.ndjson line 3".to_owned(), "x.ndjson line 4".to_owned()]);
+        assert_eq!(
+            bad,
+            vec!["x.ndjson line 3".to_owned(), "x.ndjson line 4".to_owned()]
+        );
     }
 }

@@ -19,7 +19,10 @@ const COMPARTMENT: &str = include_str!("../../defs/compartment-patient.json");
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{file}: not JSON: {source}")]
-    Json { file: &'static str, source: serde_json::Error },
+    Json {
+        file: &'static str,
+        source: serde_json::Error,
+    },
     #[error("{0}")]
     Shape(String),
 }
@@ -37,7 +40,10 @@ fn parse(file: &'static str, text: &str) -> Result<serde_json::Map<String, Value
 }
 
 fn strings(v: &Value) -> Option<Vec<String>> {
-    v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
+    v.as_array()?
+        .iter()
+        .map(|s| s.as_str().map(str::to_owned))
+        .collect()
 }
 
 pub(super) fn load() -> Result<Definitions, LoadError> {
@@ -59,7 +65,10 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-fn load_elements(defs: &mut Definitions, types: &serde_json::Map<String, Value>) -> Result<(), LoadError> {
+fn load_elements(
+    defs: &mut Definitions,
+    types: &serde_json::Map<String, Value>,
+) -> Result<(), LoadError> {
     // Pass 1: a root node per type, so element types can refer to any of them.
     for (name, t) in types {
         let resource = t["k"] == "r";
@@ -74,7 +83,9 @@ fn load_elements(defs: &mut Definitions, types: &serde_json::Map<String, Value>)
     defs.resource_types.sort();
     // Pass 2: the elements.
     for (name, t) in types {
-        let rows = t["e"].as_array().ok_or_else(|| shape(format!("{name}: no elements")))?;
+        let rows = t["e"]
+            .as_array()
+            .ok_or_else(|| shape(format!("{name}: no elements")))?;
         load_type(defs, name, rows)?;
     }
     Ok(())
@@ -82,12 +93,19 @@ fn load_elements(defs: &mut Definitions, types: &serde_json::Map<String, Value>)
 
 fn push_node(defs: &mut Definitions, type_name: &str, path: &str) -> NodeId {
     let id = defs.nodes.len() as NodeId;
-    defs.nodes.push(Node { type_name: type_name.to_owned(), path: path.to_owned(), ..Node::default() });
+    defs.nodes.push(Node {
+        type_name: type_name.to_owned(),
+        path: path.to_owned(),
+        ..Node::default()
+    });
     id
 }
 
 fn load_type(defs: &mut Definitions, type_name: &str, rows: &[Value]) -> Result<(), LoadError> {
-    let parents: HashSet<&str> = rows.iter().filter_map(|r| r[0].as_str()?.rsplit_once('.').map(|(p, _)| p)).collect();
+    let parents: HashSet<&str> = rows
+        .iter()
+        .filter_map(|r| r[0].as_str()?.rsplit_once('.').map(|(p, _)| p))
+        .collect();
     let mut local: HashMap<String, NodeId> = HashMap::new();
     local.insert(String::new(), defs.roots[type_name]);
     // (parent node, element index, type index, referenced path)
@@ -101,7 +119,11 @@ fn load_type(defs: &mut Definitions, type_name: &str, rows: &[Value]) -> Result<
             n => Some(n.parse::<u32>().map_err(|_| bad())?),
         };
         let codes = strings(&row[3]).ok_or_else(bad)?;
-        let targets = if row.get(4).is_some() { Some(strings(&row[4]).ok_or_else(bad)?) } else { None };
+        let targets = if row.get(4).is_some() {
+            Some(strings(&row[4]).ok_or_else(bad)?)
+        } else {
+            None
+        };
         let (parent_rel, last) = rel.rsplit_once('.').unwrap_or(("", rel));
         let parent = *local.get(parent_rel).ok_or_else(bad)?;
         let choice = last.ends_with("[x]");
@@ -110,7 +132,11 @@ fn load_type(defs: &mut Definitions, type_name: &str, rows: &[Value]) -> Result<
         let idx = defs.nodes[parent as usize].elements.len();
         let mut types = Vec::with_capacity(codes.len());
         for code in codes {
-            let key = if choice { format!("{name}{}", capitalize(&code)) } else { name.clone() };
+            let key = if choice {
+                format!("{name}{}", capitalize(&code))
+            } else {
+                name.clone()
+            };
             let kind = if let Some(target) = code.strip_prefix('@') {
                 content_refs.push((parent, idx, types.len(), target.to_owned()));
                 Kind::Resource // placeholder, fixed below
@@ -134,11 +160,21 @@ fn load_type(defs: &mut Definitions, type_name: &str, rows: &[Value]) -> Result<
             node.by_key.insert(t.key.clone(), (idx as u16, ti as u16));
         }
         node.by_name.insert(name.clone(), idx as u16);
-        node.elements.push(ElementDef { name, path, min, max, choice, types, targets });
+        node.elements.push(ElementDef {
+            name,
+            path,
+            min,
+            max,
+            choice,
+            types,
+            targets,
+        });
     }
     // `contentReference`: the element's children are those of another path of the type.
     for (parent, idx, ti, target) in content_refs {
-        let id = *local.get(&target).ok_or_else(|| shape(format!("{type_name}: no path {target}")))?;
+        let id = *local
+            .get(&target)
+            .ok_or_else(|| shape(format!("{type_name}: no path {target}")))?;
         let code = defs.nodes[id as usize].type_name.clone();
         if let Some(el) = defs.nodes[parent as usize].elements.get_mut(idx) {
             if let Some(t) = el.types.get_mut(ti) {
@@ -171,12 +207,21 @@ fn expand_targets(defs: &Definitions, targets: Vec<String>) -> Vec<String> {
         return targets;
     }
     let except: HashSet<&str> = targets.iter().filter_map(|t| t.strip_prefix('!')).collect();
-    defs.resource_types.iter().filter(|t| !except.contains(t.as_str())).cloned().collect()
+    defs.resource_types
+        .iter()
+        .filter(|t| !except.contains(t.as_str()))
+        .cloned()
+        .collect()
 }
 
-fn load_search(defs: &mut Definitions, all: &serde_json::Map<String, Value>) -> Result<(), LoadError> {
+fn load_search(
+    defs: &mut Definitions,
+    all: &serde_json::Map<String, Value>,
+) -> Result<(), LoadError> {
     for (rt, rows) in all {
-        let rows = rows.as_array().ok_or_else(|| shape(format!("search {rt}")))?;
+        let rows = rows
+            .as_array()
+            .ok_or_else(|| shape(format!("search {rt}")))?;
         let mut params = Vec::with_capacity(rows.len());
         let mut compiled = Vec::with_capacity(rows.len());
         for row in rows {
@@ -188,7 +233,12 @@ fn load_search(defs: &mut Definitions, all: &serde_json::Map<String, Value>) -> 
             let expr = fhirpath::parse(&expression)
                 .map_err(|e| shape(format!("{rt}.{code}: {expression}: {e}")))?;
             compiled.push(expr);
-            params.push(SearchParamDef { code, kind, expression, targets });
+            params.push(SearchParamDef {
+                code,
+                kind,
+                expression,
+                targets,
+            });
         }
         defs.search.insert(rt.clone(), params);
         defs.compiled.insert(rt.clone(), compiled);

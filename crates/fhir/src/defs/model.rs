@@ -167,7 +167,9 @@ pub struct Node {
 
 impl Node {
     pub fn element(&self, name: &str) -> Option<&ElementDef> {
-        self.by_name.get(name).map(|&i| &self.elements[usize::from(i)])
+        self.by_name
+            .get(name)
+            .map(|&i| &self.elements[usize::from(i)])
     }
 
     /// The element and the type a JSON key stands for.

@@ -12,7 +12,10 @@ use crate::defs::Definitions;
 use crate::reference;
 
 pub(crate) fn resource_ty(defs: &Definitions, v: &Value) -> Ty {
-    v.get("resourceType").and_then(Value::as_str).and_then(|t| defs.root(t)).map_or(Ty::Unknown, Ty::Node)
+    v.get("resourceType")
+        .and_then(Value::as_str)
+        .and_then(|t| defs.root(t))
+        .map_or(Ty::Unknown, Ty::Node)
 }
 
 pub(crate) struct Eval<'d> {
@@ -37,17 +40,18 @@ impl Eval<'_> {
                 }
                 out
             }
-            Expr::Index(base, n) => self.eval(base, focus).get(*n).copied().into_iter().collect(),
+            Expr::Index(base, n) => self
+                .eval(base, focus)
+                .get(*n)
+                .copied()
+                .into_iter()
+                .collect(),
             Expr::Union(parts) => {
-                let mut out: Vec<Item<'a>> = Vec::new();
+                let mut all: Vec<Item<'a>> = Vec::new();
                 for p in parts {
-                    for it in self.eval(p, focus) {
-                        if !out.iter().any(|o| equal(o, &it)) {
-                            out.push(it);
-                        }
-                    }
+                    all.extend(self.eval(p, focus));
                 }
-                out
+                distinct(all)
             }
             Expr::Equals(l, r, negate) => {
                 let (l, r) = (self.eval(l, focus), self.eval(r, focus));
@@ -82,12 +86,15 @@ impl Eval<'_> {
 
     fn call<'a>(&self, f: &'a Func, items: Vec<Item<'a>>) -> Vec<Item<'a>> {
         match f {
-            Func::Where(cond) => {
-                items.into_iter().filter(|it| truth(&self.eval(cond, std::slice::from_ref(it))) == Some(true)).collect()
-            }
+            Func::Where(cond) => items
+                .into_iter()
+                .filter(|it| truth(&self.eval(cond, std::slice::from_ref(it))) == Some(true))
+                .collect(),
             Func::Exists => vec![Item::Bool(!items.is_empty())],
             Func::ExistsWhere(cond) => {
-                let any = items.iter().any(|it| truth(&self.eval(cond, std::slice::from_ref(it))) == Some(true));
+                let any = items
+                    .iter()
+                    .any(|it| truth(&self.eval(cond, std::slice::from_ref(it))) == Some(true));
                 vec![Item::Bool(any)]
             }
             Func::Empty => vec![Item::Bool(items.is_empty())],
@@ -95,7 +102,11 @@ impl Eval<'_> {
             Func::First => items.first().copied().into_iter().collect(),
             Func::Last => items.last().copied().into_iter().collect(),
             Func::Count => vec![Item::Num(items.len() as f64)],
-            Func::Resolve => items.iter().filter_map(|it| self.referenced_type(it)).map(Item::Resolved).collect(),
+            Func::Resolve => items
+                .iter()
+                .filter_map(|it| self.referenced_type(it))
+                .map(Item::Resolved)
+                .collect(),
             Func::As(t) => items.into_iter().filter(|i| self.is_a(i, t)).collect(),
             Func::Is(t) => match items.as_slice() {
                 [one] => vec![Item::Bool(self.is_a(one, t))],
@@ -124,7 +135,9 @@ impl Eval<'_> {
         let Some(obj) = v.as_object() else { return };
         match ty {
             Ty::Node(id) => {
-                let Some(el) = self.defs.node(id).element(name) else { return };
+                let Some(el) = self.defs.node(id).element(name) else {
+                    return;
+                };
                 for t in &el.types {
                     if let Some(cv) = obj.get(&t.key) {
                         self.push(cv, t.kind, out);
@@ -153,7 +166,9 @@ impl Eval<'_> {
 
     fn extensions<'a>(&self, item: &Item<'a>, url: &str, out: &mut Vec<Item<'a>>) {
         let Item::Node(v, _) = item else { return };
-        let Some(exts) = v.get("extension").and_then(Value::as_array) else { return };
+        let Some(exts) = v.get("extension").and_then(Value::as_array) else {
+            return;
+        };
         let ty = self.defs.root("Extension").map_or(Ty::Unknown, Ty::Node);
         for e in exts {
             if e.get("url").and_then(Value::as_str) == Some(url) {
@@ -165,15 +180,23 @@ impl Eval<'_> {
     /// What `resolve()` can tell without a database: the type named in the reference.
     fn referenced_type<'a>(&self, item: &Item<'a>) -> Option<&'a str> {
         let Item::Node(v, _) = item else { return None };
-        let from_str = |s: &'a str| reference::parse(s).resource_type().filter(|t| self.defs.is_resource_type(t));
+        let from_str = |s: &'a str| {
+            reference::parse(s)
+                .resource_type()
+                .filter(|t| self.defs.is_resource_type(t))
+        };
         match v {
             Value::String(s) => from_str(s),
-            Value::Object(o) => o.get("reference").and_then(Value::as_str).and_then(from_str).or_else(|| {
-                // Reference.type: "Patient" or a StructureDefinition URL ending in it.
-                let t = o.get("type")?.as_str()?;
-                let t = t.rsplit('/').next()?;
-                self.defs.is_resource_type(t).then_some(t)
-            }),
+            Value::Object(o) => o
+                .get("reference")
+                .and_then(Value::as_str)
+                .and_then(from_str)
+                .or_else(|| {
+                    // Reference.type: "Patient" or a StructureDefinition URL ending in it.
+                    let t = o.get("type")?.as_str()?;
+                    let t = t.rsplit('/').next()?;
+                    self.defs.is_resource_type(t).then_some(t)
+                }),
             _ => None,
         }
     }
@@ -197,6 +220,34 @@ fn push_each<'a>(v: &'a Value, out: &mut Vec<Item<'a>>, f: impl Fn(&'a Value) ->
         Value::Null => {}
         v => out.push(f(v)),
     }
+}
+
+/// Union semantics: equal values once. Linear scan for the usual handful of items; a
+/// set of canonical keys when a (possibly hostile) resource yields thousands.
+fn distinct(items: Vec<Item<'_>>) -> Vec<Item<'_>> {
+    const SMALL: usize = 32;
+    let mut out = Vec::with_capacity(items.len());
+    if items.len() <= SMALL {
+        for it in items {
+            if !out.iter().any(|o| equal(o, &it)) {
+                out.push(it);
+            }
+        }
+        return out;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for it in items {
+        let key = match scalar(&it) {
+            Scalar::S(s) => format!("s{s}"),
+            Scalar::B(b) => format!("b{b}"),
+            Scalar::N(n) => format!("n{n}"),
+            Scalar::J(v) => format!("j{v}"),
+        };
+        if seen.insert(key) {
+            out.push(it);
+        }
+    }
+    out
 }
 
 enum Scalar<'a> {

@@ -23,7 +23,10 @@ enum Tok {
 }
 
 fn err(pos: usize, msg: impl Into<String>) -> ParseError {
-    ParseError { pos, msg: msg.into() }
+    ParseError {
+        pos,
+        msg: msg.into(),
+    }
 }
 
 fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
@@ -77,7 +80,9 @@ fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                 Tok::Str(s)
             }
             b'`' => {
-                let end = src[i + 1..].find('`').ok_or_else(|| err(start, "unterminated `"))?;
+                let end = src[i + 1..]
+                    .find('`')
+                    .ok_or_else(|| err(start, "unterminated `"))?;
                 let name = src[i + 1..i + 1 + end].to_owned();
                 i += end + 1;
                 Tok::Ident(name)
@@ -88,7 +93,10 @@ fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
             }
             b'0'..=b'9' => {
                 let mut j = i;
-                while j < b.len() && (b[j].is_ascii_digit() || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit))) {
+                while j < b.len()
+                    && (b[j].is_ascii_digit()
+                        || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+                {
                     j += 1;
                 }
                 let n = src[i..j].parse().map_err(|_| err(i, "bad number"))?;
@@ -114,7 +122,11 @@ fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
 
 pub(super) fn parse(src: &str) -> Result<Expr, ParseError> {
     let toks = tokenize(src)?;
-    let mut p = Parser { toks, pos: 0, len: src.len() };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        len: src.len(),
+    };
     let e = p.or()?;
     match p.toks.get(p.pos) {
         None => Ok(e),
@@ -181,7 +193,11 @@ impl Parser {
             _ => return Ok(left),
         };
         self.pos += 1;
-        Ok(Expr::Equals(Box::new(left), Box::new(self.union()?), negate))
+        Ok(Expr::Equals(
+            Box::new(left),
+            Box::new(self.union()?),
+            negate,
+        ))
     }
 
     fn union(&mut self) -> Result<Expr, ParseError> {
@@ -217,7 +233,9 @@ impl Parser {
             Some(Tok::Ident(s)) => s,
             other => return Err(err(at, format!("expected a type name, found {other:?}"))),
         };
-        while self.peek() == Some(&Tok::Dot) && matches!(self.toks.get(self.pos + 1), Some((_, Tok::Ident(_)))) {
+        while self.peek() == Some(&Tok::Dot)
+            && matches!(self.toks.get(self.pos + 1), Some((_, Tok::Ident(_))))
+        {
             self.pos += 1;
             if let Some(Tok::Ident(s)) = self.next() {
                 name = s;
@@ -239,7 +257,9 @@ impl Parser {
                     let at = self.at();
                     let n = match self.next() {
                         Some(Tok::Num(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
-                        other => return Err(err(at, format!("expected an index, found {other:?}"))),
+                        other => {
+                            return Err(err(at, format!("expected an index, found {other:?}")))
+                        }
                     };
                     self.expect(&Tok::RBracket)?;
                     e = Expr::Index(Box::new(e), n);
@@ -286,7 +306,9 @@ impl Parser {
         self.pos += 1;
         let func = match name.as_str() {
             "where" => Func::Where(Box::new(self.or()?)),
-            "exists" if self.peek() != Some(&Tok::RParen) => Func::ExistsWhere(Box::new(self.or()?)),
+            "exists" if self.peek() != Some(&Tok::RParen) => {
+                Func::ExistsWhere(Box::new(self.or()?))
+            }
             "exists" => Func::Exists,
             "empty" => Func::Empty,
             "not" => Func::Not,
@@ -301,7 +323,9 @@ impl Parser {
                 let at = self.at();
                 let url = match self.next() {
                     Some(Tok::Str(s)) => s,
-                    other => return Err(err(at, format!("expected a URL string, found {other:?}"))),
+                    other => {
+                        return Err(err(at, format!("expected a URL string, found {other:?}")))
+                    }
                 };
                 if name == "extension" {
                     Func::Extension(url)

@@ -24,13 +24,19 @@ fn eval_json(expr: &str, resource: &Value) -> Vec<Value> {
 fn types(expr: &str, resource: &Value) -> Vec<String> {
     let defs = definitions();
     let parsed = parse(expr).unwrap_or(Expr::This);
-    evaluate(defs, &parsed, resource).iter().map(|i| i.type_name(defs).to_owned()).collect()
+    evaluate(defs, &parsed, resource)
+        .iter()
+        .map(|i| i.type_name(defs).to_owned())
+        .collect()
 }
 
 #[test]
 fn precedence_as_binds_tighter_than_union() {
-    let e = parse("Observation.value as Quantity | Observation.value as SampledData").unwrap_or(Expr::This);
-    let Expr::Union(parts) = e else { panic!("not a union: {e:?}") };
+    let e = parse("Observation.value as Quantity | Observation.value as SampledData")
+        .unwrap_or(Expr::This);
+    let Expr::Union(parts) = e else {
+        panic!("not a union: {e:?}")
+    };
     assert_eq!(parts.len(), 2);
     assert!(matches!(&parts[0], Expr::Call(_, Func::As(t)) if t == "Quantity"));
     assert!(matches!(&parts[1], Expr::Call(_, Func::As(t)) if t == "SampledData"));
@@ -38,7 +44,10 @@ fn precedence_as_binds_tighter_than_union() {
 
 #[test]
 fn rejects_what_it_does_not_support() {
-    assert_eq!(parse("Patient.name.select(given)").map_err(|e| e.msg), Err("unsupported function select()".to_owned()));
+    assert_eq!(
+        parse("Patient.name.select(given)").map_err(|e| e.msg),
+        Err("unsupported function select()".to_owned())
+    );
     assert!(parse("Patient.name.where(").is_err());
     assert!(parse("'open").is_err());
     assert!(parse("Patient.name)").is_err());
@@ -48,13 +57,25 @@ fn rejects_what_it_does_not_support() {
 fn choice_elements_are_found_and_typed() {
     let obs = json!({"resourceType": "Observation", "status": "final", "code": {"text": "x"},
         "valueQuantity": {"value": 185, "code": "[lb_av]"}, "effectiveDateTime": "2016-03-28"});
-    assert_eq!(eval_json("Observation.value", &obs), vec![json!({"value": 185, "code": "[lb_av]"})]);
+    assert_eq!(
+        eval_json("Observation.value", &obs),
+        vec![json!({"value": 185, "code": "[lb_av]"})]
+    );
     assert_eq!(types("Observation.value", &obs), vec!["Quantity"]);
     assert_eq!(eval_json("Observation.value as Quantity", &obs).len(), 1);
-    assert_eq!(eval_json("Observation.value as CodeableConcept", &obs).len(), 0);
-    assert_eq!(eval_json("Observation.value.ofType(Quantity).value", &obs), vec![json!(185)]);
+    assert_eq!(
+        eval_json("Observation.value as CodeableConcept", &obs).len(),
+        0
+    );
+    assert_eq!(
+        eval_json("Observation.value.ofType(Quantity).value", &obs),
+        vec![json!(185)]
+    );
     assert_eq!(types("Observation.effective", &obs), vec!["dateTime"]);
-    assert_eq!(eval_json("(Observation.value as Quantity).code", &obs), vec![json!("[lb_av]")]);
+    assert_eq!(
+        eval_json("(Observation.value as Quantity).code", &obs),
+        vec![json!("[lb_av]")]
+    );
 }
 
 #[test]
@@ -63,8 +84,14 @@ fn as_accepts_subtypes() {
         "onsetAge": {"value": 52, "unit": "yr"}});
     assert_eq!(types("Condition.onset.as(Age)", &c), vec!["Age"]);
     assert_eq!(types("Condition.onset.as(Quantity)", &c), vec!["Age"]);
-    assert_eq!(types("Condition.onset.as(Period)", &c), Vec::<String>::new());
-    assert_eq!(eval_json("Condition is DomainResource", &c), vec![json!(true)]);
+    assert_eq!(
+        types("Condition.onset.as(Period)", &c),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        eval_json("Condition is DomainResource", &c),
+        vec![json!(true)]
+    );
 }
 
 #[test]
@@ -89,10 +116,22 @@ fn where_with_string_comparison_and_first() {
     let p = json!({"resourceType": "Patient", "telecom": [
         {"system": "phone", "value": "+47 22 00 00 00"}, {"system": "email", "value": "a@b.no"},
         {"system": "phone", "value": "+47 99 99 99 99"}]});
-    assert_eq!(eval_json("Patient.telecom.where(system='email').value", &p), vec![json!("a@b.no")]);
-    assert_eq!(eval_json("Patient.telecom.where(system!='email').value.first()", &p), vec![json!("+47 22 00 00 00")]);
-    assert_eq!(eval_json("Patient.telecom.where(system='phone').value.last()", &p), vec![json!("+47 99 99 99 99")]);
-    assert_eq!(eval_json("Patient.telecom[1].system", &p), vec![json!("email")]);
+    assert_eq!(
+        eval_json("Patient.telecom.where(system='email').value", &p),
+        vec![json!("a@b.no")]
+    );
+    assert_eq!(
+        eval_json("Patient.telecom.where(system!='email').value.first()", &p),
+        vec![json!("+47 22 00 00 00")]
+    );
+    assert_eq!(
+        eval_json("Patient.telecom.where(system='phone').value.last()", &p),
+        vec![json!("+47 99 99 99 99")]
+    );
+    assert_eq!(
+        eval_json("Patient.telecom[1].system", &p),
+        vec![json!("email")]
+    );
     assert_eq!(eval_json("Patient.telecom.count()", &p), vec![json!(3.0)]);
 }
 
@@ -112,38 +151,78 @@ fn extensions_by_url() {
     let url = "https://nordlys.no/fhir/StructureDefinition/parental-responsibility";
     let rp = json!({"resourceType": "RelatedPerson", "patient": {"reference": "Patient/c"},
         "extension": [{"url": url, "valueBoolean": true}, {"url": "http://other", "valueString": "x"}]});
-    assert_eq!(eval_json(&format!("RelatedPerson.extension('{url}').value"), &rp), vec![json!(true)]);
-    assert_eq!(types(&format!("RelatedPerson.extension('{url}').value"), &rp), vec!["boolean"]);
-    assert_eq!(eval_json(&format!("RelatedPerson.where(hasExtension('{url}')).patient"), &rp).len(), 1);
-    assert_eq!(eval_json("RelatedPerson.hasExtension('http://none')", &rp), vec![json!(false)]);
+    assert_eq!(
+        eval_json(&format!("RelatedPerson.extension('{url}').value"), &rp),
+        vec![json!(true)]
+    );
+    assert_eq!(
+        types(&format!("RelatedPerson.extension('{url}').value"), &rp),
+        vec!["boolean"]
+    );
+    assert_eq!(
+        eval_json(
+            &format!("RelatedPerson.where(hasExtension('{url}')).patient"),
+            &rp
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        eval_json("RelatedPerson.hasExtension('http://none')", &rp),
+        vec![json!(false)]
+    );
 }
 
 #[test]
 fn content_reference_and_resources_in_bundles() {
     let q = json!({"resourceType": "Questionnaire", "status": "active", "item": [
         {"linkId": "1", "type": "group", "item": [{"linkId": "1.1", "type": "string"}]}]});
-    assert_eq!(eval_json("Questionnaire.item.item.linkId", &q), vec![json!("1.1")]);
+    assert_eq!(
+        eval_json("Questionnaire.item.item.linkId", &q),
+        vec![json!("1.1")]
+    );
     let b = json!({"resourceType": "Bundle", "type": "document", "entry": [
         {"resource": {"resourceType": "Composition", "id": "c1"}}, {"resource": {"resourceType": "Patient", "id": "p"}}]});
     assert_eq!(types("Bundle.entry[0].resource", &b), vec!["Composition"]);
-    assert_eq!(types("Bundle.entry.resource as Patient", &b), vec!["Patient"]);
-    assert_eq!(eval_json("Bundle.entry.resource.id", &b), vec![json!("c1"), json!("p")]);
+    assert_eq!(
+        types("Bundle.entry.resource as Patient", &b),
+        vec!["Patient"]
+    );
+    assert_eq!(
+        eval_json("Bundle.entry.resource.id", &b),
+        vec![json!("c1"), json!("p")]
+    );
 }
 
 #[test]
 fn unions_drop_equal_values() {
     let p = json!({"resourceType": "Patient", "name": [{"family": "Hansen"}, {"family": "Hansen", "given": ["Ola"]}]});
     assert_eq!(eval_json("Patient.name | Patient.name", &p).len(), 2);
-    assert_eq!(eval_json("Patient.name.family | 'Hansen'", &p), vec![json!("Hansen")]);
-    assert_eq!(eval_json("Patient.name.family | 'Olsen'", &p), vec![json!("Hansen"), json!("Olsen")]);
+    assert_eq!(
+        eval_json("Patient.name.family | 'Hansen'", &p),
+        vec![json!("Hansen")]
+    );
+    assert_eq!(
+        eval_json("Patient.name.family | 'Olsen'", &p),
+        vec![json!("Hansen"), json!("Olsen")]
+    );
 }
 
 #[test]
 fn primitive_subtypes_follow_r4() {
     let cm = json!({"resourceType": "ConceptMap", "status": "draft", "sourceCanonical": "http://x/ValueSet/a", "targetUri": "http://y"});
-    assert_eq!(eval_json("ConceptMap.source as uri", &cm), vec![json!("http://x/ValueSet/a")]);
-    assert_eq!(eval_json("ConceptMap.source as canonical", &cm), vec![json!("http://x/ValueSet/a")]);
-    assert_eq!(eval_json("ConceptMap.target as canonical", &cm), Vec::<Value>::new());
+    assert_eq!(
+        eval_json("ConceptMap.source as uri", &cm),
+        vec![json!("http://x/ValueSet/a")]
+    );
+    assert_eq!(
+        eval_json("ConceptMap.source as canonical", &cm),
+        vec![json!("http://x/ValueSet/a")]
+    );
+    assert_eq!(
+        eval_json("ConceptMap.target as canonical", &cm),
+        Vec::<Value>::new()
+    );
 }
 
 /// Static check: every path step of every official expression names an element of the
@@ -155,7 +234,11 @@ fn every_official_expression_walks_existing_elements() {
     let mut checked = 0;
     let mut problems = Vec::new();
     for rt in defs.resource_types() {
-        let root = defs.root(rt).map(StaticTy::Node).into_iter().collect::<Vec<_>>();
+        let root = defs
+            .root(rt)
+            .map(StaticTy::Node)
+            .into_iter()
+            .collect::<Vec<_>>();
         for (p, e) in defs.compiled_params(rt) {
             checked += 1;
             if let Err(msg) = static_types(e, &root) {
@@ -188,7 +271,10 @@ fn static_types(e: &Expr, input: &[StaticTy]) -> Result<Vec<StaticTy>, String> {
         Expr::Member(b, name) => {
             let base = static_types(b, input)?;
             if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                let kept: Vec<_> = base.into_iter().filter(|t| defs.is_a(&type_name(t), name)).collect();
+                let kept: Vec<_> = base
+                    .into_iter()
+                    .filter(|t| defs.is_a(&type_name(t), name))
+                    .collect();
                 if kept.is_empty() {
                     return Err(format!("type filter {name} matches nothing"));
                 }
@@ -208,7 +294,10 @@ fn static_types(e: &Expr, input: &[StaticTy]) -> Result<Vec<StaticTy>, String> {
                 }
             }
             if out.is_empty() && !base.contains(&StaticTy::AnyResource) {
-                return Err(format!("no element {name} on {:?}", base.iter().map(type_name).collect::<Vec<_>>()));
+                return Err(format!(
+                    "no element {name} on {:?}",
+                    base.iter().map(type_name).collect::<Vec<_>>()
+                ));
             }
             out
         }
@@ -233,16 +322,34 @@ fn static_types(e: &Expr, input: &[StaticTy]) -> Result<Vec<StaticTy>, String> {
                     base
                 }
                 Func::As(t) => {
-                    let kept: Vec<_> = base.into_iter().filter(|x| defs.is_a(&type_name(x), t) || *x == StaticTy::AnyResource).collect();
+                    let kept: Vec<_> = base
+                        .into_iter()
+                        .filter(|x| defs.is_a(&type_name(x), t) || *x == StaticTy::AnyResource)
+                        .collect();
                     if kept.is_empty() {
                         return Err(format!("as {t} matches nothing"));
                     }
                     kept
                 }
                 Func::First | Func::Last => base,
-                Func::Extension(_) => defs.root("Extension").map(StaticTy::Node).into_iter().collect(),
+                Func::Extension(_) => defs
+                    .root("Extension")
+                    .map(StaticTy::Node)
+                    .into_iter()
+                    .collect(),
                 _ => vec![StaticTy::Other],
             }
         }
     })
+}
+
+#[test]
+fn large_unions_are_deduplicated_too() {
+    let names: Vec<Value> = (0..5000)
+        .map(|i| json!({"family": format!("F{}", i % 100)}))
+        .collect();
+    let p = json!({"resourceType": "Patient", "name": names});
+    let got = eval_json("Patient.name.family | Patient.name.family", &p);
+    assert_eq!(got.len(), 100);
+    assert_eq!(got[99], json!("F99"));
 }

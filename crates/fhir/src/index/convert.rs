@@ -14,7 +14,12 @@ use crate::reference::{self, Ref};
 use crate::text::normalize_str;
 use crate::time::date_range;
 
-pub(super) fn convert(defs: &Definitions, kind: ParamType, item: &Item<'_>, out: &mut Vec<IndexValue>) {
+pub(super) fn convert(
+    defs: &Definitions,
+    kind: ParamType,
+    item: &Item<'_>,
+    out: &mut Vec<IndexValue>,
+) {
     let v = match item {
         Item::Node(v, _) => *v,
         Item::Bool(b) => {
@@ -39,7 +44,9 @@ pub(super) fn convert(defs: &Definitions, kind: ParamType, item: &Item<'_>, out:
         ParamType::Quantity => quantity(ty, v, out),
         ParamType::Uri => {
             if let (Some(s), true) = (v.as_str(), is_uri(ty)) {
-                out.push(IndexValue::Uri { value: s.to_owned() });
+                out.push(IndexValue::Uri {
+                    value: s.to_owned(),
+                });
             }
         }
         ParamType::Composite | ParamType::Special => {}
@@ -59,7 +66,10 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn token(system: Option<&str>, code: &str) -> IndexValue {
-    IndexValue::Token { system: system.map(str::to_owned), code: code.to_owned() }
+    IndexValue::Token {
+        system: system.map(str::to_owned),
+        code: code.to_owned(),
+    }
 }
 
 fn coding(c: &Value, out: &mut Vec<IndexValue>) {
@@ -72,7 +82,12 @@ fn tokens(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
     match ty {
         "Coding" => coding(v, out),
         "CodeableConcept" => {
-            for c in v.get("coding").and_then(Value::as_array).into_iter().flatten() {
+            for c in v
+                .get("coding")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 coding(c, out);
             }
         }
@@ -96,7 +111,10 @@ fn tokens(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
 
 fn string(s: &str, out: &mut Vec<IndexValue>) {
     if !s.is_empty() {
-        out.push(IndexValue::String { norm: normalize_str(s), exact: s.to_owned() });
+        out.push(IndexValue::String {
+            norm: normalize_str(s),
+            exact: s.to_owned(),
+        });
     }
 }
 
@@ -105,7 +123,10 @@ fn string_parts(v: &Value, keys: &[&str], out: &mut Vec<IndexValue>) {
     for key in keys {
         match v.get(*key) {
             Some(Value::String(s)) => string(s, out),
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).for_each(|s| string(s, out)),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|s| string(s, out)),
             _ => {}
         }
     }
@@ -114,9 +135,19 @@ fn string_parts(v: &Value, keys: &[&str], out: &mut Vec<IndexValue>) {
 fn strings(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
     match ty {
         "HumanName" => string_parts(v, &["family", "given", "prefix", "suffix", "text"], out),
-        "Address" => {
-            string_parts(v, &["line", "city", "district", "state", "postalCode", "country", "text"], out)
-        }
+        "Address" => string_parts(
+            v,
+            &[
+                "line",
+                "city",
+                "district",
+                "state",
+                "postalCode",
+                "country",
+                "text",
+            ],
+            out,
+        ),
         _ => {
             if let Some(s) = v.as_str() {
                 string(s, out);
@@ -143,7 +174,12 @@ fn dates(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
             }
         }
         "Timing" => {
-            for e in v.get("event").and_then(Value::as_array).into_iter().flatten() {
+            for e in v
+                .get("event")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some((low, high)) = range(e.as_str()) {
                     out.push(IndexValue::Date { low, high });
                 }
@@ -156,17 +192,31 @@ fn dates(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
 fn reference_value(defs: &Definitions, url: &str) -> Option<IndexValue> {
     let known = |t: Option<&str>| t.filter(|t| defs.is_resource_type(t)).map(str::to_owned);
     match reference::parse(url) {
-        Ref::Relative { resource_type, id, .. } => Some(IndexValue::Reference {
+        Ref::Relative {
+            resource_type, id, ..
+        } => Some(IndexValue::Reference {
             target_type: Some(resource_type.to_owned()),
             target_id: Some(id.to_owned()),
             url: format!("{resource_type}/{id}"),
         }),
         r @ Ref::Absolute { .. } => {
             let (t, id) = (known(r.resource_type()), r.id().map(str::to_owned));
-            let (t, id) = if t.is_some() && id.is_some() { (t, id) } else { (None, None) };
-            Some(IndexValue::Reference { target_type: t, target_id: id, url: url.to_owned() })
+            let (t, id) = if t.is_some() && id.is_some() {
+                (t, id)
+            } else {
+                (None, None)
+            };
+            Some(IndexValue::Reference {
+                target_type: t,
+                target_id: id,
+                url: url.to_owned(),
+            })
         }
-        Ref::Urn(u) => Some(IndexValue::Reference { target_type: None, target_id: None, url: u.to_owned() }),
+        Ref::Urn(u) => Some(IndexValue::Reference {
+            target_type: None,
+            target_id: None,
+            url: u.to_owned(),
+        }),
         Ref::Contained(_) | Ref::Conditional { .. } | Ref::Invalid => None,
     }
 }
@@ -202,13 +252,18 @@ fn references(defs: &Definitions, ty: &str, v: &Value, out: &mut Vec<IndexValue>
 }
 
 fn quantity(ty: &str, v: &Value, out: &mut Vec<IndexValue>) {
-    let Some(value) = v.get("value").and_then(Value::as_f64) else { return };
+    let Some(value) = v.get("value").and_then(Value::as_f64) else {
+        return;
+    };
     match ty {
-        "Quantity" | "Age" | "Duration" | "Distance" | "Count" | "SimpleQuantity" | "MoneyQuantity" => {
+        "Quantity" | "Age" | "Duration" | "Distance" | "Count" | "SimpleQuantity"
+        | "MoneyQuantity" => {
             out.push(IndexValue::Quantity {
                 value,
                 system: str_of(v, "system").map(str::to_owned),
-                code: str_of(v, "code").or_else(|| str_of(v, "unit")).map(str::to_owned),
+                code: str_of(v, "code")
+                    .or_else(|| str_of(v, "unit"))
+                    .map(str::to_owned),
             });
         }
         "Money" => out.push(IndexValue::Quantity {

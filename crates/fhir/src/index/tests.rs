@@ -4,15 +4,25 @@ use super::*;
 use crate::time::date_range;
 
 fn entries(resource: &Value, param: &str) -> Vec<IndexValue> {
-    extract_index(resource).into_iter().filter(|e| e.param == param).map(|e| e.value).collect()
+    extract_index(resource)
+        .into_iter()
+        .filter(|e| e.param == param)
+        .map(|e| e.value)
+        .collect()
 }
 
 fn tok(system: Option<&str>, code: &str) -> IndexValue {
-    IndexValue::Token { system: system.map(Into::into), code: code.into() }
+    IndexValue::Token {
+        system: system.map(Into::into),
+        code: code.into(),
+    }
 }
 
 fn s(exact: &str) -> IndexValue {
-    IndexValue::String { norm: crate::text::normalize_str(exact), exact: exact.into() }
+    IndexValue::String {
+        norm: crate::text::normalize_str(exact),
+        exact: exact.into(),
+    }
 }
 
 fn date(v: &str) -> IndexValue {
@@ -21,7 +31,11 @@ fn date(v: &str) -> IndexValue {
 }
 
 fn reference(t: Option<&str>, id: Option<&str>, url: &str) -> IndexValue {
-    IndexValue::Reference { target_type: t.map(Into::into), target_id: id.map(Into::into), url: url.into() }
+    IndexValue::Reference {
+        target_type: t.map(Into::into),
+        target_id: id.map(Into::into),
+        url: url.into(),
+    }
 }
 
 #[test]
@@ -30,17 +44,34 @@ fn names_addresses_and_telecom() {
         "name": [{"family": "Ødegård", "given": ["Kari", "Anne"], "prefix": ["Dr."], "text": "Kari Ødegård"}],
         "address": [{"line": ["Storgata 1"], "city": "Tromsø", "postalCode": "9008", "country": "NO"}],
         "telecom": [{"system": "phone", "value": "+4799999999"}, {"system": "email", "value": "kari@example.no"}]});
-    assert_eq!(entries(&p, "name"), vec![s("Ødegård"), s("Kari"), s("Anne"), s("Dr."), s("Kari Ødegård")]);
+    assert_eq!(
+        entries(&p, "name"),
+        vec![
+            s("Ødegård"),
+            s("Kari"),
+            s("Anne"),
+            s("Dr."),
+            s("Kari Ødegård")
+        ]
+    );
     assert_eq!(entries(&p, "family"), vec![s("Ødegård")]);
-    assert_eq!(entries(&p, "address"), vec![s("Storgata 1"), s("Tromsø"), s("9008"), s("NO")]);
+    assert_eq!(
+        entries(&p, "address"),
+        vec![s("Storgata 1"), s("Tromsø"), s("9008"), s("NO")]
+    );
     assert_eq!(entries(&p, "address-city"), vec![s("Tromsø")]);
     assert_eq!(entries(&p, "phone"), vec![tok(None, "+4799999999")]);
     assert_eq!(entries(&p, "email"), vec![tok(None, "kari@example.no")]);
-    assert_eq!(entries(&p, "telecom"), vec![tok(None, "+4799999999"), tok(None, "kari@example.no")]);
+    assert_eq!(
+        entries(&p, "telecom"),
+        vec![tok(None, "+4799999999"), tok(None, "kari@example.no")]
+    );
     assert_eq!(entries(&p, "_id"), vec![tok(None, "p1")]);
     assert_eq!(entries(&p, "deceased"), vec![tok(None, "false")]);
     // "ø" stays a letter of its own in the normalised form.
-    let IndexValue::String { norm, .. } = &entries(&p, "family")[0] else { panic!("not a string") };
+    let IndexValue::String { norm, .. } = &entries(&p, "family")[0] else {
+        panic!("not a string")
+    };
     assert_eq!(norm, "ødegård");
 }
 
@@ -49,13 +80,28 @@ fn periods_timings_and_open_ends() {
     let e = json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"},
         "period": {"start": "2024-03-05T10:00:00+01:00"}});
     let (low, _) = date_range("2024-03-05T10:00:00+01:00").unwrap_or((0, 0));
-    assert_eq!(entries(&e, "date"), vec![IndexValue::Date { low, high: DATE_MAX }]);
+    assert_eq!(
+        entries(&e, "date"),
+        vec![IndexValue::Date {
+            low,
+            high: DATE_MAX
+        }]
+    );
     let e = json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}, "period": {"end": "2024"}});
     let (_, high) = date_range("2024").unwrap_or((0, 0));
-    assert_eq!(entries(&e, "date"), vec![IndexValue::Date { low: DATE_MIN, high }]);
+    assert_eq!(
+        entries(&e, "date"),
+        vec![IndexValue::Date {
+            low: DATE_MIN,
+            high
+        }]
+    );
     let mr = json!({"resourceType": "ServiceRequest", "status": "active", "intent": "order", "subject": {"reference": "Patient/p"},
         "occurrenceTiming": {"event": ["2024-01-01", "2024-02-01"]}});
-    assert_eq!(entries(&mr, "occurrence"), vec![date("2024-01-01"), date("2024-02-01")]);
+    assert_eq!(
+        entries(&mr, "occurrence"),
+        vec![date("2024-01-01"), date("2024-02-01")]
+    );
 }
 
 #[test]
@@ -66,7 +112,11 @@ fn references_in_all_forms() {
                       {"identifier": {"value": "only-identifier"}}]});
     assert_eq!(
         entries(&o, "subject"),
-        vec![reference(Some("Patient"), Some("p9"), "https://fhir.example.no/fhir/Patient/p9/_history/2")]
+        vec![reference(
+            Some("Patient"),
+            Some("p9"),
+            "https://fhir.example.no/fhir/Patient/p9/_history/2"
+        )]
     );
     assert_eq!(entries(&o, "patient"), entries(&o, "subject"));
     assert_eq!(
@@ -81,7 +131,11 @@ fn references_in_all_forms() {
         "questionnaire": "http://hl7.org/fhir/Questionnaire/phq-9|4.0.1"});
     assert_eq!(
         entries(&q, "questionnaire"),
-        vec![reference(Some("Questionnaire"), Some("phq-9"), "http://hl7.org/fhir/Questionnaire/phq-9")]
+        vec![reference(
+            Some("Questionnaire"),
+            Some("phq-9"),
+            "http://hl7.org/fhir/Questionnaire/phq-9"
+        )]
     );
 }
 
@@ -91,7 +145,11 @@ fn quantities_money_numbers_uris() {
         "valueQuantity": {"value": 7.2, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"}});
     assert_eq!(
         entries(&o, "value-quantity"),
-        vec![IndexValue::Quantity { value: 7.2, system: Some("http://unitsofmeasure.org".into()), code: Some("mmol/L".into()) }]
+        vec![IndexValue::Quantity {
+            value: 7.2,
+            system: Some("http://unitsofmeasure.org".into()),
+            code: Some("mmol/L".into())
+        }]
     );
     // Composite parameters are skipped.
     assert_eq!(entries(&o, "code-value-quantity"), vec![]);
@@ -99,11 +157,23 @@ fn quantities_money_numbers_uris() {
         "priceOverride": {"value": 250, "currency": "NOK"}, "factorOverride": 0.5});
     assert_eq!(
         entries(&c, "price-override"),
-        vec![IndexValue::Quantity { value: 250.0, system: Some("urn:iso:std:iso:4217".into()), code: Some("NOK".into()) }]
+        vec![IndexValue::Quantity {
+            value: 250.0,
+            system: Some("urn:iso:std:iso:4217".into()),
+            code: Some("NOK".into())
+        }]
     );
-    assert_eq!(entries(&c, "factor-override"), vec![IndexValue::Number { value: 0.5 }]);
+    assert_eq!(
+        entries(&c, "factor-override"),
+        vec![IndexValue::Number { value: 0.5 }]
+    );
     let v = json!({"resourceType": "ValueSet", "status": "active", "url": "http://example.no/ValueSet/x"});
-    assert_eq!(entries(&v, "url"), vec![IndexValue::Uri { value: "http://example.no/ValueSet/x".into() }]);
+    assert_eq!(
+        entries(&v, "url"),
+        vec![IndexValue::Uri {
+            value: "http://example.no/ValueSet/x".into()
+        }]
+    );
 }
 
 #[test]
@@ -117,12 +187,30 @@ fn tokens_from_codings_identifiers_and_meta() {
         "active": true});
     assert_eq!(
         entries(&p, "identifier"),
-        vec![tok(Some("urn:oid:2.16.578.1.12.4.1.4.1"), "13097248022"), tok(None, "no-system")]
+        vec![
+            tok(Some("urn:oid:2.16.578.1.12.4.1.4.1"), "13097248022"),
+            tok(None, "no-system")
+        ]
     );
     assert_eq!(entries(&p, "active"), vec![tok(None, "true")]);
-    assert_eq!(entries(&p, "_security"), vec![tok(Some("http://terminology.hl7.org/CodeSystem/v3-Confidentiality"), "R")]);
-    assert_eq!(entries(&p, "_tag"), vec![tok(Some("https://nordlys.no/fhir/CodeSystem/youth-sharing"), "only-youth")]);
-    assert_eq!(entries(&p, "_lastUpdated"), vec![date("2024-01-01T00:00:00Z")]);
+    assert_eq!(
+        entries(&p, "_security"),
+        vec![tok(
+            Some("http://terminology.hl7.org/CodeSystem/v3-Confidentiality"),
+            "R"
+        )]
+    );
+    assert_eq!(
+        entries(&p, "_tag"),
+        vec![tok(
+            Some("https://nordlys.no/fhir/CodeSystem/youth-sharing"),
+            "only-youth"
+        )]
+    );
+    assert_eq!(
+        entries(&p, "_lastUpdated"),
+        vec![date("2024-01-01T00:00:00Z")]
+    );
     let c = json!({"resourceType": "Condition", "subject": {"reference": "Patient/p"},
         "code": {"coding": [{"system": "s", "code": "A"}, {"system": "s", "code": "A"}]}});
     // Duplicates collapse.
@@ -131,7 +219,10 @@ fn tokens_from_codings_identifiers_and_meta() {
 
 #[test]
 fn unknown_or_missing_resource_type_gives_nothing() {
-    assert_eq!(extract_index(&json!({"resourceType": "Nonsense", "id": "x"})), vec![]);
+    assert_eq!(
+        extract_index(&json!({"resourceType": "Nonsense", "id": "x"})),
+        vec![]
+    );
     assert_eq!(extract_index(&json!({"id": "x"})), vec![]);
     assert_eq!(extract_index(&json!([1, 2])), vec![]);
 }
@@ -151,4 +242,18 @@ fn index_speed() {
     let per = start.elapsed() / n;
     assert_eq!(total, 17 * n as usize);
     println!("extract_index(Observation-example): {per:?} per call");
+}
+
+#[test]
+fn many_values_stay_linear_and_deduplicated() {
+    let names: Vec<Value> = (0..20_000)
+        .map(|i| json!({"family": format!("F{}", i % 1000), "given": ["Kari"]}))
+        .collect();
+    let p = json!({"resourceType": "Patient", "name": names});
+    let start = std::time::Instant::now();
+    let family = entries(&p, "family");
+    assert_eq!(family.len(), 1000);
+    assert_eq!(family[0], s("F0"));
+    assert_eq!(entries(&p, "given"), vec![s("Kari")]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
 }

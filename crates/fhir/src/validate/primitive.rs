@@ -16,8 +16,18 @@ const MAX_STRING: usize = 1024 * 1024;
 /// `Ok` if `v` is a valid JSON representation of primitive type `p`.
 pub(super) fn check(p: Prim, v: &Value) -> Result<(), String> {
     let ok = match p {
-        Prim::Boolean => return v.is_boolean().then_some(()).ok_or_else(|| "must be true or false".to_owned()),
-        Prim::Decimal => return v.is_number().then_some(()).ok_or_else(|| "must be a JSON number".to_owned()),
+        Prim::Boolean => {
+            return v
+                .is_boolean()
+                .then_some(())
+                .ok_or_else(|| "must be true or false".to_owned())
+        }
+        Prim::Decimal => {
+            return v
+                .is_number()
+                .then_some(())
+                .ok_or_else(|| "must be a JSON number".to_owned())
+        }
         Prim::Integer | Prim::PositiveInt | Prim::UnsignedInt => return integer(p, v),
         _ => {
             let Some(s) = v.as_str() else {
@@ -40,7 +50,10 @@ pub(super) fn check(p: Prim, v: &Value) -> Result<(), String> {
 }
 
 fn integer(p: Prim, v: &Value) -> Result<(), String> {
-    let n = v.as_i64().filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| format!("must be a 32-bit integer ({})", p.name()))?;
+    let n = v
+        .as_i64()
+        .filter(|n| i32::try_from(*n).is_ok())
+        .ok_or_else(|| format!("must be a 32-bit integer ({})", p.name()))?;
     match p {
         Prim::PositiveInt if n < 1 => Err("must be at least 1 (positiveInt)".to_owned()),
         Prim::UnsignedInt if n < 0 => Err("must not be negative (unsignedInt)".to_owned()),
@@ -62,7 +75,9 @@ fn string_format(p: Prim, s: &str) -> bool {
         Prim::Time => is_time(s.as_bytes()),
         Prim::Base64Binary => is_base64(s),
         Prim::Xhtml => s.trim_start().starts_with("<div"),
-        Prim::Boolean | Prim::Decimal | Prim::Integer | Prim::PositiveInt | Prim::UnsignedInt => false,
+        Prim::Boolean | Prim::Decimal | Prim::Integer | Prim::PositiveInt | Prim::UnsignedInt => {
+            false
+        }
     }
 }
 
@@ -81,7 +96,9 @@ fn is_code(s: &str) -> bool {
 
 /// `urn:oid:[0-2](\.(0|[1-9][0-9]*))+`
 fn is_oid(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("urn:oid:") else { return false };
+    let Some(rest) = s.strip_prefix("urn:oid:") else {
+        return false;
+    };
     let mut arcs = rest.split('.');
     let first_ok = matches!(arcs.next(), Some("0" | "1" | "2"));
     let mut n = 0;
@@ -94,17 +111,27 @@ fn is_oid(s: &str) -> bool {
 
 /// `urn:uuid:` + lower-case 8-4-4-4-12 hex.
 fn is_uuid(s: &str) -> bool {
-    let Some(u) = s.strip_prefix("urn:uuid:") else { return false };
+    let Some(u) = s.strip_prefix("urn:uuid:") else {
+        return false;
+    };
     let groups: Vec<&str> = u.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
+            g.len() == n
+                && g.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 fn digits(b: &[u8], n: usize) -> Option<u32> {
     if b.len() < n || !b[..n].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(b[..n].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
+    Some(
+        b[..n]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+    )
 }
 
 /// `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (a real calendar day, year 0001–9999).
@@ -131,7 +158,11 @@ fn is_date(s: &str) -> bool {
 
 /// `hh:mm:ss(.f+)?` with 24 hours and leap second 60.
 fn is_time(b: &[u8]) -> bool {
-    let (Some(h), Some(m), Some(sec)) = (digits(b, 2), digits(b.get(3..).unwrap_or(&[]), 2), digits(b.get(6..).unwrap_or(&[]), 2)) else {
+    let (Some(h), Some(m), Some(sec)) = (
+        digits(b, 2),
+        digits(b.get(3..).unwrap_or(&[]), 2),
+        digits(b.get(6..).unwrap_or(&[]), 2),
+    ) else {
         return false;
     };
     if b[2] != b':' || b[5] != b':' || h > 23 || m > 59 || sec > 60 {
@@ -146,7 +177,9 @@ fn is_time(b: &[u8]) -> bool {
 
 /// A date, or a full date and time with seconds and a zone.
 fn is_date_time(s: &str) -> bool {
-    let Some((date, time)) = s.split_once('T') else { return is_date(s) };
+    let Some((date, time)) = s.split_once('T') else {
+        return is_date(s);
+    };
     if date.len() != 10 || !is_date(date) {
         return false;
     }
@@ -178,7 +211,7 @@ fn is_base64(s: &str) -> bool {
         }
         n += 1;
     }
-    n % 4 == 0 && pad <= 2
+    matches!(n % 4, 0) && pad <= 2
 }
 
 #[cfg(test)]
@@ -215,20 +248,43 @@ mod tests {
         assert!(!ok(Prim::Uri, json!("a b")));
         assert!(ok(Prim::Oid, json!("urn:oid:2.16.578.1.12.4.1.4.1")));
         assert!(!ok(Prim::Oid, json!("urn:oid:2.016")));
-        assert!(ok(Prim::Uuid, json!("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0")));
-        assert!(!ok(Prim::Uuid, json!("urn:uuid:0C3151BD-1cbf-4d64-b04d-cd9187a4c6e0")));
+        assert!(ok(
+            Prim::Uuid,
+            json!("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0")
+        ));
+        assert!(!ok(
+            Prim::Uuid,
+            json!("urn:uuid:0C3151BD-1cbf-4d64-b04d-cd9187a4c6e0")
+        ));
         assert!(ok(Prim::Base64Binary, json!("aGVsbG8=")));
         assert!(!ok(Prim::Base64Binary, json!("aGVsbG8")));
         assert!(!ok(Prim::Base64Binary, json!("a=bc")));
-        assert!(ok(Prim::Xhtml, json!("<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>")));
+        assert!(ok(
+            Prim::Xhtml,
+            json!("<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>")
+        ));
     }
 
     #[test]
     fn dates_and_times() {
-        for good in ["2024", "2024-02", "2024-02-29", "2024-02-29T10:00:00Z", "2024-02-29T23:59:60.123+14:00"] {
+        for good in [
+            "2024",
+            "2024-02",
+            "2024-02-29",
+            "2024-02-29T10:00:00Z",
+            "2024-02-29T23:59:60.123+14:00",
+        ] {
             assert!(ok(Prim::DateTime, json!(good)), "{good}");
         }
-        for bad in ["24", "2023-02-29", "2024-13", "2024-02-29T10:00Z", "2024-02-29T10:00:00", "0000", "2024-1-01"] {
+        for bad in [
+            "24",
+            "2023-02-29",
+            "2024-13",
+            "2024-02-29T10:00Z",
+            "2024-02-29T10:00:00",
+            "0000",
+            "2024-1-01",
+        ] {
             assert!(!ok(Prim::DateTime, json!(bad)), "{bad}");
         }
         assert!(ok(Prim::Date, json!("2024-02-29")));

@@ -35,6 +35,7 @@ pub fn put(rt: &str, id: &str, extra: Value, index: Vec<IndexEntry>) -> PendingW
         index,
         columns: ItemColumns { patient_id: None, owner_org: Some("983974899".into()) },
         skip_if_unchanged: false,
+        chained: false,
     }
 }
 
@@ -48,6 +49,7 @@ pub fn delete(rt: &str, id: &str) -> PendingWrite {
         columns: ItemColumns::default(),
         content_hash: String::new(),
         skip_if_unchanged: false,
+        chained: false,
     }
 }
 

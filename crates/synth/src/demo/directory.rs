@@ -6,14 +6,14 @@
 //! Why fixed names and numbers: the login page, the docs and the tests name these
 //! people and units; UNN's organisation number and the ward doctor's HPR number are the
 //! ones contract.md uses in its token examples, so those examples work on the demo.
-use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
+use chrono::NaiveDate;
 use nordlys_fhir::ids::{generate_orgnr, HPR_SYSTEM, ORGNR_SYSTEM, RESH_SYSTEM};
 use serde_json::{json, Value};
 
 use super::{DemoPractitioner, DemoSystem};
 use crate::codes::UNIT_TYPE_SYSTEM;
 use crate::items::{schedule, slot};
-use crate::make::{coding, meta, reference, text_cc};
+use crate::make::{coding, meta, next_weekdays, reference, text_cc, unit_type_display};
 
 /// UNN's organisation number (contract.md's token examples).
 pub const UNN_ORGNR: &str = "983974899";
@@ -37,24 +37,6 @@ const ORGS: &[OrgRow] = &[
     ("org-gp-harstad", "Harstad legesenter", "general-practice", None, "Strandgata 15", "9405", "Harstad"),
     ("org-bodo-kommune", "Bodø kommune, hjemmetjenesten", "home-care", None, "Kongens gate 27", "8006", "Bodø"),
 ];
-
-/// The display of a unit type code of [`UNIT_TYPE_SYSTEM`].
-pub(crate) fn unit_type_display(code: &str) -> &'static str {
-    match code {
-        "hospital" => "Helseforetak",
-        "paediatrics" => "Barnesykdommer",
-        "child-psychiatry" => "Barne- og ungdomspsykiatri",
-        "medicine" => "Indremedisin",
-        "laboratory" => "Laboratoriemedisin",
-        "microbiology" => "Mikrobiologi",
-        "radiology" => "Radiologi",
-        "pathology" => "Patologi",
-        "cardiology" => "Hjertesykdommer",
-        "general-practice" => "Allmennlegepraksis",
-        "home-care" => "Hjemmetjeneste",
-        _ => "Annet",
-    }
-}
 
 /// The legal entity's organisation number for a demo organisation id (a ward answers
 /// with its hospital's).
@@ -175,15 +157,6 @@ pub(crate) fn systems() -> Vec<DemoSystem> {
             orgnr: orgnr(org),
             scope: scope.to_string(),
         })
-        .collect()
-}
-
-/// The next `n` weekdays after `today`.
-pub(crate) fn next_weekdays(today: NaiveDate, n: usize) -> Vec<NaiveDate> {
-    (1..60)
-        .filter_map(|d| today.checked_add_signed(TimeDelta::days(d)))
-        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
-        .take(n)
         .collect()
 }
 

@@ -174,7 +174,7 @@ pub(crate) fn after(from: NaiveDate, months: u32, days: i64) -> String {
 
 /// The `n`-th weekday after today, for future appointments.
 pub(crate) fn weekday(today: NaiveDate, n: usize) -> NaiveDate {
-    directory::next_weekdays(today, n + 1).get(n).copied().unwrap_or(today)
+    crate::make::next_weekdays(today, n + 1).get(n).copied().unwrap_or(today)
 }
 
 pub(crate) use directory::schedule_with_slots;

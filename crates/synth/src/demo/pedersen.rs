@@ -238,8 +238,9 @@ fn nils_hospital(ctx: &mut Ctx, gp_org: &str, nlsh: &str) {
         start: ctx.c.at(706, 14, 0), end: ctx.c.at(700, 11, 0), provider: "Organization/org-nlsh-hjerte".into(),
         practitioner: "Practitioner/cardiologist".into(), based_on: None, source: nlsh.into(),
     }.json());
+    let c = ctx.c;
     let hospital_doc = |id: &str, days: i64, kind: (&'static str, &'static str), title: &str, text: &str, letter: bool| Doc {
-        id: id.into(), patient: p.into(), date: ctx.c.at(days, 12, 30), kind, title: title.into(),
+        id: id.into(), patient: p.into(), date: c.at(days, 12, 30), kind, title: title.into(),
         author: "Practitioner/cardiologist".into(), custodian: "Organization/org-nlsh-hjerte".into(), source: nlsh.into(),
         text: text.into(), letter, ..Default::default()
     };
