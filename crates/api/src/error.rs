@@ -139,6 +139,9 @@ pub fn error_response(err: &ApiError) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(crate::fhir::FHIR_JSON),
     );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     if status == StatusCode::UNAUTHORIZED {
         headers.insert(
             header::WWW_AUTHENTICATE,

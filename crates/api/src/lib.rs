@@ -35,6 +35,8 @@ pub struct ApiConfig {
     /// Absolute base of the server as clients see it (`https://fhir.example.no`),
     /// used in `Location`, `fullUrl` and paging links. `None`: taken from `Host`.
     pub public_base: Option<String>,
+    /// Requests per second allowed per principal (burst of one second); `None`: no limit.
+    pub rate_limit: Option<u32>,
 }
 
 /// Default request body limit: 8 MiB.
@@ -46,6 +48,7 @@ impl Default for ApiConfig {
             max_body: DEFAULT_MAX_BODY,
             dev_auth: false,
             public_base: None,
+            rate_limit: None,
         }
     }
 }
@@ -57,11 +60,14 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub config: Arc<ApiConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    pub limiter: Option<Arc<auth::RateLimiter>>,
 }
 
 impl AppState {
     pub fn new(store: FhirStore, auth: Auth, config: ApiConfig) -> Self {
+        let limiter = config.rate_limit.map(|n| Arc::new(auth::RateLimiter::new(n)));
         AppState {
+            limiter,
             store,
             auth: Arc::new(auth),
             config: Arc::new(config),

@@ -91,6 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         max_body: nordlys_api::DEFAULT_MAX_BODY,
         issuer_config: None,
         public_base: None,
+        rate_limit: None,
     };
     let state = serve::app_state(store, &serve_args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -99,9 +99,7 @@ fn write_ndjson(config: RegionConfig, out: &PathBuf) -> anyhow::Result<()> {
         w.write_all(b"\n")
             .with_context(|| format!("cannot write {}", out.display()))?;
         n += 1;
-        if n % 1000 == 0 {
-            bar.inc(1000);
-        }
+        bar.inc(1);
     }
     w.flush()
         .with_context(|| format!("cannot write {}", out.display()))?;

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Public base URL as clients see it (for links), e.g. https://fhir.example.no. Default: from Host.
     #[arg(long, env = "NORDLYS_PUBLIC_BASE", value_name = "URL")]
     pub public_base: Option<String>,
+    /// Requests per second allowed per caller (token), with a one-second burst; over it: 429.
+    #[arg(long, env = "NORDLYS_RATE_LIMIT", value_name = "N")]
+    pub rate_limit: Option<u32>,
 }
 
 /// Builds the API state from the options.
@@ -62,6 +65,7 @@ pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState>
         max_body: args.max_body,
         dev_auth: args.dev_auth,
         public_base: args.public_base.clone(),
+        rate_limit: args.rate_limit,
     };
     Ok(AppState::new(store, auth, config))
 }

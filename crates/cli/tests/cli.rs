@@ -193,3 +193,59 @@ fn import_bundle_with_urn_uuids() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_reads_env_answers_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+
+    let dir = scratch("serve");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nordlys"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("NORDLYS_DATABASE", db_url(&dir))
+        .env("NORDLYS_DEV_AUTH", "true")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut addr = None;
+    for line in lines.by_ref().map_while(Result::ok) {
+        if let Some(rest) = line.split("serving FHIR at http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_owned);
+            break;
+        }
+    }
+    let addr = addr.expect("serve logs its address");
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+
+    let get = |path: &str, body: Option<&str>| {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        let req = match body {
+            None => format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+            Some(b) => format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}",
+                b.len()
+            ),
+        };
+        s.write_all(req.as_bytes()).expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        out
+    };
+    let health = get("/health", None);
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains("\"backend\":\"sqlite\"") && health.contains("\"devAuth\":true"), "{health}");
+    let token = get("/dev/token", Some(r#"{"kind": "citizen", "pid": "13097248022", "acr": "idporten-loa-high"}"#));
+    assert!(token.starts_with("HTTP/1.1 200") && token.contains("access_token"), "{token}");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");
+    let rest = drain.join().unwrap_or_default();
+    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

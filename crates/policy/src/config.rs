@@ -55,7 +55,10 @@ impl PolicyConfig {
     /// `paediatric_units` (its reference and its identifier values). Pure: the caller
     /// reads the organisations.
     pub fn add_paediatric_units(&mut self, organizations: &[Value]) {
-        for org in organizations.iter().filter(|o| str_at(o, "resourceType") == Some("Organization")) {
+        for org in organizations
+            .iter()
+            .filter(|o| str_at(o, "resourceType") == Some("Organization"))
+        {
             let is_paed = codings(org.get("type"))
                 .iter()
                 .any(|(_, c)| self.paediatric_org_types.iter().any(|t| t == c));
@@ -96,7 +99,10 @@ mod tests {
                    "identifier": [{"system": "urn:oid:2.16.578.1.12.4.1.4.102", "value": "4001031"}]}),
             json!({"resourceType": "Organization", "id": "unn-surg", "type": [{"coding": [{"code": "surgery"}]}]}),
         ]);
-        assert_eq!(c.paediatric_units, vec!["Organization/unn-paed".to_string(), "4001031".to_string()]);
+        assert_eq!(
+            c.paediatric_units,
+            vec!["Organization/unn-paed".to_string(), "4001031".to_string()]
+        );
         assert!(c.is_paediatric(&["4001031".to_string()]));
         assert!(!c.is_paediatric(&["Organization/unn-surg".to_string()]));
         assert_eq!(c.result_deferral_days, 14);

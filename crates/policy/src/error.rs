@@ -17,16 +17,28 @@ pub enum GrantError {
     /// `scope` research on a non-research kind, or a research kind without it.
     ResearchScope,
     NestedProvision,
-    ProvisionType { kind: &'static str, found: String },
+    ProvisionType {
+        kind: &'static str,
+        found: String,
+    },
     BadPeriod,
     BadAction(String),
     BadClass(String),
     /// The author may not write this kind at all, or not in this form.
-    Forbidden { kind: &'static str, message: String },
+    Forbidden {
+        kind: &'static str,
+        message: String,
+    },
     /// The performer does not denote the author, or is of the wrong kind.
-    WrongPerformer { kind: &'static str, message: String },
+    WrongPerformer {
+        kind: &'static str,
+        message: String,
+    },
     /// Something the kind requires is missing (a referral, a level, an actor).
-    Incomplete { kind: &'static str, message: String },
+    Incomplete {
+        kind: &'static str,
+        message: String,
+    },
 }
 
 impl fmt::Display for GrantError {

@@ -194,7 +194,10 @@ impl Grant {
     /// The stand-in for a stored Consent that does not parse: closes everything for
     /// citizens and for every organisation but the producing one.
     pub fn unreadable(id: Option<&str>) -> Grant {
-        Grant { id: id.map(str::to_string), ..Grant::new(GrantKind::Unreadable) }
+        Grant {
+            id: id.map(str::to_string),
+            ..Grant::new(GrantKind::Unreadable)
+        }
     }
 
     /// Active and `now` within the period.
@@ -215,11 +218,15 @@ pub fn grant_from_consent(consent: &Value) -> Result<Grant, GrantError> {
         .collect();
     let kind = match kinds.as_slice() {
         [] => return Err(GrantError::MissingKind),
-        [one] => GrantKind::from_code(one).ok_or_else(|| GrantError::UnknownKind(one.to_string()))?,
+        [one] => {
+            GrantKind::from_code(one).ok_or_else(|| GrantError::UnknownKind(one.to_string()))?
+        }
         _ => return Err(GrantError::SeveralKinds),
     };
     let status = str_at(consent, "status").ok_or(GrantError::MissingStatus)?;
-    let research_scope = codings(consent.get("scope")).iter().any(|(s, c)| *s == SCOPE_SYSTEM && *c == "research");
+    let research_scope = codings(consent.get("scope"))
+        .iter()
+        .any(|(s, c)| *s == SCOPE_SYSTEM && *c == "research");
     if research_scope != (kind == GrantKind::Research) {
         return Err(GrantError::ResearchScope);
     }
@@ -231,7 +238,12 @@ pub fn grant_from_consent(consent: &Value) -> Result<Grant, GrantError> {
     match str_at(prov, "type") {
         None => {}
         Some(t) if (t == "deny") == kind.is_deny() && matches!(t, "deny" | "permit") => {}
-        Some(t) => return Err(GrantError::ProvisionType { kind: kind.code(), found: t.to_string() }),
+        Some(t) => {
+            return Err(GrantError::ProvisionType {
+                kind: kind.code(),
+                found: t.to_string(),
+            })
+        }
     }
     let period = match prov.get("period") {
         Some(p) => Span::from_period(p).ok_or(GrantError::BadPeriod)?,
@@ -247,12 +259,19 @@ pub fn grant_from_consent(consent: &Value) -> Result<Grant, GrantError> {
         period,
         recorded: str_at(consent, "dateTime").and_then(instant),
         patient: refs_at(consent, "patient").into_iter().next(),
-        performers: each(consent.get("performer")).map(|r| actor_ref(Some(r), None)).collect(),
-        actors: each(prov.get("actor")).map(|a| actor_ref(a.get("reference"), a.get("role"))).collect(),
+        performers: each(consent.get("performer"))
+            .map(|r| actor_ref(Some(r), None))
+            .collect(),
+        actors: each(prov.get("actor"))
+            .map(|a| actor_ref(a.get("reference"), a.get("role")))
+            .collect(),
         data: each(prov.get("data"))
             .filter_map(|d| {
                 let r = d.get("reference").and_then(|r| str_at(r, "reference"))?;
-                Some(DataRef { reference: normalise_ref(r), related: str_at(d, "meaning") == Some("related") })
+                Some(DataRef {
+                    reference: normalise_ref(r),
+                    related: str_at(d, "meaning") == Some("related"),
+                })
             })
             .collect(),
         data_period,
@@ -291,7 +310,10 @@ fn actor_ref(reference: Option<&Value>, role: Option<&Value>) -> Actor {
         role: role.and_then(|r| codings(Some(r)).first().map(|(_, c)| c.to_string())),
         reference: str_at(reference, "reference").map(normalise_ref),
         identifier: reference.get("identifier").and_then(|i| {
-            Some((str_at(i, "system").unwrap_or("").to_string(), str_at(i, "value")?.to_string()))
+            Some((
+                str_at(i, "system").unwrap_or("").to_string(),
+                str_at(i, "value")?.to_string(),
+            ))
         }),
     }
 }

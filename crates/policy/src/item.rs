@@ -7,8 +7,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::json::{codings, each, has_coding, instant, normalise_ref, range_of, refs_at, str_at, Span};
-use crate::label::{Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM};
+use crate::json::{
+    codings, each, has_coding, instant, normalise_ref, range_of, refs_at, str_at, Span,
+};
+use crate::label::{
+    Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM,
+};
 use crate::level::Category;
 
 const SNOMED: &str = "http://snomed.info/sct";
@@ -19,12 +23,35 @@ const OBS_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-ca
 /// Resource types that belong to no patient: directory data (§ 4), readable by every
 /// authenticated principal. `Device` counts only when it has no `patient`.
 pub const DIRECTORY_TYPES: [&str; 30] = [
-    "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService",
-    "Schedule", "Slot", "Questionnaire", "ResearchStudy", "Endpoint", "Medication",
-    "Substance", "ValueSet", "CodeSystem", "ConceptMap", "StructureDefinition",
-    "SearchParameter", "CapabilityStatement", "OperationDefinition", "NamingSystem",
-    "ActivityDefinition", "PlanDefinition", "Library", "Measure", "ImplementationGuide",
-    "CompartmentDefinition", "MessageDefinition", "GraphDefinition", "ObservationDefinition",
+    "Organization",
+    "Practitioner",
+    "PractitionerRole",
+    "Location",
+    "HealthcareService",
+    "Schedule",
+    "Slot",
+    "Questionnaire",
+    "ResearchStudy",
+    "Endpoint",
+    "Medication",
+    "Substance",
+    "ValueSet",
+    "CodeSystem",
+    "ConceptMap",
+    "StructureDefinition",
+    "SearchParameter",
+    "CapabilityStatement",
+    "OperationDefinition",
+    "NamingSystem",
+    "ActivityDefinition",
+    "PlanDefinition",
+    "Library",
+    "Measure",
+    "ImplementationGuide",
+    "CompartmentDefinition",
+    "MessageDefinition",
+    "GraphDefinition",
+    "ObservationDefinition",
     "SpecimenDefinition",
 ];
 
@@ -85,18 +112,27 @@ impl ItemFacts {
 }
 
 /// Extracts the facts of one stored resource. `owner_org` is the server-recorded owner.
-pub fn item_facts(resource: &Value, stored_at: DateTime<Utc>, owner_org: Option<&str>) -> ItemFacts {
+pub fn item_facts(
+    resource: &Value,
+    stored_at: DateTime<Utc>,
+    owner_org: Option<&str>,
+) -> ItemFacts {
     let rt = str_at(resource, "resourceType").unwrap_or("").to_string();
     let id = str_at(resource, "id").unwrap_or("");
     let requisition = rt == "ServiceRequest"
-        && REQUISITION_CODES.iter().any(|c| has_coding(resource.get("category"), SNOMED, c));
+        && REQUISITION_CODES
+            .iter()
+            .any(|c| has_coding(resource.get("category"), SNOMED, c));
     let category = category_of(&rt, resource, requisition);
     let (labels, unknown_label) = labels_of(resource);
     let context = resource.get("context").unwrap_or(&Value::Null);
     let mut encounters = refs_at(resource, "encounter");
     encounters.extend(refs_at(context, "encounter"));
     let stored_ms = stored_at.timestamp_millis();
-    let date = item_date(&rt, resource).unwrap_or(Span { start_ms: stored_ms, end_ms: stored_ms });
+    let date = item_date(&rt, resource).unwrap_or(Span {
+        start_ms: stored_ms,
+        end_ms: stored_ms,
+    });
     let mut receivers = refs_at(resource, "performer");
     receivers.extend(
         each(resource.get("performer"))
@@ -117,16 +153,34 @@ pub fn item_facts(resource: &Value, stored_at: DateTime<Utc>, owner_org: Option<
         deferred_until: deferred_until(resource),
         youth_sharing: youth_sharing(resource),
         based_on: refs_at(resource, "basedOn"),
-        replaces: if rt == "ServiceRequest" { refs_at(resource, "replaces") } else { Vec::new() },
+        replaces: if rt == "ServiceRequest" {
+            refs_at(resource, "replaces")
+        } else {
+            Vec::new()
+        },
         related: refs_at(context, "related"),
         encounters,
-        focus: if rt == "Task" { refs_at(resource, "focus") } else { Vec::new() },
+        focus: if rt == "Task" {
+            refs_at(resource, "focus")
+        } else {
+            Vec::new()
+        },
         issued: str_at(resource, "issued").and_then(instant),
         authored: str_at(resource, "authoredOn").and_then(instant),
-        receivers: if rt == "ServiceRequest" { receivers } else { Vec::new() },
-        results: if rt == "DiagnosticReport" { refs_at(resource, "result") } else { Vec::new() },
+        receivers: if rt == "ServiceRequest" {
+            receivers
+        } else {
+            Vec::new()
+        },
+        results: if rt == "DiagnosticReport" {
+            refs_at(resource, "result")
+        } else {
+            Vec::new()
+        },
         participants,
-        entities: each(resource.get("entity")).flat_map(|e| refs_at(e, "what")).collect(),
+        entities: each(resource.get("entity"))
+            .flat_map(|e| refs_at(e, "what"))
+            .collect(),
         requisition,
         resource_type: rt,
     }
@@ -138,10 +192,18 @@ fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {
         return None;
     }
     Some(match rt {
-        "DocumentReference" if codings(r.get("category")).iter().any(|(_, c)| *c == "letter") => Letters,
+        "DocumentReference"
+            if codings(r.get("category"))
+                .iter()
+                .any(|(_, c)| *c == "letter") =>
+        {
+            Letters
+        }
         "DiagnosticReport" | "Specimen" => Results,
         "Observation" => {
-            if has_coding(r.get("category"), OBS_CATEGORY, "vital-signs") && r.get("device").is_some() {
+            if has_coding(r.get("category"), OBS_CATEGORY, "vital-signs")
+                && r.get("device").is_some()
+            {
                 Measurements
             } else {
                 Results
@@ -167,7 +229,12 @@ fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {
 /// The item date of § 6, as the range its precision covers.
 fn item_date(rt: &str, r: &Value) -> Option<Span> {
     let at = |v: Option<&Value>| v.and_then(Value::as_str).and_then(range_of);
-    let start_of = |key: &str| r.get(key).and_then(|p| p.get("start")).and_then(Value::as_str).and_then(range_of);
+    let start_of = |key: &str| {
+        r.get(key)
+            .and_then(|p| p.get("start"))
+            .and_then(Value::as_str)
+            .and_then(range_of)
+    };
     let range = match rt {
         "DocumentReference" => at(r.get("date")),
         "DiagnosticReport" | "Observation" => at(r.get("effectiveDateTime"))
@@ -181,7 +248,10 @@ fn item_date(rt: &str, r: &Value) -> Option<Span> {
         "Immunization" => at(r.get("occurrenceDateTime")),
         _ => None,
     }?;
-    Some(Span { start_ms: range.0, end_ms: range.1 })
+    Some(Span {
+        start_ms: range.0,
+        end_ms: range.1,
+    })
 }
 
 fn labels_of(r: &Value) -> (LabelSet, bool) {

@@ -25,7 +25,10 @@ pub(crate) fn each(v: Option<&Value>) -> impl Iterator<Item = &Value> {
 
 /// The `reference` strings of a Reference or an array of References under `key`.
 pub(crate) fn refs_at(v: &Value, key: &str) -> Vec<String> {
-    each(v.get(key)).filter_map(|r| str_at(r, "reference")).map(normalise_ref).collect()
+    each(v.get(key))
+        .filter_map(|r| str_at(r, "reference"))
+        .map(normalise_ref)
+        .collect()
 }
 
 /// Reduces `https://host/fhir/Patient/1/_history/2` and `Patient/1` to `Patient/1`.
@@ -72,7 +75,10 @@ pub(crate) fn range_of(s: &str) -> Option<(i64, i64)> {
     }
     let first = from_ms(lo).date_naive();
     let after = from_ms(hi).date_naive().succ_opt()?;
-    Some((oslo_day_start(first).timestamp_millis(), oslo_day_start(after).timestamp_millis() - 1))
+    Some((
+        oslo_day_start(first).timestamp_millis(),
+        oslo_day_start(after).timestamp_millis() - 1,
+    ))
 }
 
 /// The first instant a FHIR date/dateTime value covers.
@@ -98,7 +104,10 @@ pub struct Span {
 
 impl Span {
     /// Unbounded on both sides.
-    pub const ALWAYS: Span = Span { start_ms: i64::MIN, end_ms: i64::MAX };
+    pub const ALWAYS: Span = Span {
+        start_ms: i64::MIN,
+        end_ms: i64::MAX,
+    };
 
     /// A FHIR Period: `start` counts from its first instant, `end` to its last (a date
     /// `end` covers that whole day). `None` if a present bound does not parse.
@@ -132,11 +141,17 @@ mod tests {
 
     #[test]
     fn references_are_normalised() {
-        assert_eq!(normalise_ref("https://x.no/fhir/Patient/1/_history/2"), "Patient/1");
+        assert_eq!(
+            normalise_ref("https://x.no/fhir/Patient/1/_history/2"),
+            "Patient/1"
+        );
         assert_eq!(normalise_ref("Patient/1"), "Patient/1");
         assert_eq!(normalise_ref("#c1"), "#c1");
         let v = json!({"basedOn": [{"reference": "ServiceRequest/r1"}, {"display": "x"}], "encounter": {"reference": "Encounter/e"}});
-        assert_eq!(refs_at(&v, "basedOn"), vec!["ServiceRequest/r1".to_string()]);
+        assert_eq!(
+            refs_at(&v, "basedOn"),
+            vec!["ServiceRequest/r1".to_string()]
+        );
         assert_eq!(refs_at(&v, "encounter"), vec!["Encounter/e".to_string()]);
     }
 
@@ -154,10 +169,25 @@ mod tests {
         assert_eq!(s.end_ms - s.start_ms + 1, 31 * 86_400_000);
         assert_eq!(Span::from_period(&json!({})), Some(Span::ALWAYS));
         // 2026-01-01 starts at Oslo midnight (23:00 UTC the day before).
-        assert_eq!(s.start_ms, Utc.with_ymd_and_hms(2025, 12, 31, 23, 0, 0).unwrap().timestamp_millis());
+        assert_eq!(
+            s.start_ms,
+            Utc.with_ymd_and_hms(2025, 12, 31, 23, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
         // Summer days are 22:00–22:00 UTC.
-        assert_eq!(range_of("2026-07-01").map(|r| r.0), Some(Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).unwrap().timestamp_millis()));
-        assert_eq!(range_of("2026-07-01T10:00:00Z").map(|r| r.1 - r.0), Some(999));
+        assert_eq!(
+            range_of("2026-07-01").map(|r| r.0),
+            Some(
+                Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0)
+                    .unwrap()
+                    .timestamp_millis()
+            )
+        );
+        assert_eq!(
+            range_of("2026-07-01T10:00:00Z").map(|r| r.1 - r.0),
+            Some(999)
+        );
         assert_eq!(Span::from_period(&json!({"start": "soon"})), None);
     }
 }

@@ -141,9 +141,15 @@ mod tests {
         for l in Label::ALL {
             assert_eq!(Label::from_code(l.code()), Some(l));
         }
-        let withheld: Vec<&str> =
-            Label::ALL.into_iter().filter(|l| l.withholds_from_all_citizens()).map(Label::code).collect();
-        assert_eq!(withheld, ["NORN_FFL", "NORN_KUT", "NORN_FFH", "NORN_FPB", "NORN_ALL", "NORN_ANG", "NORN_EPO"]);
+        let withheld: Vec<&str> = Label::ALL
+            .into_iter()
+            .filter(|l| l.withholds_from_all_citizens())
+            .map(Label::code)
+            .collect();
+        assert_eq!(
+            withheld,
+            ["NORN_FFL", "NORN_KUT", "NORN_FFH", "NORN_FPB", "NORN_ALL", "NORN_ANG", "NORN_EPO"]
+        );
         let s: LabelSet = [Label::Noru, Label::N].into_iter().collect();
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![Label::N, Label::Noru]);
     }

@@ -7,7 +7,9 @@ use chrono_tz::Europe::Oslo;
 use serde::{Deserialize, Serialize};
 
 /// How much of an item a principal sees (§ 1), ordered `None < Metadata < Full`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// The item does not exist for this principal.
@@ -216,7 +218,10 @@ mod tests {
         assert_eq!(oslo_today(t), d(2026, 11, 22));
         let summer = Utc.with_ymd_and_hms(2026, 6, 30, 22, 30, 0).unwrap();
         assert_eq!(oslo_today(summer), d(2026, 7, 1));
-        assert_eq!(oslo_day_start(d(2026, 7, 1)), Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).unwrap());
+        assert_eq!(
+            oslo_day_start(d(2026, 7, 1)),
+            Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).unwrap()
+        );
     }
 
     #[test]
@@ -231,7 +236,10 @@ mod tests {
             assert_eq!(Category::from_code(c.code()), Some(c));
         }
         let s: CategorySet = [Category::Results, Category::Letters].into_iter().collect();
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![Category::Letters, Category::Results]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Category::Letters, Category::Results]
+        );
         assert!(!s.contains(Category::Documents));
         assert!(Level::None < Level::Metadata && Level::Metadata < Level::Full);
     }

@@ -21,7 +21,6 @@ mod json;
 mod label;
 mod level;
 mod links;
-mod nid;
 mod patient;
 pub mod principal;
 mod reason;
@@ -33,12 +32,14 @@ pub use config::PolicyConfig;
 pub use decide::{decide, intake_refusal, opens_at, Decision, DecisionInput, Redaction};
 pub use error::GrantError;
 pub use grant::{
-    grant_from_consent, Actor, DataRef, Grant, GrantKind, ProxyScope, Strength, ACCESS_LEVEL_SYSTEM,
-    CATEGORY_SYSTEM, GRANT_KIND_SYSTEM,
+    grant_from_consent, Actor, DataRef, Grant, GrantKind, ProxyScope, Strength,
+    ACCESS_LEVEL_SYSTEM, CATEGORY_SYSTEM, GRANT_KIND_SYSTEM,
 };
 pub use item::{item_facts, reference_of, ItemFacts, DIRECTORY_TYPES, REQUISITION_CODES};
 pub use json::Span;
-pub use label::{Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM};
+pub use label::{
+    Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM,
+};
 pub use level::{birthday, oslo_day_start, oslo_today, AgeBand, Category, CategorySet, Level};
 pub use links::{LinkGraph, LinkNode};
 pub use patient::{
@@ -48,10 +49,8 @@ pub use patient::{
 pub use principal::{Principal, Purpose, SecurityLevel};
 pub use reason::{all_reason_prefixes, Deferral, Reason, Refusal};
 pub use redact::{redact, redact_with, REDACTED_CODE, REDACTED_SYSTEM, VIDEO_LINK_URL};
-pub use relation::{address_rule, names_citizen, relation_candidates, relations, representable, Relation, RelationKind};
+pub use relation::{
+    address_rule, names_citizen, relation_candidates, relations, representable, Relation,
+    RelationKind,
+};
 pub use write::{may_change_grant, may_write_grant, Author};
-
-/// The birth date a Norwegian national id encodes (own decoder; see `nid.rs`).
-pub fn birth_date_from_national_id(id: &str) -> Option<chrono::NaiveDate> {
-    nid::birth_date_from_national_id(id)
-}

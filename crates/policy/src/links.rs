@@ -62,7 +62,9 @@ impl LinkGraph {
                 let sr = item.resource_type == "ServiceRequest";
                 let mut parents = item.based_on.clone();
                 parents.extend(item.replaces.iter().cloned());
-                let received = item.authored.map_or(item.stored_at, |a| a.max(item.stored_at));
+                let received = item
+                    .authored
+                    .map_or(item.stored_at, |a| a.max(item.stored_at));
                 self.nodes.insert(
                     item.reference.clone(),
                     LinkNode {
@@ -95,15 +97,21 @@ impl LinkGraph {
 
     /// The DiagnosticReports whose `result` lists this item.
     pub fn reports_of<'a>(&'a self, item: &ItemFacts) -> impl Iterator<Item = &'a ItemFacts> + 'a {
-        self.report_of.get(&item.reference).into_iter().flatten().filter_map(|r| self.reports.get(r))
+        self.report_of
+            .get(&item.reference)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| self.reports.get(r))
     }
 
     /// The category with the graph's knowledge: the Task of a requisition is results.
     pub fn category_of(&self, item: &ItemFacts) -> Option<Category> {
         if item.resource_type == "Task" && item.category == Some(Category::Documents) {
-            let serves_requisition = item.focus.iter().chain(&item.based_on).any(|r| {
-                self.nodes.get(r).is_some_and(|n| n.requisition)
-            });
+            let serves_requisition = item
+                .focus
+                .iter()
+                .chain(&item.based_on)
+                .any(|r| self.nodes.get(r).is_some_and(|n| n.requisition));
             if serves_requisition {
                 return Some(Category::Results);
             }
@@ -145,7 +153,13 @@ impl LinkGraph {
 
     fn seed<'a>(&'a self, item: &'a ItemFacts, stack: &mut Vec<&'a str>) {
         stack.push(&item.reference);
-        stack.extend(item.based_on.iter().chain(&item.replaces).chain(&item.related).map(String::as_str));
+        stack.extend(
+            item.based_on
+                .iter()
+                .chain(&item.replaces)
+                .chain(&item.related)
+                .map(String::as_str),
+        );
         for e in &item.encounters {
             stack.push(e);
             if let Some(n) = self.nodes.get(e.as_str()) {
@@ -163,18 +177,32 @@ mod tests {
     use serde_json::json;
 
     fn facts(v: serde_json::Value) -> ItemFacts {
-        item_facts(&v, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), Some("974"))
+        item_facts(
+            &v,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Some("974"),
+        )
     }
 
     #[test]
     fn onward_referrals_encounters_and_reports_link_to_the_first_referral() {
         let r1 = facts(json!({"resourceType": "ServiceRequest", "id": "r1"}));
-        let r2 = facts(json!({"resourceType": "ServiceRequest", "id": "r2", "basedOn": [{"reference": "ServiceRequest/r1"}]}));
-        let r3 = facts(json!({"resourceType": "ServiceRequest", "id": "r3", "replaces": [{"reference": "ServiceRequest/r2"}]}));
-        let enc = facts(json!({"resourceType": "Encounter", "id": "e1", "basedOn": [{"reference": "ServiceRequest/r3"}]}));
-        let doc = facts(json!({"resourceType": "DocumentReference", "id": "d1", "context": {"encounter": [{"reference": "Encounter/e1"}]}}));
-        let rep = facts(json!({"resourceType": "DiagnosticReport", "id": "dr", "basedOn": [{"reference": "ServiceRequest/r2"}],
-            "result": [{"reference": "Observation/o1"}]}));
+        let r2 = facts(
+            json!({"resourceType": "ServiceRequest", "id": "r2", "basedOn": [{"reference": "ServiceRequest/r1"}]}),
+        );
+        let r3 = facts(
+            json!({"resourceType": "ServiceRequest", "id": "r3", "replaces": [{"reference": "ServiceRequest/r2"}]}),
+        );
+        let enc = facts(
+            json!({"resourceType": "Encounter", "id": "e1", "basedOn": [{"reference": "ServiceRequest/r3"}]}),
+        );
+        let doc = facts(
+            json!({"resourceType": "DocumentReference", "id": "d1", "context": {"encounter": [{"reference": "Encounter/e1"}]}}),
+        );
+        let rep = facts(
+            json!({"resourceType": "DiagnosticReport", "id": "dr", "basedOn": [{"reference": "ServiceRequest/r2"}],
+            "result": [{"reference": "Observation/o1"}]}),
+        );
         let obs = facts(json!({"resourceType": "Observation", "id": "o1"}));
         let other = facts(json!({"resourceType": "DocumentReference", "id": "d2"}));
         let g = LinkGraph::from_items([&r1, &r2, &r3, &enc, &doc, &rep, &obs, &other]);
@@ -185,15 +213,29 @@ mod tests {
         assert!(!g.is_linked(&r1, "ServiceRequest/r2"));
         let mut linked = g.linked(&obs);
         linked.sort_unstable();
-        assert_eq!(linked, vec!["DiagnosticReport/dr", "Observation/o1", "ServiceRequest/r1", "ServiceRequest/r2"]);
+        assert_eq!(
+            linked,
+            vec![
+                "DiagnosticReport/dr",
+                "Observation/o1",
+                "ServiceRequest/r1",
+                "ServiceRequest/r2"
+            ]
+        );
     }
 
     #[test]
     fn cycles_terminate_and_requisition_tasks_are_results() {
-        let a = facts(json!({"resourceType": "ServiceRequest", "id": "a", "basedOn": [{"reference": "ServiceRequest/b"}],
-            "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "108252007"}]}]}));
-        let b = facts(json!({"resourceType": "ServiceRequest", "id": "b", "basedOn": [{"reference": "ServiceRequest/a"}]}));
-        let task = facts(json!({"resourceType": "Task", "id": "t", "focus": {"reference": "ServiceRequest/a"}}));
+        let a = facts(
+            json!({"resourceType": "ServiceRequest", "id": "a", "basedOn": [{"reference": "ServiceRequest/b"}],
+            "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "108252007"}]}]}),
+        );
+        let b = facts(
+            json!({"resourceType": "ServiceRequest", "id": "b", "basedOn": [{"reference": "ServiceRequest/a"}]}),
+        );
+        let task = facts(
+            json!({"resourceType": "Task", "id": "t", "focus": {"reference": "ServiceRequest/a"}}),
+        );
         let g = LinkGraph::from_items([&a, &b, &task]);
         assert_eq!(g.linked(&a).len(), 2);
         assert_eq!(g.category_of(&task), Some(Category::Results));

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::json::{codings, each, has_coding, normalise_ref, str_at, Span};
-use crate::nid::birth_date_from_national_id;
+use nordlys_fhir::ids::birth_date_from_national_id;
 
 /// Fødselsnummer.
 pub const FNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
@@ -18,7 +18,8 @@ pub const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
 /// Organisation number.
 pub const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
 /// The parental-responsibility extension on RelatedPerson.
-pub const PARENTAL_RESPONSIBILITY_URL: &str = "https://nordlys.no/fhir/StructureDefinition/parental-responsibility";
+pub const PARENTAL_RESPONSIBILITY_URL: &str =
+    "https://nordlys.no/fhir/StructureDefinition/parental-responsibility";
 const ROLE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 const CONFIDENTIALITY_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 
@@ -82,7 +83,13 @@ pub fn patient_facts(patient: &Value, related_persons: &[Value]) -> PatientFacts
     let related = related_persons
         .iter()
         .filter(|rp| str_at(rp, "resourceType") == Some("RelatedPerson"))
-        .filter(|rp| rp.get("patient").and_then(|p| str_at(p, "reference")).map(normalise_ref).as_deref() == Some(&reference))
+        .filter(|rp| {
+            rp.get("patient")
+                .and_then(|p| str_at(p, "reference"))
+                .map(normalise_ref)
+                .as_deref()
+                == Some(&reference)
+        })
         .map(related_facts)
         .collect();
     PatientFacts {
@@ -141,12 +148,20 @@ fn home_addresses(r: &Value) -> Vec<HomeAddress> {
                 Some(p) => Span::from_period(p)?,
                 None => Span::ALWAYS,
             };
-            let mut parts: Vec<String> = each(a.get("line")).filter_map(Value::as_str).map(str::to_string).collect();
+            let mut parts: Vec<String> = each(a.get("line"))
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             match str_at(a, "postalCode").or_else(|| str_at(a, "city")) {
                 Some(p) => parts.push(p.to_string()),
                 None => return None,
             }
-            let key = parts.join(" ").to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+            let key = parts
+                .join(" ")
+                .to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             (!parts.is_empty()).then_some(HomeAddress { key, period })
         })
         .collect()
@@ -159,13 +174,18 @@ fn home_addresses(r: &Value) -> Vec<HomeAddress> {
 /// An unreadable period drops that extension (no responsibility: stricter).
 fn responsibility(rp: &Value) -> Vec<Span> {
     let mut out = Vec::new();
-    for ext in each(rp.get("extension")).filter(|e| str_at(e, "url") == Some(PARENTAL_RESPONSIBILITY_URL)) {
+    for ext in
+        each(rp.get("extension")).filter(|e| str_at(e, "url") == Some(PARENTAL_RESPONSIBILITY_URL))
+    {
         let subs: Vec<&Value> = each(ext.get("extension")).collect();
-        let value = ext.get("valueBoolean").and_then(Value::as_bool).or_else(|| {
-            subs.iter()
-                .filter(|s| matches!(str_at(s, "url"), Some("value" | "responsibility")))
-                .find_map(|s| s.get("valueBoolean").and_then(Value::as_bool))
-        });
+        let value = ext
+            .get("valueBoolean")
+            .and_then(Value::as_bool)
+            .or_else(|| {
+                subs.iter()
+                    .filter(|s| matches!(str_at(s, "url"), Some("value" | "responsibility")))
+                    .find_map(|s| s.get("valueBoolean").and_then(Value::as_bool))
+            });
         if value != Some(true) {
             continue;
         }
@@ -191,7 +211,7 @@ mod tests {
     #[test]
     fn reads_patient_and_parents() {
         let p = json!({"resourceType": "Patient", "id": "c13",
-            "identifier": [{"system": FNR_SYSTEM, "value": "22911350012"}],
+            "identifier": [{"system": FNR_SYSTEM, "value": "22911350029"}],
             "address": [{"use": "home", "line": ["Storgata  1"], "postalCode": "9008"},
                         {"line": ["Postboks 3"], "postalCode": "9000"}]});
         let mother = json!({"resourceType": "RelatedPerson", "id": "mother", "patient": {"reference": "Patient/c13"},
@@ -225,7 +245,8 @@ mod tests {
         let spans = responsibility(&simple);
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].start_ms, i64::MIN);
-        let denied = json!({"extension": [{"url": PARENTAL_RESPONSIBILITY_URL, "valueBoolean": false}]});
+        let denied =
+            json!({"extension": [{"url": PARENTAL_RESPONSIBILITY_URL, "valueBoolean": false}]});
         assert_eq!(responsibility(&denied).len(), 0);
         let bad = json!({"extension": [{"url": PARENTAL_RESPONSIBILITY_URL, "valueBoolean": true,
             "extension": [{"url": "period", "valuePeriod": {"start": "never"}}]}]});

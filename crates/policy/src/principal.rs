@@ -54,9 +54,17 @@ pub enum Principal {
     /// A citizen (ID-porten): national id and login level.
     Citizen { pid: String, level: SecurityLevel },
     /// Health personnel (HelseID): HPR number, legal entity, asserted care relationship.
-    Practitioner { hpr: String, orgnr: String, purpose: Option<Purpose> },
+    Practitioner {
+        hpr: String,
+        orgnr: String,
+        purpose: Option<Purpose>,
+    },
     /// A record system, lab, hub or research system of an organisation.
-    System { client_id: String, orgnr: String, scopes: Vec<String> },
+    System {
+        client_id: String,
+        orgnr: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Principal {

@@ -97,12 +97,18 @@ pub enum Reason {
     AccessLogAboutUnknown,
     Label(Label),
     LabelUnknown,
-    Deferred { kind: Deferral, until: DateTime<Utc> },
+    Deferred {
+        kind: Deferral,
+        until: DateTime<Utc>,
+    },
     EmergencyLock,
     Lockdown,
     DenyParents,
     SelfDenyResults,
-    Block { shield: bool, strength: Strength },
+    Block {
+        shield: bool,
+        strength: Strength,
+    },
     Reservation,
     GrantUnreadable,
     PractitionerOwnOrg,
@@ -159,17 +165,38 @@ impl Reason {
             AccessLogAboutUnknown => "access-log.about-unknown",
             Label(l) => label_code(*l),
             LabelUnknown => "label.unknown",
-            Deferred { kind: Deferral::Results, .. } => "deferred.results.until",
-            Deferred { kind: Deferral::Paediatric, .. } => "deferred.paediatric.until",
-            Deferred { kind: Deferral::Label, .. } => "deferred.label.until",
+            Deferred {
+                kind: Deferral::Results,
+                ..
+            } => "deferred.results.until",
+            Deferred {
+                kind: Deferral::Paediatric,
+                ..
+            } => "deferred.paediatric.until",
+            Deferred {
+                kind: Deferral::Label,
+                ..
+            } => "deferred.label.until",
             EmergencyLock => "lock.emergency",
             Lockdown => "lockdown",
             DenyParents => "deny-parents",
             SelfDenyResults => "self-deny-results",
-            Block { shield: false, strength: Strength::Soft } => "block.soft",
-            Block { shield: false, strength: Strength::Hard } => "block.hard",
-            Block { shield: true, strength: Strength::Soft } => "shield.soft",
-            Block { shield: true, strength: Strength::Hard } => "shield.hard",
+            Block {
+                shield: false,
+                strength: Strength::Soft,
+            } => "block.soft",
+            Block {
+                shield: false,
+                strength: Strength::Hard,
+            } => "block.hard",
+            Block {
+                shield: true,
+                strength: Strength::Soft,
+            } => "shield.soft",
+            Block {
+                shield: true,
+                strength: Strength::Hard,
+            } => "shield.hard",
             Reservation => "reservation",
             GrantUnreadable => "grant.unreadable",
             PractitionerOwnOrg => "practitioner.own-org",
@@ -203,7 +230,12 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::Deferred { until, .. } => write!(f, "{}:{}", self.prefix(), oslo_today(*until).format("%Y-%m-%d")),
+            Reason::Deferred { until, .. } => write!(
+                f,
+                "{}:{}",
+                self.prefix(),
+                oslo_today(*until).format("%Y-%m-%d")
+            ),
             _ => f.write_str(self.prefix()),
         }
     }
@@ -232,17 +264,57 @@ pub fn all_reason_prefixes() -> Vec<&'static str> {
     use Reason::*;
     let t = DateTime::<Utc>::MIN_UTC;
     let mut v: Vec<Reason> = vec![
-        Directory, CitizenLowAssurance, NoRelation, SelfAdult, SelfYoung, SelfChild, SelfAgeUnknown,
-        SelfOwnRule, YouthNoConsent, YouthNoConsentDemographics, YouthMetadata, YouthFull,
-        YouthOpenedReferral, YouthDialogParticipant, YouthDialogNotParticipant, YouthRegister,
-        YouthAccessLog, ParentChild, ParentYouthClosed, ParentYouthBefore12, ParentYouthOpenedReferral,
-        ParentYouthSharedMedication, ParentYouthNameAge, ParentYouthAccessLog, ParentSixteenPlus,
-        ParentAgeUnknown, ParentOnlyYouth, ProxyFull, ProxyLimitedOpen, ProxyLimitedClosed,
-        ProxyLimitedNameOnly, ProxyLimitedAccessLog, AccessLogAboutUnknown, LabelUnknown,
-        EmergencyLock, Lockdown, DenyParents, SelfDenyResults, Reservation, GrantUnreadable,
-        PractitionerOwnOrg, PractitionerReferralHolder, PractitionerCareRelationship,
-        PractitionerEmergency, PractitionerEmergencySoftBlock, PractitionerNoCareRelationship,
-        PractitionerAccessLogOtherOrg, SystemOwnOrg, SystemNoScope, SystemOtherOrg, SystemResearch,
+        Directory,
+        CitizenLowAssurance,
+        NoRelation,
+        SelfAdult,
+        SelfYoung,
+        SelfChild,
+        SelfAgeUnknown,
+        SelfOwnRule,
+        YouthNoConsent,
+        YouthNoConsentDemographics,
+        YouthMetadata,
+        YouthFull,
+        YouthOpenedReferral,
+        YouthDialogParticipant,
+        YouthDialogNotParticipant,
+        YouthRegister,
+        YouthAccessLog,
+        ParentChild,
+        ParentYouthClosed,
+        ParentYouthBefore12,
+        ParentYouthOpenedReferral,
+        ParentYouthSharedMedication,
+        ParentYouthNameAge,
+        ParentYouthAccessLog,
+        ParentSixteenPlus,
+        ParentAgeUnknown,
+        ParentOnlyYouth,
+        ProxyFull,
+        ProxyLimitedOpen,
+        ProxyLimitedClosed,
+        ProxyLimitedNameOnly,
+        ProxyLimitedAccessLog,
+        AccessLogAboutUnknown,
+        LabelUnknown,
+        EmergencyLock,
+        Lockdown,
+        DenyParents,
+        SelfDenyResults,
+        Reservation,
+        GrantUnreadable,
+        PractitionerOwnOrg,
+        PractitionerReferralHolder,
+        PractitionerCareRelationship,
+        PractitionerEmergency,
+        PractitionerEmergencySoftBlock,
+        PractitionerNoCareRelationship,
+        PractitionerAccessLogOtherOrg,
+        SystemOwnOrg,
+        SystemNoScope,
+        SystemOtherOrg,
+        SystemResearch,
     ];
     v.extend(
         [
@@ -257,13 +329,21 @@ pub fn all_reason_prefixes() -> Vec<&'static str> {
         ]
         .map(Relation),
     );
-    v.extend([Deferral::Results, Deferral::Paediatric, Deferral::Label].map(|kind| Deferred { kind, until: t }));
+    v.extend(
+        [Deferral::Results, Deferral::Paediatric, Deferral::Label]
+            .map(|kind| Deferred { kind, until: t }),
+    );
     for shield in [false, true] {
         for strength in [Strength::Soft, Strength::Hard] {
             v.push(Block { shield, strength });
         }
     }
-    v.extend(crate::label::Label::ALL.into_iter().filter(|l| *l != crate::label::Label::N).map(Reason::Label));
+    v.extend(
+        crate::label::Label::ALL
+            .into_iter()
+            .filter(|l| *l != crate::label::Label::N)
+            .map(Reason::Label),
+    );
     v.iter().map(Reason::prefix).collect()
 }
 
@@ -275,11 +355,21 @@ mod tests {
     #[test]
     fn deferral_codes_carry_the_oslo_day() {
         let until = Utc.with_ymd_and_hms(2026, 11, 30, 23, 30, 0).unwrap();
-        let r = Reason::Deferred { kind: Deferral::Results, until };
+        let r = Reason::Deferred {
+            kind: Deferral::Results,
+            until,
+        };
         assert_eq!(r.code(), "deferred.results.until:2026-12-01");
         assert_eq!(r.opens_at(), Some(until));
         assert_eq!(Reason::Label(Label::NornForans).code(), "label.NORN_FORANS");
-        assert_eq!(Reason::Block { shield: false, strength: Strength::Hard }.code(), "block.hard");
+        assert_eq!(
+            Reason::Block {
+                shield: false,
+                strength: Strength::Hard
+            }
+            .code(),
+            "block.hard"
+        );
     }
 
     #[test]

@@ -17,7 +17,14 @@ pub const REDACTED_CODE: &str = "REDACTED";
 /// Appointment extension carrying the video link (kept at metadata level).
 pub const VIDEO_LINK_URL: &str = "https://nordlys.no/fhir/StructureDefinition/video-link";
 
-const COMMON: &[&str] = &["resourceType", "id", "status", "category", "subject", "patient"];
+const COMMON: &[&str] = &[
+    "resourceType",
+    "id",
+    "status",
+    "category",
+    "subject",
+    "patient",
+];
 
 /// The § 1 metadata view of `resource`.
 pub fn redact(resource: &Value) -> Value {
@@ -37,16 +44,63 @@ pub fn redact_with(resource: &Value, profile: Redaction) -> Value {
         ("Patient", _) => (&["name", "birthDate"], &[]),
         ("RelatedPerson", Redaction::NameOnly) => (&["name"], &[]),
         ("RelatedPerson", _) => (&["name", "relationship"], &[]),
-        ("DocumentReference", _) => (&["type", "date", "author", "custodian", "description", "docStatus"], &[]),
-        ("DiagnosticReport", _) => {
-            (&["code", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "performer"], &[])
-        }
-        ("Observation", _) => (&["effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "performer"], &["code"]),
+        ("DocumentReference", _) => (
+            &[
+                "type",
+                "date",
+                "author",
+                "custodian",
+                "description",
+                "docStatus",
+            ],
+            &[],
+        ),
+        ("DiagnosticReport", _) => (
+            &[
+                "code",
+                "effectiveDateTime",
+                "effectivePeriod",
+                "effectiveInstant",
+                "issued",
+                "performer",
+            ],
+            &[],
+        ),
+        ("Observation", _) => (
+            &[
+                "effectiveDateTime",
+                "effectivePeriod",
+                "effectiveInstant",
+                "issued",
+                "performer",
+            ],
+            &["code"],
+        ),
         ("Specimen", _) => (&["type", "receivedTime"], &[]),
-        ("ServiceRequest", _) => (&["intent", "code", "authoredOn", "requester", "performer", "priority"], &[]),
+        ("ServiceRequest", _) => (
+            &[
+                "intent",
+                "code",
+                "authoredOn",
+                "requester",
+                "performer",
+                "priority",
+            ],
+            &[],
+        ),
         ("Appointment", _) => (
-            &["serviceCategory", "serviceType", "specialty", "appointmentType", "description", "start", "end",
-              "minutesDuration", "created", "participant"],
+            &[
+                "serviceCategory",
+                "serviceType",
+                "specialty",
+                "appointmentType",
+                "description",
+                "start",
+                "end",
+                "minutesDuration",
+                "created",
+                "participant",
+            ],
             &[],
         ),
         ("Communication", _) => (&["sent", "received", "sender", "recipient"], &[]),
@@ -54,24 +108,49 @@ pub fn redact_with(resource: &Value, profile: Redaction) -> Value {
         ("QuestionnaireResponse", _) => (&["questionnaire", "authored", "author"], &[]),
         ("CarePlan", _) => (&["intent", "title", "period", "created", "author"], &[]),
         ("Goal", _) => (&["lifecycleStatus", "startDate"], &["description"]),
-        ("Condition", _) => (&["clinicalStatus", "verificationStatus", "recordedDate"], &[]),
-        ("AllergyIntolerance", _) => (&["clinicalStatus", "verificationStatus", "type", "recordedDate"], &[]),
+        ("Condition", _) => (
+            &["clinicalStatus", "verificationStatus", "recordedDate"],
+            &[],
+        ),
+        ("AllergyIntolerance", _) => (
+            &[
+                "clinicalStatus",
+                "verificationStatus",
+                "type",
+                "recordedDate",
+            ],
+            &[],
+        ),
         ("Flag", _) => (&["period", "author"], &["code"]),
-        ("MedicationRequest", _) => (&["intent", "authoredOn", "requester"], &["medicationCodeableConcept"]),
-        ("MedicationStatement", _) => {
-            (&["effectiveDateTime", "effectivePeriod", "dateAsserted"], &["medicationCodeableConcept"])
-        }
-        ("MedicationDispense", _) => (&["whenHandedOver", "performer"], &["medicationCodeableConcept"]),
+        ("MedicationRequest", _) => (
+            &["intent", "authoredOn", "requester"],
+            &["medicationCodeableConcept"],
+        ),
+        ("MedicationStatement", _) => (
+            &["effectiveDateTime", "effectivePeriod", "dateAsserted"],
+            &["medicationCodeableConcept"],
+        ),
+        ("MedicationDispense", _) => (
+            &["whenHandedOver", "performer"],
+            &["medicationCodeableConcept"],
+        ),
         ("Immunization", _) => (&["occurrenceDateTime", "performer"], &["vaccineCode"]),
         ("Encounter", _) => (&["class", "type", "period", "serviceProvider"], &[]),
         ("Task", _) => (&["intent", "authoredOn", "owner", "requester", "for"], &[]),
-        ("AuditEvent", _) => (&["type", "subtype", "action", "recorded", "outcome", "source"], &[]),
+        ("AuditEvent", _) => (
+            &["type", "subtype", "action", "recorded", "outcome", "source"],
+            &[],
+        ),
         ("Consent", _) => (&["scope", "dateTime", "performer"], &[]),
         ("Binary", _) => (&["contentType"], &[]),
         _ => (&["type", "date", "author"], &[]),
     };
     let name_only = matches!(profile, Redaction::NameAndAge | Redaction::NameOnly);
-    let common: &[&str] = if name_only { &["resourceType", "id", "patient"] } else { COMMON };
+    let common: &[&str] = if name_only {
+        &["resourceType", "id", "patient"]
+    } else {
+        COMMON
+    };
     if let Value::Object(src) = resource {
         for key in common.iter().chain(keep) {
             if let Some(v) = src.get(*key) {
@@ -99,8 +178,10 @@ pub fn redact_with(resource: &Value, profile: Redaction) -> Value {
             out.insert("content".into(), Value::Array(content));
         }
         "Appointment" => {
-            let video: Vec<Value> =
-                each(resource.get("extension")).filter(|e| str_at(e, "url") == Some(VIDEO_LINK_URL)).cloned().collect();
+            let video: Vec<Value> = each(resource.get("extension"))
+                .filter(|e| str_at(e, "url") == Some(VIDEO_LINK_URL))
+                .cloned()
+                .collect();
             if !video.is_empty() {
                 out.insert("extension".into(), Value::Array(video));
             }
@@ -117,7 +198,9 @@ pub fn redact_with(resource: &Value, profile: Redaction) -> Value {
                 .map(|a| pick(a, &["type", "who", "name", "requestor"]))
                 .collect();
             out.insert("agent".into(), Value::Array(agents));
-            let entities: Vec<Value> = each(resource.get("entity")).map(|e| pick(e, &["what"])).collect();
+            let entities: Vec<Value> = each(resource.get("entity"))
+                .map(|e| pick(e, &["what"]))
+                .collect();
             if !entities.is_empty() {
                 out.insert("entity".into(), Value::Array(entities));
             }
@@ -147,7 +230,10 @@ fn redacted_meta(resource: &Value) -> Value {
             }
         }
     }
-    meta.insert("security".into(), json!([{"system": REDACTED_SYSTEM, "code": REDACTED_CODE, "display": "redacted"}]));
+    meta.insert(
+        "security".into(),
+        json!([{"system": REDACTED_SYSTEM, "code": REDACTED_CODE, "display": "redacted"}]),
+    );
     Value::Object(meta)
 }
 
@@ -167,10 +253,13 @@ mod tests {
             "content": [{"attachment": {"title": "Epikrise", "contentType": "application/pdf", "data": "c2VjcmV0", "url": "Binary/b1"}}],
             "context": {"related": [{"reference": "ServiceRequest/r"}]}, "note": [{"text": "secret"}]});
         let r = redact(&doc);
-        assert_eq!(r, json!({"resourceType": "DocumentReference", "id": "d1", "status": "current",
+        assert_eq!(
+            r,
+            json!({"resourceType": "DocumentReference", "id": "d1", "status": "current",
             "type": {"text": "Epikrise"}, "date": "2026-01-02",
             "content": [{"attachment": {"title": "Epikrise", "contentType": "application/pdf"}}],
-            "meta": {"versionId": "2", "security": [{"system": REDACTED_SYSTEM, "code": "REDACTED", "display": "redacted"}]}}));
+            "meta": {"versionId": "2", "security": [{"system": REDACTED_SYSTEM, "code": "REDACTED", "display": "redacted"}]}})
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::grant::{Actor, Grant, GrantKind, ProxyScope};
 use crate::level::{oslo_today, AgeBand};
-use crate::nid::birth_date_from_national_id;
+use nordlys_fhir::ids::birth_date_from_national_id;
 use crate::patient::{PatientFacts, DNR_SYSTEM, FNR_SYSTEM};
 use crate::reason::Refusal;
 
@@ -29,7 +29,10 @@ pub enum RelationKind {
 impl RelationKind {
     /// Parent, foster parent or guardian: the rules "for parents" apply.
     pub fn is_parent_like(self) -> bool {
-        matches!(self, RelationKind::Parent | RelationKind::FosterParent | RelationKind::Guardian)
+        matches!(
+            self,
+            RelationKind::Parent | RelationKind::FosterParent | RelationKind::Guardian
+        )
     }
 }
 
@@ -52,20 +55,42 @@ impl Relation {
 }
 
 /// The relations of citizen `pid` to `patient` that hold at `now`.
-pub fn relations(pid: &str, patient: &PatientFacts, grants: &[Grant], now: DateTime<Utc>) -> Vec<Relation> {
-    relation_candidates(pid, patient, grants, now).into_iter().filter(Relation::holds).collect()
+pub fn relations(
+    pid: &str,
+    patient: &PatientFacts,
+    grants: &[Grant],
+    now: DateTime<Utc>,
+) -> Vec<Relation> {
+    relation_candidates(pid, patient, grants, now)
+        .into_iter()
+        .filter(Relation::holds)
+        .collect()
 }
 
 /// Every relation `pid` might have to `patient`, with the rule it fails if it fails.
 /// Pass this to `DecisionInput::relations` so that a refused relation is explained.
-pub fn relation_candidates(pid: &str, patient: &PatientFacts, grants: &[Grant], now: DateTime<Utc>) -> Vec<Relation> {
+pub fn relation_candidates(
+    pid: &str,
+    patient: &PatientFacts,
+    grants: &[Grant],
+    now: DateTime<Utc>,
+) -> Vec<Relation> {
     let now_ms = now.timestamp_millis();
     let today = oslo_today(now);
     let mut out = Vec::new();
     if patient.has_national_id(pid) {
-        out.push(Relation { kind: RelationKind::Myself, related_person: None, grant: None, refusal: None });
+        out.push(Relation {
+            kind: RelationKind::Myself,
+            related_person: None,
+            grant: None,
+            refusal: None,
+        });
     }
-    for rp in patient.related.iter().filter(|r| r.parent && r.national_id.as_deref() == Some(pid)) {
+    for rp in patient
+        .related
+        .iter()
+        .filter(|r| r.parent && r.national_id.as_deref() == Some(pid))
+    {
         let refusal = if !rp.active {
             Some(Refusal::ParentInactive)
         } else if !rp.responsibility.iter().any(|s| s.contains(now_ms)) {
@@ -91,11 +116,20 @@ pub fn relation_candidates(pid: &str, patient: &PatientFacts, grants: &[Grant], 
             GrantKind::Proxy => RelationKind::Proxy(g.proxy_scope.unwrap_or(ProxyScope::Limited)),
             _ => continue,
         };
-        let Some(actor) = g.actors.iter().find(|a| names_citizen(a, pid, patient)) else { continue };
-        let refusal = if g.kind == GrantKind::Proxy { proxy_refusal(pid, patient, g, today) } else { None };
+        let Some(actor) = g.actors.iter().find(|a| names_citizen(a, pid, patient)) else {
+            continue;
+        };
+        let refusal = if g.kind == GrantKind::Proxy {
+            proxy_refusal(pid, patient, g, today)
+        } else {
+            None
+        };
         out.push(Relation {
             kind,
-            related_person: actor.reference.clone().filter(|r| r.starts_with("RelatedPerson/")),
+            related_person: actor
+                .reference
+                .clone()
+                .filter(|r| r.starts_with("RelatedPerson/")),
             grant: g.id.clone(),
             refusal,
         });
@@ -113,9 +147,14 @@ pub fn names_citizen(actor: &Actor, pid: &str, patient: &PatientFacts) -> bool {
     }
     match &actor.reference {
         Some(r) if r.starts_with("RelatedPerson/") => {
-            patient.related_person(r).and_then(|rp| rp.national_id.as_deref()) == Some(pid)
+            patient
+                .related_person(r)
+                .and_then(|rp| rp.national_id.as_deref())
+                == Some(pid)
         }
-        Some(r) if r.starts_with("Patient/") => *r == patient.reference && patient.has_national_id(pid),
+        Some(r) if r.starts_with("Patient/") => {
+            *r == patient.reference && patient.has_national_id(pid)
+        }
         _ => false,
     }
 }
@@ -137,10 +176,19 @@ pub fn address_rule(patient: &PatientFacts, now_ms: i64) -> bool {
         .any(|a| a.period.contains(now_ms) && child.contains(&a.key.as_str()))
 }
 
-fn proxy_refusal(pid: &str, patient: &PatientFacts, g: &Grant, today: chrono::NaiveDate) -> Option<Refusal> {
-    let Some(birth) = patient.birth_date else { return Some(Refusal::GrantorAgeUnknown) };
+fn proxy_refusal(
+    pid: &str,
+    patient: &PatientFacts,
+    g: &Grant,
+    today: chrono::NaiveDate,
+) -> Option<Refusal> {
+    let Some(birth) = patient.birth_date else {
+        return Some(Refusal::GrantorAgeUnknown);
+    };
     let granted_on = g.recorded.map(oslo_today).unwrap_or(today);
-    if !AgeBand::on(birth, today).is_sixteen_plus() || !AgeBand::on(birth, granted_on).is_sixteen_plus() {
+    if !AgeBand::on(birth, today).is_sixteen_plus()
+        || !AgeBand::on(birth, granted_on).is_sixteen_plus()
+    {
         return Some(Refusal::GrantorUnder16);
     }
     match birth_date_from_national_id(pid) {
@@ -160,8 +208,10 @@ pub fn representable<'a>(
     patients
         .iter()
         .filter_map(|(p, grants)| {
-            let rels: Vec<Relation> =
-                relations(pid, p, grants, now).into_iter().filter(|r| r.kind != RelationKind::Myself).collect();
+            let rels: Vec<Relation> = relations(pid, p, grants, now)
+                .into_iter()
+                .filter(|r| r.kind != RelationKind::Myself)
+                .collect();
             (!rels.is_empty()).then_some((p, rels))
         })
         .collect()

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::error::GrantError;
 use crate::grant::{Actor, Grant, GrantKind};
 use crate::level::{oslo_today, AgeBand};
-use crate::nid::birth_date_from_national_id;
+use nordlys_fhir::ids::birth_date_from_national_id;
 use crate::patient::{PatientFacts, DNR_SYSTEM, FNR_SYSTEM, HPR_SYSTEM, ORGNR_SYSTEM};
 use crate::relation::{names_citizen, Relation, RelationKind};
 
@@ -16,7 +16,10 @@ use crate::relation::{names_citizen, Relation, RelationKind};
 #[derive(Debug, Clone, Copy)]
 pub enum Author<'a> {
     /// A citizen, with their relations to the patient (from [`crate::relations`]).
-    Citizen { pid: &'a str, relations: &'a [Relation] },
+    Citizen {
+        pid: &'a str,
+        relations: &'a [Relation],
+    },
     /// Health personnel.
     Practitioner { hpr: &'a str, orgnr: &'a str },
     /// An administrator (foster parents, guardians).
@@ -26,13 +29,21 @@ pub enum Author<'a> {
 }
 
 /// May `author` write (create, or write a new version of) `grant` about `patient`?
-pub fn may_write_grant(author: &Author, grant: &Grant, patient: &PatientFacts, now: DateTime<Utc>) -> Result<(), GrantError> {
+pub fn may_write_grant(
+    author: &Author,
+    grant: &Grant,
+    patient: &PatientFacts,
+    now: DateTime<Utc>,
+) -> Result<(), GrantError> {
     let kind = grant.kind.code();
     if grant.kind == GrantKind::Unreadable {
         return Err(forbidden(kind, "this kind cannot be written"));
     }
     if grant.patient.as_deref() != Some(patient.reference.as_str()) {
-        return Err(incomplete(kind, format!("Consent.patient must be {}", patient.reference)));
+        return Err(incomplete(
+            kind,
+            format!("Consent.patient must be {}", patient.reference),
+        ));
     }
     check_shape(grant)?;
     match author {
@@ -40,9 +51,15 @@ pub fn may_write_grant(author: &Author, grant: &Grant, patient: &PatientFacts, n
         Author::Practitioner { hpr, orgnr } => clinician(hpr, orgnr, grant),
         Author::Administrator => match grant.kind {
             GrantKind::FosterParent | GrantKind::LacksCapacity => performer_is_staff(grant),
-            _ => Err(forbidden(kind, "an administrator sets only foster-parent and lacks-capacity grants")),
+            _ => Err(forbidden(
+                kind,
+                "an administrator sets only foster-parent and lacks-capacity grants",
+            )),
         },
-        Author::System { .. } => Err(forbidden(kind, "systems cannot write grants; a person must set them")),
+        Author::System { .. } => Err(forbidden(
+            kind,
+            "systems cannot write grants; a person must set them",
+        )),
     }
 }
 
@@ -57,12 +74,18 @@ pub fn may_change_grant(
     now: DateTime<Utc>,
 ) -> Result<(), GrantError> {
     if old.kind != new.kind {
-        return Err(forbidden(new.kind.code(), "the kind of a grant cannot change; revoke it and write a new one"));
+        return Err(forbidden(
+            new.kind.code(),
+            "the kind of a grant cannot change; revoke it and write a new one",
+        ));
     }
     may_write_grant(author, old, patient, now)?;
     may_write_grant(author, new, patient, now)?;
     if matches!(author, Author::Citizen { .. }) && old.performers != new.performers {
-        return Err(wrong_performer(new.kind.code(), "only the person who set this rule can change it"));
+        return Err(wrong_performer(
+            new.kind.code(),
+            "only the person who set this rule can change it",
+        ));
     }
     Ok(())
 }
@@ -70,26 +93,49 @@ pub fn may_change_grant(
 fn check_shape(g: &Grant) -> Result<(), GrantError> {
     let kind = g.kind.code();
     match g.kind {
-        GrantKind::ParentAccess | GrantKind::YouthAccess | GrantKind::Release if g.data.is_empty() => {
-            Err(incomplete(kind, "provision.data must name the referral or item"))
+        GrantKind::ParentAccess | GrantKind::YouthAccess | GrantKind::Release
+            if g.data.is_empty() =>
+        {
+            Err(incomplete(
+                kind,
+                "provision.data must name the referral or item",
+            ))
         }
-        GrantKind::ParentAccess if g.level.is_none() => Err(incomplete(kind, "provision.action must be metadata or full")),
-        GrantKind::Proxy if g.proxy_scope.is_none() => Err(incomplete(kind, "provision.action must be full or limited")),
+        GrantKind::ParentAccess if g.level.is_none() => Err(incomplete(
+            kind,
+            "provision.action must be metadata or full",
+        )),
+        GrantKind::Proxy if g.proxy_scope.is_none() => {
+            Err(incomplete(kind, "provision.action must be full or limited"))
+        }
         GrantKind::Proxy | GrantKind::FosterParent | GrantKind::LacksCapacity
             if g.actors.is_empty() || g.actors.iter().any(Actor::is_role_only) =>
         {
             Err(incomplete(kind, "provision.actor must name the person"))
         }
-        GrantKind::Research if g.actors.is_empty() => Err(incomplete(kind, "provision.actor must name the research organisation")),
+        GrantKind::Research if g.actors.is_empty() => Err(incomplete(
+            kind,
+            "provision.actor must name the research organisation",
+        )),
         _ => Ok(()),
     }
 }
 
-fn citizen(pid: &str, relations: &[Relation], g: &Grant, patient: &PatientFacts, now: DateTime<Utc>) -> Result<(), GrantError> {
+fn citizen(
+    pid: &str,
+    relations: &[Relation],
+    g: &Grant,
+    patient: &PatientFacts,
+    now: DateTime<Utc>,
+) -> Result<(), GrantError> {
     let kind = g.kind.code();
     let band = patient.birth_date.map(|b| AgeBand::on(b, oslo_today(now)));
-    let is_self = relations.iter().any(|r| r.holds() && r.kind == RelationKind::Myself);
-    let parent = relations.iter().find(|r| r.holds() && matches!(r.kind, RelationKind::Parent | RelationKind::FosterParent));
+    let is_self = relations
+        .iter()
+        .any(|r| r.holds() && r.kind == RelationKind::Myself);
+    let parent = relations
+        .iter()
+        .find(|r| r.holds() && matches!(r.kind, RelationKind::Parent | RelationKind::FosterParent));
     let self_16 = is_self && band.is_some_and(AgeBand::is_sixteen_plus);
     let under_16 = band.is_some_and(|b| b < AgeBand::Young);
     let performed_by_self = || performer_is_patient(g, patient, pid);
@@ -167,10 +213,16 @@ fn clinician(hpr: &str, orgnr: &str, g: &Grant) -> Result<(), GrantError> {
             if names_author {
                 Ok(())
             } else {
-                Err(wrong_performer(kind, "the performer must be the practitioner writing the grant"))
+                Err(wrong_performer(
+                    kind,
+                    "the performer must be the practitioner writing the grant",
+                ))
             }
         }
-        _ => Err(forbidden(kind, "this rule is set by the patient (or a parent), not by health personnel")),
+        _ => Err(forbidden(
+            kind,
+            "this rule is set by the patient (or a parent), not by health personnel",
+        )),
     }
 }
 
@@ -178,13 +230,21 @@ fn performer_is_staff(g: &Grant) -> Result<(), GrantError> {
     let ok = !g.performers.is_empty()
         && g.performers.iter().all(|p| {
             p.reference.as_deref().is_some_and(|r| {
-                r.starts_with("Practitioner/") || r.starts_with("PractitionerRole/") || r.starts_with("Organization/")
-            }) || p.identifier.as_ref().is_some_and(|(s, _)| s == HPR_SYSTEM || s == ORGNR_SYSTEM)
+                r.starts_with("Practitioner/")
+                    || r.starts_with("PractitionerRole/")
+                    || r.starts_with("Organization/")
+            }) || p
+                .identifier
+                .as_ref()
+                .is_some_and(|(s, _)| s == HPR_SYSTEM || s == ORGNR_SYSTEM)
         });
     if ok {
         Ok(())
     } else {
-        Err(wrong_performer(g.kind.code(), "the performer must be a Practitioner, PractitionerRole or Organization"))
+        Err(wrong_performer(
+            g.kind.code(),
+            "the performer must be a Practitioner, PractitionerRole or Organization",
+        ))
     }
 }
 
@@ -192,12 +252,17 @@ fn performer_is_patient(g: &Grant, patient: &PatientFacts, pid: &str) -> Result<
     let ok = !g.performers.is_empty()
         && g.performers.iter().all(|p| {
             p.reference.as_deref() == Some(patient.reference.as_str())
-                || p.identifier.as_ref().is_some_and(|(s, v)| (s == FNR_SYSTEM || s == DNR_SYSTEM) && v == pid)
+                || p.identifier
+                    .as_ref()
+                    .is_some_and(|(s, v)| (s == FNR_SYSTEM || s == DNR_SYSTEM) && v == pid)
         });
     if ok {
         Ok(())
     } else {
-        Err(wrong_performer(g.kind.code(), format!("the performer must be the patient ({})", patient.reference)))
+        Err(wrong_performer(
+            g.kind.code(),
+            format!("the performer must be the patient ({})", patient.reference),
+        ))
     }
 }
 
@@ -205,12 +270,17 @@ fn performer_is_related(g: &Grant, rel: &Relation, pid: &str) -> Result<(), Gran
     let ok = !g.performers.is_empty()
         && g.performers.iter().all(|p| {
             (p.reference.is_some() && p.reference == rel.related_person)
-                || p.identifier.as_ref().is_some_and(|(s, v)| (s == FNR_SYSTEM || s == DNR_SYSTEM) && v == pid)
+                || p.identifier
+                    .as_ref()
+                    .is_some_and(|(s, v)| (s == FNR_SYSTEM || s == DNR_SYSTEM) && v == pid)
         });
     if ok {
         Ok(())
     } else {
-        Err(wrong_performer(g.kind.code(), "the performer must be the parent writing the grant (their RelatedPerson)"))
+        Err(wrong_performer(
+            g.kind.code(),
+            "the performer must be the parent writing the grant (their RelatedPerson)",
+        ))
     }
 }
 
@@ -220,27 +290,46 @@ fn proxy_is_adult(g: &Grant, patient: &PatientFacts, now: DateTime<Utc>) -> Resu
     for a in &g.actors {
         let pid = match (&a.identifier, &a.reference) {
             (Some((s, v)), _) if s == FNR_SYSTEM || s == DNR_SYSTEM => Some(v.as_str()),
-            (_, Some(r)) => patient.related_person(r).and_then(|rp| rp.national_id.as_deref()),
+            (_, Some(r)) => patient
+                .related_person(r)
+                .and_then(|rp| rp.national_id.as_deref()),
             _ => None,
         };
         let Some(pid) = pid else {
-            return Err(incomplete("proxy", "the proxy must be identified by a national id"));
+            return Err(incomplete(
+                "proxy",
+                "the proxy must be identified by a national id",
+            ));
         };
         match birth_date_from_national_id(pid) {
             Some(b) if AgeBand::on(b, today) == AgeBand::Adult => {}
             Some(_) => return Err(forbidden("proxy", "a proxy must be 18 or older")),
-            None => return Err(incomplete("proxy", "the proxy's national id encodes no birth date")),
+            None => {
+                return Err(incomplete(
+                    "proxy",
+                    "the proxy's national id encodes no birth date",
+                ))
+            }
         }
     }
     Ok(())
 }
 
 fn forbidden(kind: &'static str, message: impl Into<String>) -> GrantError {
-    GrantError::Forbidden { kind, message: message.into() }
+    GrantError::Forbidden {
+        kind,
+        message: message.into(),
+    }
 }
 fn wrong_performer(kind: &'static str, message: impl Into<String>) -> GrantError {
-    GrantError::WrongPerformer { kind, message: message.into() }
+    GrantError::WrongPerformer {
+        kind,
+        message: message.into(),
+    }
 }
 fn incomplete(kind: &'static str, message: impl Into<String>) -> GrantError {
-    GrantError::Incomplete { kind, message: message.into() }
+    GrantError::Incomplete {
+        kind,
+        message: message.into(),
+    }
 }

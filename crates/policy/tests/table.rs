@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use nordlys_policy::Level::{Full as F, Metadata as M, None as N};
-use nordlys_policy::{Category, Level};
+use nordlys_policy::{Category, Level, HPR_SYSTEM, ORGNR_SYSTEM};
 use serde_json::json;
 
 /// The § 6 table, cell by cell: (category, [self 16+, youth+consent, youth no consent,
@@ -30,8 +30,16 @@ const SECTION_6: &[(Category, [(Level, &str); 8])] = &[
     (Category::Demographics, [(F, "self.young"), (F, "youth.full"),             (F, "youth.no-consent.demographics"), (F, "parent.child"), (M, "parent.youth.name-age"), (N, "parent.16plus.closed"), (F, "proxy.full"), (M, "proxy.limited.name-only")]),
 ];
 
-const COLUMNS: [&str; 8] =
-    ["self 16+", "youth+consent", "youth no consent", "parent child<12", "parent youth", "parent 16+", "proxy full", "proxy limited"];
+const COLUMNS: [&str; 8] = [
+    "self 16+",
+    "youth+consent",
+    "youth no consent",
+    "parent child<12",
+    "parent youth",
+    "parent 16+",
+    "proxy full",
+    "proxy limited",
+];
 
 fn column(c: Case, i: usize) -> Case {
     match i {
@@ -67,6 +75,7 @@ fn section_6_every_cell() {
 
 /// Parent of a youth (12–15) and the youth: opened referrals, before-12 items,
 /// medication sharing, dialog participation, the access log's audited items.
+#[rustfmt::skip]
 fn opened_rows() -> Vec<Case> {
     let r = "ServiceRequest/r1";
     let youth = |n: &str| case(n).age(Age::Youth);
@@ -159,6 +168,7 @@ fn section_6_opened_referrals_before_12_and_sharing() {
 }
 
 /// § 5 item labels.
+#[rustfmt::skip]
 fn label_rows() -> Vec<Case> {
     let mut rows = Vec::new();
     for code in ["NORN_FFL", "NORN_KUT", "NORN_FFH", "NORN_FPB", "NORN_ALL", "NORN_ANG", "NORN_EPO"] {
@@ -209,6 +219,7 @@ fn section_5_labels() {
 }
 
 /// § 7 deferral.
+#[rustfmt::skip]
 fn deferral_rows() -> Vec<Case> {
     let recent = || report().set("issued", json!("2026-11-18T08:00:00Z"));
     let rp = || {
@@ -269,6 +280,229 @@ fn section_7_deferral() {
 fn checker_reports_a_wrong_row() {
     check(&[
         case("right").item(doc()).expect(F, "self.adult"),
-        case("wrong on purpose").age(Age::Youth).who(Who::Mother).item(doc()).expect(F, "parent.youth.default-closed"),
+        case("wrong on purpose")
+            .age(Age::Youth)
+            .who(Who::Mother)
+            .item(doc())
+            .expect(F, "parent.youth.default-closed"),
     ]);
+}
+
+/// § 8: every grant kind.
+#[rustfmt::skip]
+fn grant_rows() -> Vec<Case> {
+    let r = "ServiceRequest/r1";
+    let youth_mother = |n: &str| case(n).age(Age::Youth).who(Who::Mother);
+    let other = |p: Option<&'static str>| Who::Practitioner(ORG_B, p);
+    let block = |strength: &str| grant("block").actor_role("PROV").action(strength);
+    vec![
+        // parental-consent
+        case("parental-consent by a parent without responsibility does not open").age(Age::Youth)
+            .related("mother", "extension", json!([])).consent().item(doc()).expect(N, "youth.no-consent"),
+        case("parental-consent by the father (with responsibility) opens").age(Age::Youth)
+            .grant(grant("parental-consent").performer("RelatedPerson/father")).item(doc()).expect(M, "youth.default-metadata"),
+        case("parental-consent by a foster parent opens").age(Age::Youth)
+            .grant(grant("foster-parent").actor_ref("RelatedPerson/foster")).grant(grant("parental-consent").performer("RelatedPerson/foster"))
+            .item(doc()).expect(M, "youth.default-metadata"),
+        case("parental-consent revoked").age(Age::Youth).grant(grant("parental-consent").inactive()).item(doc()).expect(N, "youth.no-consent"),
+        // deny-parents
+        youth_mother("deny-parents (results) closes a before-12 result").item(report().dated("2020-01-01")).grant(grant("deny-parents").class("results")).expect(N, "deny-parents"),
+        youth_mother("deny-parents (results) leaves documents").item(doc().dated("2020-01-01")).grant(grant("deny-parents").class("results")).expect(F, "parent.youth.before-12"),
+        youth_mother("deny-parents beats an opened referral").with(referral().id("r1")).item(doc().based_on(r))
+            .grant(grant("parent-access").actor_role("PRN").action("full").related(r)).grant(grant("deny-parents").data("DocumentReference/doc")).expect(N, "deny-parents"),
+        youth_mother("deny-parents on one item leaves another").item(doc().id("d2").dated("2020-01-01")).grant(grant("deny-parents").data("DocumentReference/doc")).expect(F, "parent.youth.before-12"),
+        youth_mother("deny-parents naming the father leaves the mother").item(doc().dated("2020-01-01")).grant(grant("deny-parents").actor_ref("RelatedPerson/father")).expect(F, "parent.youth.before-12"),
+        case("deny-parents naming the father closes for him").age(Age::Child).who(Who::Father).item(doc()).grant(grant("deny-parents").actor_ref("RelatedPerson/father")).expect(N, "deny-parents"),
+        case("deny-parents applies to a foster parent").age(Age::Child).who(Who::Foster).item(doc()).grant(grant("deny-parents")).expect(N, "deny-parents"),
+        case("deny-parents does not touch the patient").age(Age::Young).item(doc()).grant(grant("deny-parents")).expect(F, "self.young"),
+        case("deny-parents does not touch a proxy").age(Age::Young).who(Who::ProxyFull).item(doc()).grant(grant("deny-parents")).expect(F, "proxy.full"),
+        // self-deny-results
+        case("self-deny-results: own results none").item(report()).grant(grant("self-deny-results")).expect(N, "self-deny-results"),
+        case("self-deny-results: documents unaffected").item(doc()).grant(grant("self-deny-results")).expect(F, "self.adult"),
+        case("self-deny-results for a period: result inside").item(report()).grant(grant("self-deny-results").data_period("2026-09-01", "2026-10-31")).expect(N, "self-deny-results"),
+        case("self-deny-results for a period: result outside").item(report().dated("2026-08-01")).grant(grant("self-deny-results").data_period("2026-09-01", "2026-10-31")).expect(F, "self.adult"),
+        case("self-deny-results lifted").item(report()).grant(grant("self-deny-results").inactive()).expect(F, "self.adult"),
+        case("self-deny-results: full proxy none too (stricter)").age(Age::Young).who(Who::ProxyFull).item(report()).grant(grant("self-deny-results")).expect(N, "self-deny-results"),
+        case("self-deny-results: practitioners unaffected").who(other(Some("TREAT"))).item(report()).grant(grant("self-deny-results")).expect(F, "practitioner.care-relationship"),
+        // lockdown
+        case("lockdown (all): patient none").item(doc()).grant(grant("lockdown")).expect(N, "lockdown"),
+        case("lockdown (all): demographics none").item(Item::patient()).grant(grant("lockdown")).expect(N, "lockdown"),
+        case("lockdown (all): proxy none").who(Who::ProxyFull).item(letter()).grant(grant("lockdown")).expect(N, "lockdown"),
+        case("lockdown (results): documents open").item(doc()).grant(grant("lockdown").class("results")).expect(F, "self.adult"),
+        case("lockdown (results): results closed").item(report()).grant(grant("lockdown").class("results")).expect(N, "lockdown"),
+        case("lockdown: the patient still sees own rules to lift it").item(consent_item()).grant(grant("lockdown")).expect(F, "self.own-rule"),
+        case("lockdown lifted").item(doc()).grant(grant("lockdown").inactive()).expect(F, "self.adult"),
+        case("lockdown: practitioners unaffected").who(other(Some("TREAT"))).item(doc()).grant(grant("lockdown")).expect(F, "practitioner.care-relationship"),
+        // emergency-lock
+        case("emergency-lock (patient): self none").item(doc()).grant(grant("emergency-lock")).expect(N, "lock.emergency"),
+        case("emergency-lock (patient): own rules closed too").item(consent_item()).grant(grant("emergency-lock")).expect(N, "lock.emergency"),
+        case("emergency-lock (patient): parent of child none").age(Age::Child).who(Who::Mother).item(Item::patient()).grant(grant("emergency-lock")).expect(N, "lock.emergency"),
+        case("emergency-lock on R: linked document none").with(referral().id("r1")).item(doc().based_on(r)).grant(grant("emergency-lock").related(r)).expect(N, "lock.emergency"),
+        case("emergency-lock on R: unlinked document open").with(referral().id("r1")).item(doc()).grant(grant("emergency-lock").related(r)).expect(F, "self.adult"),
+        case("emergency-lock on R: access-log entry about a linked item").with(referral().id("r1")).item(audit("DocumentReference/doc")).audited(doc().based_on(r)).grant(grant("emergency-lock").related(r)).expect(N, "lock.emergency"),
+        case("emergency-lock: practitioners unaffected").who(other(Some("TREAT"))).item(doc()).grant(grant("emergency-lock")).expect(F, "practitioner.care-relationship"),
+        // block / shield
+        case("block hard, all practitioners: other org none").who(other(Some("TREAT"))).item(doc()).grant(block("hard")).expect(N, "block.hard"),
+        case("block hard: emergency does not pass").who(other(Some("ETREAT"))).item(doc()).grant(block("hard")).expect(N, "block.hard"),
+        case("block soft: care relationship none").who(other(Some("TREAT"))).item(doc()).grant(block("soft")).expect(N, "block.soft"),
+        case("block soft: COC none").who(other(Some("COC"))).item(doc()).grant(block("soft")).expect(N, "block.soft"),
+        case("block soft: emergency passes, patient notified").who(other(Some("ETREAT"))).item(doc()).grant(block("soft")).expect(F, "practitioner.emergency.soft-block").notify(true),
+        case("block without strength is hard (stricter)").who(other(Some("ETREAT"))).item(doc()).grant(grant("block")).expect(N, "block.hard"),
+        case("block: producing organisation unaffected").who(Who::Practitioner(ORG_A, Some("TREAT"))).item(doc()).grant(block("hard")).expect(F, "practitioner.own-org"),
+        case("block naming another practitioner: this one sees").who(other(Some("TREAT"))).item(doc())
+            .grant(grant("block").actor_id(HPR_SYSTEM, "999999999").action("hard")).expect(F, "practitioner.care-relationship"),
+        case("block naming this practitioner by HPR").who(other(Some("TREAT"))).item(doc()).grant(grant("block").actor_id(HPR_SYSTEM, HPR).action("hard")).expect(N, "block.hard"),
+        case("block naming this practitioner by reference").who(other(Some("TREAT"))).refs("Practitioner/dr-who").item(doc())
+            .grant(grant("block").actor_ref("Practitioner/dr-who").action("hard")).expect(N, "block.hard"),
+        case("block naming the practitioner's organisation").who(other(Some("TREAT"))).item(doc()).grant(grant("block").actor_id(ORGNR_SYSTEM, ORG_B).action("soft")).expect(N, "block.soft"),
+        case("block (results): documents open").who(other(Some("TREAT"))).item(doc()).grant(block("hard").class("results")).expect(F, "practitioner.care-relationship"),
+        case("block (results): results closed").who(other(Some("TREAT"))).item(report()).grant(block("hard").class("results")).expect(N, "block.hard"),
+        case("block period ended").who(other(Some("TREAT"))).item(doc()).grant(block("hard").period(Some("2025-01-01"), Some("2025-12-31"))).expect(F, "practitioner.care-relationship"),
+        case("block not yet started").who(other(Some("TREAT"))).item(doc()).grant(block("hard").period(Some("2027-01-01"), None)).expect(F, "practitioner.care-relationship"),
+        case("block: the patient unaffected").item(doc()).grant(block("hard")).expect(F, "self.adult"),
+        case("shield hard").who(other(Some("ETREAT"))).item(doc()).grant(grant("shield").action("hard")).expect(N, "shield.hard"),
+        case("shield soft: TREAT none").who(other(Some("TREAT"))).item(doc()).grant(grant("shield").action("soft")).expect(N, "shield.soft"),
+        case("shield soft: ETREAT passes").who(other(Some("ETREAT"))).item(doc()).grant(grant("shield").action("soft")).expect(F, "practitioner.emergency.soft-block").notify(true),
+        case("shield on one result leaves another").who(other(Some("TREAT"))).item(report().id("rep2")).grant(grant("shield").action("hard").data("DiagnosticReport/rep")).expect(F, "practitioner.care-relationship"),
+        // reservation
+        case("reservation: other org's practitioner, results none").who(other(Some("TREAT"))).item(report()).grant(grant("reservation")).expect(N, "reservation"),
+        case("reservation: emergency does not pass").who(other(Some("ETREAT"))).item(report()).grant(grant("reservation")).expect(N, "reservation"),
+        case("reservation: documents unaffected").who(other(Some("TREAT"))).item(doc()).grant(grant("reservation")).expect(F, "practitioner.care-relationship"),
+        case("reservation: producing organisation full").who(Who::Practitioner(ORG_A, Some("TREAT"))).item(report()).grant(grant("reservation")).expect(F, "practitioner.own-org"),
+        case("reservation: patient unaffected").item(report()).grant(grant("reservation")).expect(F, "self.adult"),
+        // proxy
+        case("proxy full: as self").age(Age::Adult).who(Who::ProxyFull).item(report()).expect(F, "proxy.full"),
+        case("proxy without scope is limited (stricter)").age(Age::Adult).who(Who::Citizen(PROXY_PID)).grant(grant("proxy").actor_pid(PROXY_PID)).item(doc()).expect(N, "proxy.limited.closed"),
+        case("proxy named by RelatedPerson").age(Age::Adult).who(Who::Citizen(FOSTER_PID)).grant(grant("proxy").actor_ref("RelatedPerson/foster").action("full")).item(doc()).expect(F, "proxy.full"),
+        case("proxy under 18 refused").age(Age::Adult).who(Who::Citizen(YOUNG_PROXY_PID)).grant(grant("proxy").actor_pid(YOUNG_PROXY_PID).action("full")).item(doc()).expect(N, "relation.proxy.under-18"),
+        case("proxy from a grantor under 16 refused").age(Age::Youth).who(Who::ProxyFull).item(doc()).expect(N, "relation.proxy.grantor-under-16"),
+        case("proxy granted at 15, patient now 16: refused (stricter)").age(Age::Born("2010-01-10")).who(Who::Citizen(PROXY_PID))
+            .grant(grant("proxy").actor_pid(PROXY_PID).action("full").recorded("2025-12-01T10:00:00Z")).item(doc()).expect(N, "relation.proxy.grantor-under-16"),
+        case("proxy revoked").who(Who::Citizen(PROXY_PID)).grant(grant("proxy").actor_pid(PROXY_PID).action("full").inactive()).item(doc()).expect(N, "citizen.no-relation"),
+        case("proxy period ended").who(Who::Citizen(PROXY_PID)).grant(grant("proxy").actor_pid(PROXY_PID).action("full").period(None, Some("2026-11-20"))).item(doc()).expect(N, "citizen.no-relation"),
+        // foster-parent, lacks-capacity
+        case("foster parent of a child: full").age(Age::Child).who(Who::Foster).item(report()).expect(F, "parent.child"),
+        case("foster parent of a youth: closed").age(Age::Youth).who(Who::Foster).item(doc()).expect(N, "parent.youth.default-closed"),
+        case("foster parent: no address rule").age(Age::Child).who(Who::Foster).patient("address", json!([])).item(doc()).expect(F, "parent.child"),
+        case("guardian (lacks capacity) of an adult: as parent of a child").who(Who::Guardian).item(report()).expect(F, "parent.child"),
+        case("guardian of a 17-year-old: as parent of a child").age(Age::Young).who(Who::Guardian).item(plan()).expect(F, "parent.child"),
+        case("guardian grant revoked").who(Who::Citizen(GUARDIAN_PID)).grant(grant("lacks-capacity").actor_ref("RelatedPerson/guardian").inactive()).item(doc()).expect(N, "citizen.no-relation"),
+        // release is in the § 7 rows; research:
+        case("research: system of the study's organisation").who(Who::System(ORG_B, "system/*.read")).item(report())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B).data("ResearchStudy/s1")).expect(F, "system.research"),
+        case("research: class limits categories").who(Who::System(ORG_B, "system/*.read")).item(doc())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B).class("results")).expect(N, "system.other-org"),
+        case("research: demographics not by default").who(Who::System(ORG_B, "system/*.read")).item(Item::patient())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B)).expect(N, "system.other-org"),
+        case("research withdrawn: none at once").who(Who::System(ORG_B, "system/*.read")).item(report())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B).inactive()).expect(N, "system.other-org"),
+        case("research: another organisation's study").who(Who::System(ORG_B, "system/*.read")).item(report())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, "111111111")).expect(N, "system.other-org"),
+        case("research: a block still closes").who(Who::System(ORG_B, "system/*.read")).item(report())
+            .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B)).grant(block("soft")).expect(N, "block.soft"),
+    ]
+}
+
+#[test]
+fn section_8_grants() {
+    assert_eq!(check(&grant_rows()), 80);
+}
+
+/// § 9: practitioners; and systems.
+#[rustfmt::skip]
+fn practitioner_rows() -> Vec<Case> {
+    let p = |org: &'static str, purpose: Option<&'static str>| Who::Practitioner(org, purpose);
+    vec![
+        case("own organisation, no purpose: full").who(p(ORG_A, None)).item(doc()).expect(F, "practitioner.own-org"),
+        case("own organisation: access log").who(p(ORG_A, None)).item(audit("DocumentReference/doc").owner(ORG_A)).expect(F, "practitioner.own-org"),
+        case("other organisation, TREAT: full").who(p(ORG_B, Some("TREAT"))).item(doc()).expect(F, "practitioner.care-relationship").notify(false),
+        case("other organisation, COC: full").who(p(ORG_B, Some("COC"))).item(plan()).expect(F, "practitioner.care-relationship"),
+        case("other organisation, ETREAT: full, notified").who(p(ORG_B, Some("ETREAT"))).item(doc()).expect(F, "practitioner.emergency").notify(true),
+        case("other organisation, no care relationship: none").who(p(ORG_B, None)).item(doc()).expect(N, "practitioner.no-care-relationship"),
+        case("other organisation's access log: none even with TREAT").who(p(ORG_B, Some("TREAT"))).item(audit("DocumentReference/doc")).expect(N, "practitioner.access-log.other-org"),
+        case("referral held by the practitioner's organisation (orgnr)").who(p(ORG_B, None))
+            .item(referral().set("performer", json!([{"identifier": {"system": ORGNR_SYSTEM, "value": ORG_B}}]))).expect(F, "practitioner.referral-holder"),
+        case("requisition performer is not a referral holder").who(p(ORG_B, None))
+            .item(requisition().set("performer", json!([{"identifier": {"value": ORG_B}}]))).expect(N, "practitioner.no-care-relationship"),
+        case("item without recorded owner: needs a care relationship").who(p(ORG_A, None)).item(doc().set("id", json!("x")).owner("")).expect(N, "practitioner.no-care-relationship"),
+        case("directory data: anyone").who(p(ORG_B, None)).item(Item::new(json!({"resourceType": "Organization", "id": "o"}))).expect(F, "directory"),
+        case("directory data: a citizen without relation").who(Who::Stranger).item(Item::new(json!({"resourceType": "Practitioner", "id": "x"}))).expect(F, "directory"),
+        case("device without patient is directory").who(Who::Stranger).item(Item::new(json!({"resourceType": "Device", "id": "hub"}))).expect(F, "directory"),
+        case("device of the patient is documents").who(Who::Stranger).item(Item::new(json!({"resourceType": "Device", "id": "hub", "patient": {"reference": "Patient/p"}}))).expect(N, "citizen.no-relation"),
+        case("system, own organisation").who(Who::System(ORG_A, "system/*.read")).item(report()).expect(F, "system.own-org"),
+        case("system, own organisation, typed scope").who(Who::System(ORG_A, "system/DiagnosticReport.rs")).item(report()).expect(F, "system.own-org"),
+        case("system without a read scope").who(Who::System(ORG_A, "system/*.write")).item(report()).expect(N, "system.scope"),
+        case("system, scope for another type").who(Who::System(ORG_A, "system/Observation.read")).item(report()).expect(N, "system.scope"),
+        case("system, other organisation").who(Who::System(ORG_B, "system/*.read")).item(report()).expect(N, "system.other-org"),
+        case("system, holds the referral").who(Who::System(ORG_B, "system/*.read")).item(referral().set("performer", json!([{"identifier": {"value": ORG_B}}]))).expect(F, "system.own-org"),
+    ]
+}
+
+#[test]
+fn section_9_practitioners_and_systems() {
+    assert_eq!(check(&practitioner_rows()), 20);
+}
+
+/// § 3: relations, the address rule, confidential addresses, responsibility periods,
+/// and age bands changing on the (Oslo) birthday.
+#[rustfmt::skip]
+fn relation_rows() -> Vec<Case> {
+    let elsewhere = json!([{"use": "home", "line": ["Annen vei 9"], "postalCode": "9010"}]);
+    let confidential = json!({"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}]});
+    let child = |n: &str| case(n).age(Age::Child).who(Who::Mother);
+    vec![
+        child("address rule: mother lives with the child").expect(F, "parent.child"),
+        child("address rule: father elsewhere, mother at the child's address").who(Who::Father).expect(F, "parent.child"),
+        child("address rule: nobody with responsibility at the child's address").related("mother", "address", elsewhere.clone()).expect(N, "relation.parent.address-rule"),
+        child("address rule: the father fails too").who(Who::Father).related("mother", "address", elsewhere.clone()).expect(N, "relation.parent.address-rule"),
+        child("address rule: the co-resident parent has lost responsibility").who(Who::Father)
+            .related("mother", "extension", json!([{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility", "valueBoolean": false}])).expect(N, "relation.parent.address-rule"),
+        child("address rule: a moved-out address (period ended) does not count")
+            .related("mother", "address", json!([{"use": "home", "line": ["Storgata 1"], "postalCode": "9008", "period": {"end": "2026-06-30"}}])).expect(N, "relation.parent.address-rule"),
+        child("address rule: an address without use=home does not count (stricter)")
+            .related("mother", "address", json!([{"line": ["Storgata 1"], "postalCode": "9008"}])).expect(N, "relation.parent.address-rule"),
+        child("address rule: spelling and spacing normalised")
+            .related("mother", "address", json!([{"use": "home", "line": ["STORGATA   1"], "postalCode": "9008"}])).expect(F, "parent.child"),
+        child("confidential address: the child").patient("meta", confidential.clone()).expect(N, "relation.parent.confidential-address"),
+        child("confidential address: this parent").related("mother", "meta", confidential.clone()).expect(N, "relation.parent.confidential-address"),
+        child("confidential address of the other parent: mother still sees").related("father", "meta", confidential.clone()).expect(F, "parent.child"),
+        child("responsibility ended").related("mother", "extension", json!([{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility",
+            "extension": [{"url": "value", "valueBoolean": true}, {"url": "period", "valuePeriod": {"start": "2018-05-10", "end": "2026-08-31"}}]}])).expect(N, "relation.parent.no-responsibility"),
+        child("responsibility not yet started").related("mother", "extension", json!([{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility",
+            "extension": [{"url": "value", "valueBoolean": true}, {"url": "period", "valuePeriod": {"start": "2027-01-01"}}]}])).expect(N, "relation.parent.no-responsibility"),
+        child("responsibility as valueBoolean with RelatedPerson.period").related("mother", "extension", json!([{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility", "valueBoolean": true}]))
+            .related("mother", "period", json!({"start": "2018-05-10"})).expect(F, "parent.child"),
+        child("no responsibility extension at all").related("mother", "extension", json!([])).expect(N, "relation.parent.no-responsibility"),
+        child("RelatedPerson inactive").related("mother", "active", json!(false)).expect(N, "relation.parent.inactive"),
+        child("relationship not a parent code").related("mother", "relationship", json!([{"coding": [{"system": ROLE, "code": "SIS"}]}])).expect(N, "citizen.no-relation"),
+        case("a stranger").who(Who::Stranger).expect(N, "citizen.no-relation"),
+        case("below security level high").who(Who::LowAssurance).expect(N, "citizen.low-assurance"),
+        case("self under 12 (stricter)").age(Age::Child).item(appt()).expect(N, "self.child"),
+        case("birth date from the national id (2013-11-22) when birthDate is missing").patient("birthDate", json!(null)).age(Age::Adult).who(Who::Mother).expect(N, "parent.youth.default-closed"),
+        case("no birth date at all: parents none (stricter)").patient("birthDate", json!(null)).patient("identifier", json!([])).who(Who::Mother).expect(N, "parent.age-unknown"),
+        case("day before 12th birthday: child").age(Age::Born("2014-11-22")).who(Who::Mother).at("2026-11-21T22:30:00Z").item(appt()).expect(F, "parent.child"),
+        case("12th birthday in Oslo (still the 21st in UTC): youth").age(Age::Born("2014-11-22")).who(Who::Mother).at("2026-11-21T23:30:00Z").item(appt()).expect(N, "parent.youth.default-closed"),
+        case("day before 16th birthday: youth").age(Age::Born("2010-11-22")).at("2026-11-21T12:00:00Z").expect(N, "youth.no-consent"),
+        case("16th birthday: self 16+").age(Age::Born("2010-11-22")).at("2026-11-22T12:00:00Z").expect(F, "self.young"),
+        case("16th birthday: parents lose access").age(Age::Born("2010-11-22")).who(Who::Mother).at("2026-11-22T12:00:00Z").expect(N, "parent.16plus.closed"),
+        case("18th birthday: adult").age(Age::Born("2008-11-21")).expect(F, "self.adult"),
+        case("day before 18th birthday: young").age(Age::Born("2008-11-22")).expect(F, "self.young"),
+    ]
+}
+
+#[test]
+fn section_3_relations_and_age_bands() {
+    assert_eq!(check(&relation_rows()), 29);
+}
+
+#[test]
+fn the_table_has_at_least_150_rows() {
+    let total = section_6_rows().len()
+        + opened_rows().len()
+        + label_rows().len()
+        + deferral_rows().len()
+        + grant_rows().len()
+        + practitioner_rows().len()
+        + relation_rows().len();
+    assert_eq!(total, 112 + 63 + 58 + 27 + 80 + 20 + 29);
 }

@@ -33,26 +33,53 @@ pub(crate) struct Link {
 
 /// Links for `events` (`(event id, stored body)`, in write order), continuing after
 /// `last` (`(seq, hash)` of the newest link, `None` for an empty chain).
-pub(crate) fn links<'a>(last: Option<(i64, String)>, events: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Link> {
+pub(crate) fn links<'a>(
+    last: Option<(i64, String)>,
+    events: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<Link> {
     let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_string()));
     let mut out = Vec::new();
     for (event_id, body) in events {
         let hash = chain_hash(&prev, body);
         seq += 1;
-        out.push(Link { seq, event_id: event_id.to_string(), prev_hash: prev, hash: hash.clone() });
+        out.push(Link {
+            seq,
+            event_id: event_id.to_string(),
+            prev_hash: prev,
+            hash: hash.clone(),
+        });
         prev = hash;
     }
     out
 }
 
 /// Inserts the links in one pipelined round trip.
-pub(crate) async fn append(tx: &Transaction<'_>, links: &[Link]) -> Result<(), tokio_postgres::Error> {
-    let st = tx.prepare_cached(&statements::audit_chain_insert(&Postgres)).await?;
-    let params: Vec<[&(dyn ToSql + Sync); 4]> =
-        links.iter().map(|l| [&l.seq as &(dyn ToSql + Sync), &l.event_id, &l.prev_hash, &l.hash]).collect();
-    let futures: Vec<Pending<'_, Result<u64, tokio_postgres::Error>>> =
-        params.iter().map(|p| -> Pending<'_, _> { Box::pin(tx.execute(&st, p)) }).collect();
-    join_all(futures).await.into_iter().collect::<Result<Vec<_>, _>>()?;
+pub(crate) async fn append(
+    tx: &Transaction<'_>,
+    links: &[Link],
+) -> Result<(), tokio_postgres::Error> {
+    let st = tx
+        .prepare_cached(&statements::audit_chain_insert(&Postgres))
+        .await?;
+    let params: Vec<[&(dyn ToSql + Sync); 4]> = links
+        .iter()
+        .map(|l| {
+            [
+                &l.seq as &(dyn ToSql + Sync),
+                &l.event_id,
+                &l.prev_hash,
+                &l.hash,
+            ]
+        })
+        .collect();
+    let futures: Vec<Pending<'_, Result<u64, tokio_postgres::Error>>> = params
+        .iter()
+        .map(|p| -> Pending<'_, _> { Box::pin(tx.execute(&st, p)) })
+        .collect();
+    join_all(futures)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(())
 }
 
@@ -68,6 +95,9 @@ mod tests {
         assert_eq!(first[0].hash, chain_hash(GENESIS, "{\"a\":1}"));
         assert_eq!(first[1].prev_hash, first[0].hash);
         let next = links(Some((2, first[1].hash.clone())), [("e3", "{}")]);
-        assert_eq!((next[0].seq, next[0].prev_hash.as_str()), (3, first[1].hash.as_str()));
+        assert_eq!(
+            (next[0].seq, next[0].prev_hash.as_str()),
+            (3, first[1].hash.as_str())
+        );
     }
 }

@@ -23,15 +23,22 @@ pub(crate) const POOL_SIZE: usize = 16;
 
 /// Builds the pool; connections are opened lazily, on first use.
 pub(crate) fn pool(url: &str) -> StoreResult<Pool> {
-    let mut config: tokio_postgres::Config =
-        url.parse().map_err(|e| StoreError::Internal(format!("invalid PostgreSQL url: {e}")))?;
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Internal(format!("invalid PostgreSQL url: {e}")))?;
     if config.get_application_name().is_none() {
         config.application_name("nordlys");
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
     Pool::builder(manager)
         .max_size(POOL_SIZE)
         .runtime(Runtime::Tokio1)
@@ -43,7 +50,9 @@ pub(crate) fn pool(url: &str) -> StoreResult<Pool> {
 
 /// A pooled connection.
 pub(crate) async fn client(pool: &Pool) -> StoreResult<Object> {
-    pool.get().await.map_err(|e| StoreError::Internal(format!("postgres pool: {e}")))
+    pool.get()
+        .await
+        .map_err(|e| StoreError::Internal(format!("postgres pool: {e}")))
 }
 
 /// How a failed statement is handled.
@@ -60,7 +69,12 @@ pub(crate) enum Failure {
 pub(crate) fn classify(e: &tokio_postgres::Error) -> Failure {
     match e.code() {
         Some(c) if *c == SqlState::UNIQUE_VIOLATION => Failure::Conflict,
-        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => Failure::Retry,
+        Some(c)
+            if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            Failure::Retry
+        }
         _ => Failure::Other,
     }
 }
@@ -110,12 +124,17 @@ pub(crate) fn version_row(row: &Row, at: usize) -> Result<StoredResource, tokio_
         last_updated: millis_to_time(row.try_get(at + 3)?),
         deleted: row.try_get::<_, i32>(at + 4)? != 0,
         body: row.try_get(at + 5)?,
-        columns: ItemColumns { patient_id: row.try_get(at + 6)?, owner_org: row.try_get(at + 7)? },
+        columns: ItemColumns {
+            patient_id: row.try_get(at + 6)?,
+            owner_org: row.try_get(at + 7)?,
+        },
     })
 }
 
 pub(crate) fn versions(rows: &[Row]) -> StoreResult<Vec<StoredResource>> {
-    rows.iter().map(|r| version_row(r, 0).map_err(internal)).collect()
+    rows.iter()
+        .map(|r| version_row(r, 0).map_err(internal))
+        .collect()
 }
 
 /// Maps rows of `HIT_COLUMNS`: type, id, patient, owner.
@@ -123,8 +142,14 @@ pub(crate) fn hits(rows: &[Row]) -> StoreResult<Vec<Hit>> {
     rows.iter()
         .map(|r| {
             Ok(Hit {
-                key: ResourceKey { resource_type: r.try_get(0)?, id: r.try_get(1)? },
-                columns: ItemColumns { patient_id: r.try_get(2)?, owner_org: r.try_get(3)? },
+                key: ResourceKey {
+                    resource_type: r.try_get(0)?,
+                    id: r.try_get(1)?,
+                },
+                columns: ItemColumns {
+                    patient_id: r.try_get(2)?,
+                    owner_org: r.try_get(3)?,
+                },
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()
@@ -137,16 +162,26 @@ mod tests {
 
     #[test]
     fn values_are_sent_with_their_sql_type() {
-        let types: Vec<Type> = [SqlValue::Text("a".into()), SqlValue::Int(1), SqlValue::Real(1.5), SqlValue::Null]
-            .iter()
-            .map(|v| typed(v).1)
-            .collect();
-        assert_eq!(types, vec![Type::TEXT, Type::INT8, Type::FLOAT8, Type::TEXT]);
+        let types: Vec<Type> = [
+            SqlValue::Text("a".into()),
+            SqlValue::Int(1),
+            SqlValue::Real(1.5),
+            SqlValue::Null,
+        ]
+        .iter()
+        .map(|v| typed(v).1)
+        .collect();
+        assert_eq!(
+            types,
+            vec![Type::TEXT, Type::INT8, Type::FLOAT8, Type::TEXT]
+        );
     }
 
     #[test]
     fn a_bad_url_is_reported_not_panicked() {
-        let Err(StoreError::Internal(msg)) = pool("postgres://host:notaport/db") else { panic!("bad url accepted") };
+        let Err(StoreError::Internal(msg)) = pool("postgres://host:notaport/db") else {
+            panic!("bad url accepted")
+        };
         assert!(msg.starts_with("invalid PostgreSQL url"), "{msg}");
     }
 }

@@ -31,7 +31,11 @@ fn kinds(table: IndexTable) -> &'static [Kind] {
 
 /// `INSERT INTO t (res_type, res_id, param, …) SELECT * FROM unnest($1::text[], …)`.
 pub(crate) fn insert_sql(table: IndexTable) -> String {
-    let mut arrays = vec!["$1::text[]".to_string(), "$2::text[]".into(), "$3::text[]".into()];
+    let mut arrays = vec![
+        "$1::text[]".to_string(),
+        "$2::text[]".into(),
+        "$3::text[]".into(),
+    ];
     for (i, kind) in kinds(table).iter().enumerate() {
         let ty = match kind {
             Kind::Text => "text",
@@ -76,7 +80,13 @@ impl<'a> TableRows<'a> {
                 Kind::Real => Column::Real(Vec::new()),
             })
             .collect();
-        TableRows { table, res_type: Vec::new(), res_id: Vec::new(), param: Vec::new(), columns }
+        TableRows {
+            table,
+            res_type: Vec::new(),
+            res_id: Vec::new(),
+            param: Vec::new(),
+            columns,
+        }
     }
 
     fn push(&mut self, res_type: &'a str, res_id: &'a str, row: &'a IndexRow) -> StoreResult<()> {
@@ -117,17 +127,25 @@ impl<'a> TableRows<'a> {
 }
 
 fn mismatch(row: &IndexRow) -> StoreError {
-    StoreError::Internal(format!("index row for {} does not fit table {}: {:?}", row.param, row.table.name(), row.values))
+    StoreError::Internal(format!(
+        "index row for {} does not fit table {}: {:?}",
+        row.param,
+        row.table.name(),
+        row.values
+    ))
 }
 
 /// Groups the rows of many resources by table; tables without rows are left out.
 pub(crate) fn group<'a>(
     resources: impl IntoIterator<Item = (&'a str, &'a str, &'a [IndexRow])>,
 ) -> StoreResult<Vec<TableRows<'a>>> {
-    let mut tables: Vec<TableRows<'a>> = IndexTable::ALL.iter().map(|t| TableRows::new(*t)).collect();
+    let mut tables: Vec<TableRows<'a>> =
+        IndexTable::ALL.iter().map(|t| TableRows::new(*t)).collect();
     for (res_type, res_id, rows) in resources {
         for row in rows {
-            let Some(t) = tables.iter_mut().find(|t| t.table == row.table) else { return Err(mismatch(row)) };
+            let Some(t) = tables.iter_mut().find(|t| t.table == row.table) else {
+                return Err(mismatch(row));
+            };
             t.push(res_type, res_id, row)?;
         }
     }
@@ -158,20 +176,46 @@ mod tests {
     #[test]
     fn rows_are_grouped_by_table_with_nulls_kept() {
         let rows = vec![
-            IndexRow { table: IndexTable::Token, param: "code".into(), values: vec![SqlValue::Null, SqlValue::Text("x".into())] },
-            IndexRow { table: IndexTable::Date, param: "date".into(), values: vec![SqlValue::Int(1), SqlValue::Int(2)] },
-            IndexRow { table: IndexTable::Token, param: "status".into(), values: vec![SqlValue::Text("s".into()), SqlValue::Text("final".into())] },
+            IndexRow {
+                table: IndexTable::Token,
+                param: "code".into(),
+                values: vec![SqlValue::Null, SqlValue::Text("x".into())],
+            },
+            IndexRow {
+                table: IndexTable::Date,
+                param: "date".into(),
+                values: vec![SqlValue::Int(1), SqlValue::Int(2)],
+            },
+            IndexRow {
+                table: IndexTable::Token,
+                param: "status".into(),
+                values: vec![SqlValue::Text("s".into()), SqlValue::Text("final".into())],
+            },
         ];
-        let Ok(tables) = group([("Observation", "o1", rows.as_slice())]) else { panic!("grouping failed") };
-        let summary: Vec<(&str, usize, usize)> = tables.iter().map(|t| (t.table.name(), t.len(), t.params().len())).collect();
+        let Ok(tables) = group([("Observation", "o1", rows.as_slice())]) else {
+            panic!("grouping failed")
+        };
+        let summary: Vec<(&str, usize, usize)> = tables
+            .iter()
+            .map(|t| (t.table.name(), t.len(), t.params().len()))
+            .collect();
         assert_eq!(summary, vec![("idx_token", 2, 5), ("idx_date", 1, 5)]);
-        let Column::Text(systems) = &tables[0].columns[0] else { panic!("system column is text") };
+        let Column::Text(systems) = &tables[0].columns[0] else {
+            panic!("system column is text")
+        };
         assert_eq!(systems, &vec![None, Some("s")]);
     }
 
     #[test]
     fn a_value_of_the_wrong_type_is_an_internal_error() {
-        let rows = vec![IndexRow { table: IndexTable::Number, param: "n".into(), values: vec![SqlValue::Text("1".into())] }];
-        assert!(matches!(group([("Observation", "o1", rows.as_slice())]), Err(StoreError::Internal(_))));
+        let rows = vec![IndexRow {
+            table: IndexTable::Number,
+            param: "n".into(),
+            values: vec![SqlValue::Text("1".into())],
+        }];
+        assert!(matches!(
+            group([("Observation", "o1", rows.as_slice())]),
+            Err(StoreError::Internal(_))
+        ));
     }
 }

@@ -8,6 +8,7 @@
 
 mod chain;
 mod conn;
+mod decide;
 mod index;
 mod pipeline;
 mod schema;
@@ -18,7 +19,8 @@ use deadpool_postgres::Pool;
 use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::Hit;
 use nordlys_store::{
-    Backend, Committed, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreResult, StoredResource,
+    Backend, Committed, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan,
+    StoreResult, StoredResource,
 };
 use nordlys_store_sql::{statements, Dialect, Query};
 
@@ -47,7 +49,10 @@ impl PostgresBackend {
     pub async fn connect(url: &str) -> StoreResult<PostgresBackend> {
         let pool = conn::pool(url)?;
         let client = conn::client(&pool).await?;
-        client.simple_query("SELECT 1").await.map_err(conn::internal)?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(conn::internal)?;
         drop(client);
         Ok(PostgresBackend { pool })
     }
@@ -83,8 +88,12 @@ impl PostgresBackend {
     ) -> StoreResult<Option<StoredResource>> {
         let client = conn::client(&self.pool).await?;
         let st = client.prepare_cached(sql).await.map_err(conn::internal)?;
-        let row = client.query_opt(&st, params).await.map_err(conn::internal)?;
-        row.map(|r| conn::version_row(&r, 0).map_err(conn::internal)).transpose()
+        let row = client
+            .query_opt(&st, params)
+            .await
+            .map_err(conn::internal)?;
+        row.map(|r| conn::version_row(&r, 0).map_err(conn::internal))
+            .transpose()
     }
 }
 
@@ -99,51 +108,113 @@ impl Backend for PostgresBackend {
         schema::migrate(&mut client).await
     }
 
-    async fn read_current(&self, _ctx: &RequestContext, key: &ResourceKey) -> StoreResult<Option<StoredResource>> {
-        self.read_one(&statements::read_current(&Postgres), &[&key.resource_type, &key.id]).await
+    async fn read_current(
+        &self,
+        _ctx: &RequestContext,
+        key: &ResourceKey,
+    ) -> StoreResult<Option<StoredResource>> {
+        self.read_one(
+            &statements::read_current(&Postgres),
+            &[&key.resource_type, &key.id],
+        )
+        .await
     }
 
-    async fn read_version(&self, _ctx: &RequestContext, key: &ResourceKey, version: i64) -> StoreResult<Option<StoredResource>> {
-        self.read_one(&statements::read_version(&Postgres), &[&key.resource_type, &key.id, &version]).await
+    async fn read_version(
+        &self,
+        _ctx: &RequestContext,
+        key: &ResourceKey,
+        version: i64,
+    ) -> StoreResult<Option<StoredResource>> {
+        self.read_one(
+            &statements::read_version(&Postgres),
+            &[&key.resource_type, &key.id, &version],
+        )
+        .await
     }
 
-    async fn read_many(&self, _ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>> {
+    async fn read_many(
+        &self,
+        _ctx: &RequestContext,
+        keys: &[ResourceKey],
+    ) -> StoreResult<Vec<StoredResource>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(KEY_CHUNK) {
-            out.extend(self.versions(&statements::read_many(&Postgres, chunk)).await?);
+            out.extend(
+                self.versions(&statements::read_many(&Postgres, chunk))
+                    .await?,
+            );
         }
         Ok(out)
     }
 
-    async fn history(&self, _ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>> {
+    async fn history(
+        &self,
+        _ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>> {
         self.versions(&statements::history(&Postgres, query)).await
     }
 
     async fn search(&self, _ctx: &RequestContext, plan: &SearchPlan) -> StoreResult<Vec<Hit>> {
-        self.hits(&nordlys_store_sql::search_query(&Postgres, plan)).await
+        self.hits(&nordlys_store_sql::search_query(&Postgres, plan))
+            .await
     }
 
-    async fn referenced_by(&self, _ctx: &RequestContext, sources: &[ResourceKey], params: &[String]) -> StoreResult<Vec<Hit>> {
+    async fn referenced_by(
+        &self,
+        _ctx: &RequestContext,
+        sources: &[ResourceKey],
+        params: &[String],
+    ) -> StoreResult<Vec<Hit>> {
         let mut out = Vec::new();
         for chunk in sources.chunks(KEY_CHUNK) {
-            out.extend(self.hits(&nordlys_store_sql::include_query(&Postgres, chunk, params)).await?);
+            out.extend(
+                self.hits(&nordlys_store_sql::include_query(&Postgres, chunk, params))
+                    .await?,
+            );
         }
         Ok(out)
     }
 
-    async fn referencing(&self, _ctx: &RequestContext, targets: &[ResourceKey], source_type: &str, param: &str) -> StoreResult<Vec<Hit>> {
+    async fn referencing(
+        &self,
+        _ctx: &RequestContext,
+        targets: &[ResourceKey],
+        source_type: &str,
+        param: &str,
+    ) -> StoreResult<Vec<Hit>> {
         let mut out = Vec::new();
         for chunk in targets.chunks(KEY_CHUNK) {
-            out.extend(self.hits(&nordlys_store_sql::revinclude_query(&Postgres, chunk, source_type, param)).await?);
+            out.extend(
+                self.hits(&nordlys_store_sql::revinclude_query(
+                    &Postgres,
+                    chunk,
+                    source_type,
+                    param,
+                ))
+                .await?,
+            );
         }
         Ok(out)
     }
 
-    async fn audit_chain(&self, _ctx: &RequestContext, after: i64, limit: usize) -> StoreResult<Vec<ChainLink>> {
+    async fn audit_chain(
+        &self,
+        _ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ChainLink>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = conn::client(&self.pool).await?;
-        let st = client.prepare_cached(&statements::audit_chain(&Postgres)).await.map_err(conn::internal)?;
-        let rows = client.query(&st, &[&after, &limit]).await.map_err(conn::internal)?;
+        let st = client
+            .prepare_cached(&statements::audit_chain(&Postgres))
+            .await
+            .map_err(conn::internal)?;
+        let rows = client
+            .query(&st, &[&after, &limit])
+            .await
+            .map_err(conn::internal)?;
         rows.iter()
             .map(|r| {
                 Ok(ChainLink {
@@ -159,7 +230,11 @@ impl Backend for PostgresBackend {
             .map_err(conn::internal)
     }
 
-    async fn commit(&self, _ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>> {
+    async fn commit(
+        &self,
+        _ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+    ) -> StoreResult<Vec<Committed>> {
         write::commit(&self.pool, &writes).await
     }
 }
@@ -171,6 +246,12 @@ mod tests {
     #[test]
     fn placeholders_are_numbered() {
         assert_eq!(Postgres.placeholder(1), "$1");
-        assert_eq!(statements::read_current(&Postgres), format!("SELECT {} FROM resources WHERE res_type = $1 AND res_id = $2", statements::VERSION_COLUMNS));
+        assert_eq!(
+            statements::read_current(&Postgres),
+            format!(
+                "SELECT {} FROM resources WHERE res_type = $1 AND res_id = $2",
+                statements::VERSION_COLUMNS
+            )
+        );
     }
 }

@@ -17,7 +17,8 @@ use nordlys_store::StoreResult;
 use crate::conn::internal;
 
 /// Migrations, in order. Never edit a released one; append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE resources (
     res_type TEXT COLLATE "C" NOT NULL, res_id TEXT COLLATE "C" NOT NULL, version BIGINT NOT NULL,
     last_updated BIGINT NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
@@ -61,9 +62,11 @@ CREATE TABLE idx_uri (res_type TEXT COLLATE "C" NOT NULL, res_id TEXT COLLATE "C
     value TEXT COLLATE "C" NOT NULL);
 CREATE INDEX idx_uri_value ON idx_uri (res_type, param, value);
 CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
-"#, r#"
+"#,
+    r#"
 CREATE TABLE audit_chain (seq BIGINT PRIMARY KEY, event_id TEXT COLLATE "C" NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-"#];
+"#,
+];
 
 /// Key of the advisory lock serialising migrations (ASCII "nordlys").
 const MIGRATION_LOCK: i64 = 0x006e_6f72_646c_7973;
@@ -71,17 +74,29 @@ const MIGRATION_LOCK: i64 = 0x006e_6f72_646c_7973;
 /// Applies the pending migrations in one transaction, under the migration lock.
 pub(crate) async fn migrate(client: &mut Object) -> StoreResult<()> {
     let tx = client.transaction().await.map_err(internal)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(internal)?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await.map_err(internal)?;
-    let current: i64 =
-        tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await.map_err(internal)?.get(0);
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(internal)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .await
+        .map_err(internal)?;
+    let current: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+        .await
+        .map_err(internal)?
+        .get(0);
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
         if version <= current {
             continue;
         }
         tx.batch_execute(sql).await.map_err(internal)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).await.map_err(internal)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&version],
+        )
+        .await
+        .map_err(internal)?;
         tracing::info!(version, "postgres schema migrated");
     }
     tx.commit().await.map_err(internal)
@@ -97,7 +112,11 @@ pub(crate) async fn version(client: &Object) -> StoreResult<i64> {
     if !exists {
         return Ok(0);
     }
-    Ok(client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await.map_err(internal)?.get(0))
+    Ok(client
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+        .await
+        .map_err(internal)?
+        .get(0))
 }
 
 /// The newest schema version this build knows.

@@ -15,18 +15,18 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use deadpool_postgres::{Object, Pool, Transaction};
-use nordlys_store::model::finalize_body;
-use nordlys_store::{Committed, PendingWrite, Precondition, StoreError, StoreResult, StoredResource};
+use nordlys_store::{Committed, PendingWrite, StoreError, StoreResult};
 use nordlys_store_sql::{index_rows, statements, IndexRow};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 
 use crate::conn::{self, classify, detail, version_row, Failure};
-use crate::{chain, index};
+use crate::decide::{decide, version_of, Current, Decision};
 use crate::pipeline::{join_all, Pending};
 use crate::Postgres;
+use crate::{chain, index};
 
 /// Tries per batch when the server asks to retry (serialization failure, deadlock).
 const MAX_ATTEMPTS: u32 = 4;
@@ -48,7 +48,9 @@ impl From<tokio_postgres::Error> for Attempt {
         match classify(&e) {
             Failure::Conflict => {
                 tracing::debug!(detail = %detail(&e), "concurrent create");
-                Attempt::Fail(StoreError::Conflict("a resource in this request was created concurrently; try again".into()))
+                Attempt::Fail(StoreError::Conflict(
+                    "a resource in this request was created concurrently; try again".into(),
+                ))
             }
             Failure::Retry => Attempt::Retry(detail(&e)),
             Failure::Other => Attempt::Fail(StoreError::Internal(detail(&e))),
@@ -75,60 +77,15 @@ pub(crate) async fn commit(pool: &Pool, writes: &[PendingWrite]) -> StoreResult<
             }
             Err(Attempt::Retry(detail)) => {
                 tracing::warn!(%detail, "postgres write gave up after {MAX_ATTEMPTS} attempts");
-                return Err(StoreError::Conflict("the resources were changed concurrently; try again".into()));
+                return Err(StoreError::Conflict(
+                    "the resources were changed concurrently; try again".into(),
+                ));
             }
         }
     }
 }
 
 type Key<'a> = (&'a str, &'a str);
-
-/// The current row of a key, as the batch sees it.
-#[derive(Clone)]
-struct Current {
-    version: i64,
-    deleted: bool,
-    hash: String,
-    stored: StoredResource,
-}
-
-/// What one write does, decided against the current row.
-enum Decision {
-    /// Nothing changes; this version is the answer.
-    Keep(StoredResource),
-    /// Nothing changes and there is nothing to answer (delete of an unknown id).
-    Nothing,
-    Write,
-}
-
-fn decide(w: &PendingWrite, cur: Option<&Current>) -> StoreResult<Decision> {
-    let live = cur.filter(|c| !c.deleted);
-    match (w.precondition, live) {
-        (Precondition::MustNotExist, Some(_)) => {
-            return Err(StoreError::Conflict(format!("{}/{} already exists", w.resource_type, w.id)))
-        }
-        (Precondition::VersionIs(v), Some(c)) if c.version != v => {
-            return Err(StoreError::PreconditionFailed(format!(
-                "version {v} of {}/{} is not the current version ({})",
-                w.resource_type, w.id, c.version
-            )))
-        }
-        (Precondition::VersionIs(v), None) => {
-            return Err(StoreError::PreconditionFailed(format!("{}/{} has no current version {v}", w.resource_type, w.id)))
-        }
-        _ => {}
-    }
-    if let Some(c) = live {
-        if w.skip_if_unchanged && w.resource.is_some() && c.hash == w.content_hash {
-            return Ok(Decision::Keep(c.stored.clone()));
-        }
-    }
-    if w.resource.is_none() && live.is_none() {
-        // Deleting what is not there (or already deleted) changes nothing.
-        return Ok(cur.map_or(Decision::Nothing, |c| Decision::Keep(c.stored.clone())));
-    }
-    Ok(Decision::Write)
-}
 
 /// A version to store: the write and its answer in `out`.
 struct Planned<'a> {
@@ -141,7 +98,11 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Commi
     let tx = client.transaction().await?;
     let mut state = lock(&tx, writes).await?;
     let before: Vec<Key> = {
-        let mut k: Vec<Key> = state.iter().filter(|(_, c)| c.is_some()).map(|(k, _)| *k).collect();
+        let mut k: Vec<Key> = state
+            .iter()
+            .filter(|(_, c)| c.is_some())
+            .map(|(k, _)| *k)
+            .collect();
         k.sort_unstable();
         k
     };
@@ -155,17 +116,32 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Commi
         let key = (w.resource_type.as_str(), w.id.as_str());
         let cur = state.get(&key).and_then(Option::as_ref);
         match decide(w, cur)? {
-            Decision::Keep(stored) => out.push(Committed { stored, changed: false }),
+            Decision::Keep(stored) => out.push(Committed {
+                stored,
+                changed: false,
+            }),
             Decision::Nothing => {}
             Decision::Write => {
                 let stored = version_of(w, cur.map_or(1, |c| c.version + 1), now, ms);
                 let deleted = stored.deleted;
                 state.insert(
                     key,
-                    Some(Current { version: stored.version, deleted, hash: w.content_hash.clone(), stored: stored.clone() }),
+                    Some(Current {
+                        version: stored.version,
+                        deleted,
+                        hash: w.content_hash.clone(),
+                        stored: stored.clone(),
+                    }),
                 );
-                planned.push(Planned { write: w, out: out.len(), deleted: i32::from(deleted) });
-                out.push(Committed { stored, changed: true });
+                planned.push(Planned {
+                    write: w,
+                    out: out.len(),
+                    deleted: i32::from(deleted),
+                });
+                out.push(Committed {
+                    stored,
+                    changed: true,
+                });
             }
         }
     }
@@ -184,28 +160,35 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Commi
     Ok(out)
 }
 
-fn version_of(w: &PendingWrite, version: i64, now: DateTime<Utc>, ms: i64) -> StoredResource {
-    StoredResource {
-        resource_type: w.resource_type.clone(),
-        id: w.id.clone(),
-        version,
-        last_updated: conn::millis_to_time(ms),
-        deleted: w.resource.is_none(),
-        body: w.resource.as_ref().map(|r| finalize_body(r, version, now)).unwrap_or_default(),
-        columns: w.columns.clone(),
-    }
-}
-
 /// Locks the batch's current rows in key order and reads them.
-async fn lock<'a>(tx: &Transaction<'_>, writes: &'a [PendingWrite]) -> Result<HashMap<Key<'a>, Option<Current>>, Attempt> {
-    let mut keys: Vec<Key> = writes.iter().map(|w| (w.resource_type.as_str(), w.id.as_str())).collect();
+async fn lock<'a>(
+    tx: &Transaction<'_>,
+    writes: &'a [PendingWrite],
+) -> Result<HashMap<Key<'a>, Option<Current>>, Attempt> {
+    let mut keys: Vec<Key> = writes
+        .iter()
+        .map(|w| (w.resource_type.as_str(), w.id.as_str()))
+        .collect();
     keys.sort_unstable();
     keys.dedup();
-    let st = tx.prepare_cached(&format!("{} FOR UPDATE", statements::current_for_write(&Postgres))).await?;
-    let params: Vec<[&(dyn ToSql + Sync); 2]> = keys.iter().map(|(t, i)| [t as &(dyn ToSql + Sync), i]).collect();
-    let futures: Vec<Pending<'_, Result<Option<Row>, tokio_postgres::Error>>> =
-        params.iter().map(|p| -> Pending<'_, _> { Box::pin(tx.query_opt(&st, p)) }).collect();
-    let rows = join_all(futures).await.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let st = tx
+        .prepare_cached(&format!(
+            "{} FOR UPDATE",
+            statements::current_for_write(&Postgres)
+        ))
+        .await?;
+    let params: Vec<[&(dyn ToSql + Sync); 2]> = keys
+        .iter()
+        .map(|(t, i)| [t as &(dyn ToSql + Sync), i])
+        .collect();
+    let futures: Vec<Pending<'_, Result<Option<Row>, tokio_postgres::Error>>> = params
+        .iter()
+        .map(|p| -> Pending<'_, _> { Box::pin(tx.query_opt(&st, p)) })
+        .collect();
+    let rows = join_all(futures)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     let mut state = HashMap::with_capacity(keys.len());
     for (key, row) in keys.into_iter().zip(rows) {
         let cur = match row {
@@ -235,8 +218,10 @@ async fn store(
 ) -> Result<Option<(i64, String)>, Attempt> {
     // Index rows are replaced: deleted for every written resource that had a row
     // before the batch, inserted for each resource's last version in the batch.
-    let written: HashMap<Key, &Planned> =
-        planned.iter().map(|p| ((p.write.resource_type.as_str(), p.write.id.as_str()), p)).collect();
+    let written: HashMap<Key, &Planned> = planned
+        .iter()
+        .map(|p| ((p.write.resource_type.as_str(), p.write.id.as_str()), p))
+        .collect();
     let stale: Vec<&Key> = before.iter().filter(|k| written.contains_key(k)).collect();
     let mut fresh: Vec<(Key, Vec<IndexRow>)> = written
         .iter()
@@ -250,14 +235,21 @@ async fn store(
     for sql in statements::delete_index(&Postgres) {
         deletes.push(tx.prepare_cached(&sql).await?);
     }
-    let upsert = tx.prepare_cached(&statements::upsert_current(&Postgres)).await?;
-    let version = tx.prepare_cached(&statements::insert_version(&Postgres)).await?;
+    let upsert = tx
+        .prepare_cached(&statements::upsert_current(&Postgres))
+        .await?;
+    let version = tx
+        .prepare_cached(&statements::insert_version(&Postgres))
+        .await?;
     let mut inserts = Vec::with_capacity(tables.len());
     for t in &tables {
         inserts.push(tx.prepare_cached(&index::insert_sql(t.table)).await?);
     }
     let chain_sts = if chained {
-        Some((tx.prepare_cached(chain::LOCK_SQL).await?, tx.prepare_cached(statements::AUDIT_CHAIN_LAST).await?))
+        Some((
+            tx.prepare_cached(chain::LOCK_SQL).await?,
+            tx.prepare_cached(statements::AUDIT_CHAIN_LAST).await?,
+        ))
     } else {
         None
     };
@@ -267,9 +259,14 @@ async fn store(
     // Versions follow in write order, which gives them their history order (`seq`).
     let mut order: Vec<&Planned> = planned.iter().collect();
     order.sort_by_key(|p| (p.write.resource_type.as_str(), p.write.id.as_str()));
-    let key_params: Vec<[&(dyn ToSql + Sync); 2]> = stale.iter().map(|(t, i)| [t as &(dyn ToSql + Sync), i]).collect();
-    let row_params: Vec<[&(dyn ToSql + Sync); 9]> = order.iter().map(|p| row_of(p, out, &ms)).collect();
-    let version_params: Vec<[&(dyn ToSql + Sync); 9]> = planned.iter().map(|p| row_of(p, out, &ms)).collect();
+    let key_params: Vec<[&(dyn ToSql + Sync); 2]> = stale
+        .iter()
+        .map(|(t, i)| [t as &(dyn ToSql + Sync), i])
+        .collect();
+    let row_params: Vec<[&(dyn ToSql + Sync); 9]> =
+        order.iter().map(|p| row_of(p, out, &ms)).collect();
+    let version_params: Vec<[&(dyn ToSql + Sync); 9]> =
+        planned.iter().map(|p| row_of(p, out, &ms)).collect();
     let index_params: Vec<Vec<&(dyn ToSql + Sync)>> = tables.iter().map(|t| t.params()).collect();
 
     let lock_key: [&(dyn ToSql + Sync); 1] = [&chain::CHAIN_LOCK];
@@ -292,7 +289,10 @@ async fn store(
         futures.push(exec(tx, lock, &lock_key));
         futures.push(Box::pin(tx.query_opt(last, &[])));
     }
-    let answers = join_all(futures).await.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let answers = join_all(futures)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     match answers.into_iter().last().flatten() {
         Some(row) if chained => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
         _ => Ok(None),
@@ -300,7 +300,11 @@ async fn store(
 }
 
 /// The parameters of `upsert_current` (the first eight are those of `insert_version`).
-fn row_of<'a>(p: &'a Planned<'a>, out: &'a [Committed], ms: &'a i64) -> [&'a (dyn ToSql + Sync); 9] {
+fn row_of<'a>(
+    p: &'a Planned<'a>,
+    out: &'a [Committed],
+    ms: &'a i64,
+) -> [&'a (dyn ToSql + Sync); 9] {
     let s = &out[p.out].stored;
     [
         &s.resource_type,
@@ -318,64 +322,11 @@ fn row_of<'a>(p: &'a Planned<'a>, out: &'a [Committed], ms: &'a i64) -> [&'a (dy
 /// Every statement's answer as an optional row, so that all kinds share one pipeline.
 type Answer = Result<Option<Row>, tokio_postgres::Error>;
 
-fn exec<'a>(tx: &'a Transaction<'_>, st: &'a Statement, params: &'a [&'a (dyn ToSql + Sync)]) -> Pending<'a, Answer> {
+fn exec<'a>(
+    tx: &'a Transaction<'_>,
+    st: &'a Statement,
+    params: &'a [&'a (dyn ToSql + Sync)],
+) -> Pending<'a, Answer> {
     let f = tx.execute(st, params);
     Box::pin(async move { f.await.map(|_| None) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use nordlys_store::ItemColumns;
-    use serde_json::json;
-
-    fn write(precondition: Precondition, resource: Option<serde_json::Value>) -> PendingWrite {
-        PendingWrite {
-            resource_type: "Patient".into(),
-            id: "p1".into(),
-            precondition,
-            resource,
-            index: Vec::new(),
-            columns: ItemColumns::default(),
-            content_hash: "h1".into(),
-            skip_if_unchanged: true,
-            chained: false,
-        }
-    }
-
-    fn current(version: i64, deleted: bool) -> Current {
-        let stored = version_of(&write(Precondition::Any, Some(json!({"resourceType": "Patient"}))), version, Utc::now(), 0);
-        Current { version, deleted, hash: "h1".into(), stored }
-    }
-
-    #[test]
-    fn preconditions_decide_like_the_embedded_store() {
-        let live = current(2, false);
-        let gone = current(3, true);
-        let body = Some(json!({"resourceType": "Patient", "id": "p1"}));
-        let cases = [
-            (write(Precondition::MustNotExist, body.clone()), Some(&live), "conflict"),
-            (write(Precondition::MustNotExist, body.clone()), Some(&gone), "write"),
-            (write(Precondition::VersionIs(1), body.clone()), Some(&live), "412"),
-            (write(Precondition::VersionIs(3), body.clone()), Some(&gone), "412"),
-            (write(Precondition::VersionIs(2), body.clone()), Some(&live), "keep"),
-            (write(Precondition::Any, None), None, "nothing"),
-            (write(Precondition::Any, None), Some(&gone), "keep"),
-            (write(Precondition::Any, None), Some(&live), "write"),
-            (write(Precondition::Any, body.clone()), None, "write"),
-        ];
-        let got: Vec<&str> = cases
-            .iter()
-            .map(|(w, c, _)| match decide(w, *c) {
-                Err(StoreError::Conflict(_)) => "conflict",
-                Err(StoreError::PreconditionFailed(_)) => "412",
-                Err(_) => "other error",
-                Ok(Decision::Keep(_)) => "keep",
-                Ok(Decision::Nothing) => "nothing",
-                Ok(Decision::Write) => "write",
-            })
-            .collect();
-        let want: Vec<&str> = cases.iter().map(|c| c.2).collect();
-        assert_eq!(got, want);
-    }
 }

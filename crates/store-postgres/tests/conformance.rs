@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::Hit;
 use nordlys_store::{
-    Backend, Committed, FhirStore, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreConfig,
-    StoreResult, StoredResource,
+    Backend, Committed, FhirStore, HistoryQuery, PendingWrite, RequestContext, ResourceKey,
+    SearchPlan, StoreConfig, StoreResult, StoredResource,
 };
 use nordlys_store_postgres::PostgresBackend;
 use nordlys_testkit::postgres::{fresh_database, DropGuard};
@@ -27,40 +27,90 @@ impl Backend for Owned {
     async fn migrate(&self) -> StoreResult<()> {
         self.inner.migrate().await
     }
-    async fn read_current(&self, ctx: &RequestContext, key: &ResourceKey) -> StoreResult<Option<StoredResource>> {
+    async fn read_current(
+        &self,
+        ctx: &RequestContext,
+        key: &ResourceKey,
+    ) -> StoreResult<Option<StoredResource>> {
         self.inner.read_current(ctx, key).await
     }
-    async fn read_version(&self, ctx: &RequestContext, key: &ResourceKey, version: i64) -> StoreResult<Option<StoredResource>> {
+    async fn read_version(
+        &self,
+        ctx: &RequestContext,
+        key: &ResourceKey,
+        version: i64,
+    ) -> StoreResult<Option<StoredResource>> {
         self.inner.read_version(ctx, key, version).await
     }
-    async fn read_many(&self, ctx: &RequestContext, keys: &[ResourceKey]) -> StoreResult<Vec<StoredResource>> {
+    async fn read_many(
+        &self,
+        ctx: &RequestContext,
+        keys: &[ResourceKey],
+    ) -> StoreResult<Vec<StoredResource>> {
         self.inner.read_many(ctx, keys).await
     }
-    async fn history(&self, ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>> {
+    async fn history(
+        &self,
+        ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>> {
         self.inner.history(ctx, query).await
     }
     async fn search(&self, ctx: &RequestContext, plan: &SearchPlan) -> StoreResult<Vec<Hit>> {
         self.inner.search(ctx, plan).await
     }
-    async fn referenced_by(&self, ctx: &RequestContext, sources: &[ResourceKey], params: &[String]) -> StoreResult<Vec<Hit>> {
+    async fn referenced_by(
+        &self,
+        ctx: &RequestContext,
+        sources: &[ResourceKey],
+        params: &[String],
+    ) -> StoreResult<Vec<Hit>> {
         self.inner.referenced_by(ctx, sources, params).await
     }
-    async fn referencing(&self, ctx: &RequestContext, targets: &[ResourceKey], source_type: &str, param: &str) -> StoreResult<Vec<Hit>> {
-        self.inner.referencing(ctx, targets, source_type, param).await
+    async fn referencing(
+        &self,
+        ctx: &RequestContext,
+        targets: &[ResourceKey],
+        source_type: &str,
+        param: &str,
+    ) -> StoreResult<Vec<Hit>> {
+        self.inner
+            .referencing(ctx, targets, source_type, param)
+            .await
     }
-    async fn audit_chain(&self, ctx: &RequestContext, after: i64, limit: usize) -> StoreResult<Vec<ChainLink>> {
+    async fn audit_chain(
+        &self,
+        ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ChainLink>> {
         self.inner.audit_chain(ctx, after, limit).await
     }
-    async fn commit(&self, ctx: &RequestContext, writes: Vec<PendingWrite>) -> StoreResult<Vec<Committed>> {
+    async fn commit(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+    ) -> StoreResult<Vec<Committed>> {
         self.inner.commit(ctx, writes).await
     }
 }
 
 async fn fresh() -> FhirStore {
     let (url, guard) = fresh_database().await;
-    let inner = PostgresBackend::connect(&url).await.unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
-    let store = FhirStore::new(Arc::new(Owned { inner, _guard: guard }), StoreConfig::default());
-    store.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    let inner = PostgresBackend::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
+    let store = FhirStore::new(
+        Arc::new(Owned {
+            inner,
+            _guard: guard,
+        }),
+        StoreConfig::default(),
+    );
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     store
 }
 

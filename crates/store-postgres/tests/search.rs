@@ -1,15 +1,15 @@
-//! Search, includes and history on PostgreSQL through hand-built plans, on a database
+//! Search and includes on PostgreSQL through hand-built plans, on a database
 //! whose default collation is Norwegian (see `nordlys_testkit::postgres`): results and
 //! their order must be those of the embedded store, i.e. byte order.
 mod common;
 
-use std::time::Duration;
-
 use common::{backend, commit, ctx, day, delete, put, quantity, reference, string, token};
 use nordlys_fhir::ParamType;
 use nordlys_store::backend::Hit;
-use nordlys_store::search::{Condition, DateRange, Prefix, SortKey, SortKind, StrMode, SystemMatch};
-use nordlys_store::{Backend, Clause, HistoryQuery, ResourceKey, SearchPlan};
+use nordlys_store::search::{
+    Condition, DateRange, Prefix, SortKey, SortKind, StrMode, SystemMatch,
+};
+use nordlys_store::{Backend, Clause, ResourceKey, SearchPlan};
 use nordlys_store_postgres::PostgresBackend;
 use serde_json::json;
 
@@ -42,7 +42,12 @@ async fn world() -> (PostgresBackend, nordlys_testkit::postgres::DropGuard) {
     commit(
         &b,
         vec![
-            put("Organization", "org1", json!({}), vec![string("name", "Sykehuset")]),
+            put(
+                "Organization",
+                "org1",
+                json!({}),
+                vec![string("name", "Sykehuset")],
+            ),
             patient("a1", "Aase", "female", Some("1980-03-15")),
             patient("Z9", "Zeta", "male", None),
             patient("b2", "Åse", "female", Some("1995-06-01")),
@@ -59,23 +64,49 @@ async fn world() -> (PostgresBackend, nordlys_testkit::postgres::DropGuard) {
 }
 
 fn plan(rt: &str, clauses: Vec<Clause>, sort: Vec<SortKey>) -> SearchPlan {
-    SearchPlan { resource_type: rt.into(), clauses, sort }
+    SearchPlan {
+        resource_type: rt.into(),
+        clauses,
+        sort,
+    }
 }
 
 fn matches(param: &str, kind: ParamType, c: Condition) -> Clause {
-    Clause::Match { param: param.into(), kind, any_of: vec![c] }
+    Clause::Match {
+        param: param.into(),
+        kind,
+        any_of: vec![c],
+    }
 }
 
 fn name(mode: StrMode, v: &str) -> Clause {
-    matches("name", ParamType::String, Condition::Str { mode, value: v.into() })
+    matches(
+        "name",
+        ParamType::String,
+        Condition::Str {
+            mode,
+            value: v.into(),
+        },
+    )
 }
 
 fn sort(param: &str, kind: SortKind, descending: bool) -> Vec<SortKey> {
-    vec![SortKey { param: param.into(), kind, descending }]
+    vec![SortKey {
+        param: param.into(),
+        kind,
+        descending,
+    }]
 }
 
 fn ms(date: &str) -> i64 {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis()).unwrap_or(0)
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc()
+                .timestamp_millis()
+        })
+        .unwrap_or(0)
 }
 
 fn ids(hits: &[Hit]) -> Vec<String> {
@@ -83,56 +114,209 @@ fn ids(hits: &[Hit]) -> Vec<String> {
 }
 
 async fn search(b: &PostgresBackend, p: SearchPlan) -> Vec<String> {
-    ids(&b.search(&ctx(), &p).await.unwrap_or_else(|e| panic!("search {p:?}: {e:?}")))
+    ids(&b
+        .search(&ctx(), &p)
+        .await
+        .unwrap_or_else(|e| panic!("search {p:?}: {e:?}")))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_plans_answer_like_the_embedded_store() {
     let (b, _guard) = world().await;
     let by_id = || sort("_id", SortKind::Id, false);
-    let female = Condition::Token { system: SystemMatch::Is(GENDER.into()), code: Some("female".into()) };
+    let female = Condition::Token {
+        system: SystemMatch::Is(GENDER.into()),
+        code: Some("female".into()),
+    };
     let cases: Vec<(&str, SearchPlan, Vec<&str>)> = vec![
-        ("token", plan("Patient", vec![matches("gender", ParamType::Token, female)], by_id()), vec!["a1", "b2"]),
+        (
+            "token",
+            plan(
+                "Patient",
+                vec![matches("gender", ParamType::Token, female)],
+                by_id(),
+            ),
+            vec!["a1", "b2"],
+        ),
         (
             "token, any system",
-            plan("Patient", vec![matches("gender", ParamType::Token, Condition::Token { system: SystemMatch::Any, code: Some("male".into()) })], by_id()),
+            plan(
+                "Patient",
+                vec![matches(
+                    "gender",
+                    ParamType::Token,
+                    Condition::Token {
+                        system: SystemMatch::Any,
+                        code: Some("male".into()),
+                    },
+                )],
+                by_id(),
+            ),
             vec!["Z9", "c3"],
         ),
-        ("string prefix", plan("Patient", vec![name(StrMode::Prefix, "aa")], by_id()), vec!["a1"]),
-        ("string prefix å is not aa", plan("Patient", vec![name(StrMode::Prefix, "Å")], by_id()), vec!["b2"]),
-        ("string exact", plan("Patient", vec![name(StrMode::Exact, "Øyvind")], by_id()), vec!["c3"]),
-        ("string contains", plan("Patient", vec![name(StrMode::Contains, "YVI")], by_id()), vec!["c3"]),
+        (
+            "string prefix",
+            plan("Patient", vec![name(StrMode::Prefix, "aa")], by_id()),
+            vec!["a1"],
+        ),
+        (
+            "string prefix å is not aa",
+            plan("Patient", vec![name(StrMode::Prefix, "Å")], by_id()),
+            vec!["b2"],
+        ),
+        (
+            "string exact",
+            plan("Patient", vec![name(StrMode::Exact, "Øyvind")], by_id()),
+            vec!["c3"],
+        ),
+        (
+            "string contains",
+            plan("Patient", vec![name(StrMode::Contains, "YVI")], by_id()),
+            vec!["c3"],
+        ),
         (
             "date ge",
-            plan("Patient", vec![matches("birthdate", ParamType::Date, Condition::Date(DateRange { prefix: Prefix::Ge, low: ms("1990-01-01"), high: ms("1990-01-02") - 1 }))], by_id()),
+            plan(
+                "Patient",
+                vec![matches(
+                    "birthdate",
+                    ParamType::Date,
+                    Condition::Date(DateRange {
+                        prefix: Prefix::Ge,
+                        low: ms("1990-01-01"),
+                        high: ms("1990-01-02") - 1,
+                    }),
+                )],
+                by_id(),
+            ),
             vec!["b2"],
         ),
         (
             "reference",
-            plan("Observation", vec![matches("subject", ParamType::Reference, Condition::Reference { target_type: Some("Patient".into()), id: "a1".into() })], by_id()),
+            plan(
+                "Observation",
+                vec![matches(
+                    "subject",
+                    ParamType::Reference,
+                    Condition::Reference {
+                        target_type: Some("Patient".into()),
+                        id: "a1".into(),
+                    },
+                )],
+                by_id(),
+            ),
             vec!["o1"],
         ),
         (
             "quantity gt",
-            plan("Observation", vec![matches("value-quantity", ParamType::Quantity, Condition::Quantity { prefix: Prefix::Gt, low: 5.95, high: 6.05, system: None, code: Some("mmol/L".into()) })], by_id()),
+            plan(
+                "Observation",
+                vec![matches(
+                    "value-quantity",
+                    ParamType::Quantity,
+                    Condition::Quantity {
+                        prefix: Prefix::Gt,
+                        low: 5.95,
+                        high: 6.05,
+                        system: None,
+                        code: Some("mmol/L".into()),
+                    },
+                )],
+                by_id(),
+            ),
             vec!["o2", "o3"],
         ),
         (
             "chain",
-            plan("Observation", vec![Clause::Chain { param: "subject".into(), target_types: vec!["Patient".into()], inner: Box::new(name(StrMode::Prefix, "åse")) }], by_id()),
+            plan(
+                "Observation",
+                vec![Clause::Chain {
+                    param: "subject".into(),
+                    target_types: vec!["Patient".into()],
+                    inner: Box::new(name(StrMode::Prefix, "åse")),
+                }],
+                by_id(),
+            ),
             vec!["o2"],
         ),
         (
             "_has",
-            plan("Patient", vec![Clause::Has { source_type: "Observation".into(), source_param: "subject".into(), inner: Box::new(matches("code", ParamType::Token, Condition::Token { system: SystemMatch::Any, code: Some("718-7".into()) })) }], by_id()),
+            plan(
+                "Patient",
+                vec![Clause::Has {
+                    source_type: "Observation".into(),
+                    source_param: "subject".into(),
+                    inner: Box::new(matches(
+                        "code",
+                        ParamType::Token,
+                        Condition::Token {
+                            system: SystemMatch::Any,
+                            code: Some("718-7".into()),
+                        },
+                    )),
+                }],
+                by_id(),
+            ),
             vec!["Z9"],
         ),
-        ("missing=true", plan("Patient", vec![Clause::Missing { param: "birthdate".into(), kind: ParamType::Date, missing: true }], by_id()), vec!["Z9"]),
-        ("missing=false", plan("Patient", vec![Clause::Missing { param: "birthdate".into(), kind: ParamType::Date, missing: false }], by_id()), vec!["a1", "b2", "c3"]),
-        ("sort by id: byte order", plan("Patient", vec![], by_id()), vec!["Z9", "a1", "b2", "c3"]),
-        ("sort by name: byte order", plan("Patient", vec![], sort("name", SortKind::Indexed(ParamType::String), false)), vec!["a1", "Z9", "b2", "c3"]),
-        ("sort by date desc, missing last", plan("Patient", vec![], sort("birthdate", SortKind::Indexed(ParamType::Date), true)), vec!["b2", "a1", "c3", "Z9"]),
-        ("_id", plan("Patient", vec![Clause::Id(vec!["c3".into(), "d4".into(), "Z9".into()])], by_id()), vec!["Z9", "c3"]),
+        (
+            "missing=true",
+            plan(
+                "Patient",
+                vec![Clause::Missing {
+                    param: "birthdate".into(),
+                    kind: ParamType::Date,
+                    missing: true,
+                }],
+                by_id(),
+            ),
+            vec!["Z9"],
+        ),
+        (
+            "missing=false",
+            plan(
+                "Patient",
+                vec![Clause::Missing {
+                    param: "birthdate".into(),
+                    kind: ParamType::Date,
+                    missing: false,
+                }],
+                by_id(),
+            ),
+            vec!["a1", "b2", "c3"],
+        ),
+        (
+            "sort by id: byte order",
+            plan("Patient", vec![], by_id()),
+            vec!["Z9", "a1", "b2", "c3"],
+        ),
+        (
+            "sort by name: byte order",
+            plan(
+                "Patient",
+                vec![],
+                sort("name", SortKind::Indexed(ParamType::String), false),
+            ),
+            vec!["a1", "Z9", "b2", "c3"],
+        ),
+        (
+            "sort by date desc, missing last",
+            plan(
+                "Patient",
+                vec![],
+                sort("birthdate", SortKind::Indexed(ParamType::Date), true),
+            ),
+            vec!["b2", "a1", "c3", "Z9"],
+        ),
+        (
+            "_id",
+            plan(
+                "Patient",
+                vec![Clause::Id(vec!["c3".into(), "d4".into(), "Z9".into()])],
+                by_id(),
+            ),
+            vec!["Z9", "c3"],
+        ),
     ];
     for (what, p, want) in cases {
         assert_eq!(search(&b, p).await, want, "{what}");
@@ -143,71 +327,33 @@ async fn search_plans_answer_like_the_embedded_store() {
 async fn includes_follow_references_both_ways() {
     let (b, _guard) = world().await;
     let key = |t: &str, i: &str| ResourceKey::new(t, i);
-    let inc = b.referenced_by(&ctx(), &[key("Observation", "o1"), key("Observation", "o2")], &["subject".into()]).await;
-    assert_eq!(inc.map(|h| ids(&h)).ok(), Some(vec!["a1".to_string(), "b2".to_string()]));
+    let inc = b
+        .referenced_by(
+            &ctx(),
+            &[key("Observation", "o1"), key("Observation", "o2")],
+            &["subject".into()],
+        )
+        .await;
+    assert_eq!(
+        inc.map(|h| ids(&h)).ok(),
+        Some(vec!["a1".to_string(), "b2".to_string()])
+    );
     let all = b.referenced_by(&ctx(), &[key("Patient", "a1")], &[]).await;
     assert_eq!(all.map(|h| ids(&h)).ok(), Some(vec!["org1".to_string()]));
-    let rev = b.referencing(&ctx(), &[key("Patient", "a1"), key("Patient", "Z9")], "Observation", "subject").await;
-    assert_eq!(rev.map(|h| ids(&h)).ok(), Some(vec!["o1".to_string(), "o3".to_string()]));
-    let none = b.referencing(&ctx(), &[key("Patient", "c3")], "Observation", "subject").await;
+    let rev = b
+        .referencing(
+            &ctx(),
+            &[key("Patient", "a1"), key("Patient", "Z9")],
+            "Observation",
+            "subject",
+        )
+        .await;
+    assert_eq!(
+        rev.map(|h| ids(&h)).ok(),
+        Some(vec!["o1".to_string(), "o3".to_string()])
+    );
+    let none = b
+        .referencing(&ctx(), &[key("Patient", "c3")], "Observation", "subject")
+        .await;
     assert_eq!(none.map(|h| h.len()).ok(), Some(0));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_is_newest_first_and_honours_since() {
-    let (b, _guard) = backend().await;
-    let pause = || tokio::time::sleep(Duration::from_millis(15));
-    commit(&b, vec![put("Patient", "h1", json!({"n": 1}), vec![])]).await;
-    pause().await;
-    let v2 = commit(&b, vec![put("Patient", "h1", json!({"n": 2}), vec![])]).await;
-    pause().await;
-    commit(&b, vec![put("Patient", "h2", json!({}), vec![]), put("Observation", "x1", json!({}), vec![])]).await;
-    pause().await;
-    commit(&b, vec![delete("Patient", "h1")]).await;
-
-    let history = |q: HistoryQuery| {
-        let b = b.clone();
-        async move {
-            let h = b.history(&ctx(), &q).await.unwrap_or_else(|e| panic!("history {q:?}: {e:?}"));
-            h.iter().map(|r| format!("{}/{}/{}", r.resource_type, r.id, r.version)).collect::<Vec<_>>()
-        }
-    };
-    let instance = HistoryQuery { resource_type: Some("Patient".into()), id: Some("h1".into()), count: 10, ..Default::default() };
-    assert_eq!(history(instance).await, vec!["Patient/h1/3", "Patient/h1/2", "Patient/h1/1"]);
-    let typed = HistoryQuery { resource_type: Some("Patient".into()), count: 10, ..Default::default() };
-    assert_eq!(history(typed).await, vec!["Patient/h1/3", "Patient/h2/1", "Patient/h1/2", "Patient/h1/1"]);
-    let since = HistoryQuery { since: Some(v2[0].stored.last_updated), count: 10, ..Default::default() };
-    assert_eq!(history(since).await, vec!["Patient/h1/3", "Observation/x1/1", "Patient/h2/1", "Patient/h1/2"]);
-    let page = HistoryQuery { count: 2, offset: 1, ..Default::default() };
-    assert_eq!(history(page).await, vec!["Observation/x1/1", "Patient/h2/1"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chained_events_form_a_verifiable_chain() {
-    let (b, _guard) = backend().await;
-    let event = |id: &str| {
-        let mut w = put("AuditEvent", id, json!({"action": "R"}), vec![]);
-        w.chained = true;
-        w
-    };
-    commit(&b, vec![event("e1"), put("Patient", "p1", json!({}), vec![]), event("e2")]).await;
-    // Concurrent appenders must serialise, not collide on the sequence number.
-    let mut tasks = Vec::new();
-    for i in 0..6 {
-        let b = b.clone();
-        tasks.push(tokio::spawn(async move { b.commit(&ctx(), vec![event(&format!("c{i}"))]).await.map(|_| ()) }));
-    }
-    for t in tasks {
-        let outcome = t.await.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| format!("{e:?}")));
-        assert_eq!(outcome, Ok(()));
-    }
-    let links = b.audit_chain(&ctx(), 0, 100).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(links.iter().map(|l| l.seq).collect::<Vec<_>>(), (1..=8).collect::<Vec<i64>>());
-    assert_eq!((links[0].event_id.as_str(), links[1].event_id.as_str()), ("e1", "e2"));
-    let mut state = (0, nordlys_store::audit::GENESIS.to_string());
-    let mut report = nordlys_store::audit::ChainReport::default();
-    nordlys_store::audit::verify_links(&links, &mut state, &mut report);
-    assert_eq!((report.events, report.broken), (8, None));
-    let after = b.audit_chain(&ctx(), 6, 100).await.map(|l| l.iter().map(|l| l.seq).collect::<Vec<_>>()).ok();
-    assert_eq!(after, Some(vec![7, 8]));
 }

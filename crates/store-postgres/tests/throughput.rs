@@ -13,7 +13,10 @@ use nordlys_testkit::fixtures::{hospital_system, observation, patient, HOSPITAL_
 use serde_json::Value;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Patients and their observations, each with the index rows the server would extract.
@@ -21,17 +24,35 @@ fn writes(n: usize) -> Vec<PendingWrite> {
     (0..n)
         .map(|i| {
             let resource: Value = if i % 10 == 0 {
-                patient(&format!("p{i}"), "Nordmann", "Kari", "1980-03-15", "15038010015")
+                patient(
+                    &format!("p{i}"),
+                    "Nordmann",
+                    "Kari",
+                    "1980-03-15",
+                    "15038010015",
+                )
             } else {
                 let day = 1 + i % 28;
-                observation(&format!("o{i}"), &format!("p{}", i - i % 10), "2345-7", 5.0 + (i % 7) as f64, &format!("2026-01-{day:02}T08:00:00Z"))
+                observation(
+                    &format!("o{i}"),
+                    &format!("p{}", i - i % 10),
+                    "2345-7",
+                    5.0 + (i % 7) as f64,
+                    &format!("2026-01-{day:02}T08:00:00Z"),
+                )
             };
-            let rt = resource["resourceType"].as_str().unwrap_or_default().to_string();
+            let rt = resource["resourceType"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let id = resource["id"].as_str().unwrap_or_default().to_string();
             PendingWrite {
                 index: nordlys_fhir::extract_index(&resource),
                 content_hash: nordlys_store::model::content_hash(&resource),
-                columns: ItemColumns { patient_id: Some(format!("p{}", i - i % 10)), owner_org: Some(HOSPITAL_ORG.into()) },
+                columns: ItemColumns {
+                    patient_id: Some(format!("p{}", i - i % 10)),
+                    owner_org: Some(HOSPITAL_ORG.into()),
+                },
                 resource_type: rt,
                 id,
                 precondition: Precondition::Any,
@@ -44,12 +65,18 @@ fn writes(n: usize) -> Vec<PendingWrite> {
 }
 
 async fn run(backend: Arc<dyn Backend>, n: usize, batch: usize) -> Duration {
-    backend.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    backend
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     let all = writes(n);
     let ctx = hospital_system();
     let start = Instant::now();
     for chunk in all.chunks(batch) {
-        let out = backend.commit(&ctx, chunk.to_vec()).await.unwrap_or_else(|e| panic!("commit: {e:?}"));
+        let out = backend
+            .commit(&ctx, chunk.to_vec())
+            .await
+            .unwrap_or_else(|e| panic!("commit: {e:?}"));
         assert_eq!(out.iter().filter(|c| c.changed).count(), chunk.len());
     }
     start.elapsed()
@@ -61,12 +88,15 @@ async fn bulk_commit_throughput() {
     let n = env("NORDLYS_BENCH_N", 20_000);
     let batch = env("NORDLYS_BENCH_BATCH", 500);
     let dir = std::env::temp_dir().join(format!("nordlys-bench-{}", uuid::Uuid::new_v4().simple()));
-    let sqlite = SqliteBackend::open(&dir.join("bench.db")).unwrap_or_else(|e| panic!("open sqlite: {e:?}"));
+    let sqlite =
+        SqliteBackend::open(&dir.join("bench.db")).unwrap_or_else(|e| panic!("open sqlite: {e:?}"));
     let t_sqlite = run(Arc::new(sqlite), n, batch).await;
     let _ = std::fs::remove_dir_all(&dir);
 
     let (url, _guard) = nordlys_testkit::postgres::fresh_database().await;
-    let pg = PostgresBackend::connect(&url).await.unwrap_or_else(|e| panic!("connect: {e:?}"));
+    let pg = PostgresBackend::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e:?}"));
     let t_pg = run(Arc::new(pg), n, batch).await;
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64();

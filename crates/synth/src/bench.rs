@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn the_published_pid_is_the_generated_one_and_valid() {
         let born = NaiveDate::from_ymd_opt(1980, 5, 17).unwrap();
-        assert_eq!(crate::make::synthetic_fnr(born, 123, false, false), BENCH_PATIENT_PID);
+        assert_eq!(
+            crate::make::synthetic_fnr(born, 123, false, false),
+            BENCH_PATIENT_PID
+        );
         assert_eq!(nordlys_fhir::ids::validate_fnr(BENCH_PATIENT_PID), Ok(()));
     }
 
@@ -87,12 +90,19 @@ mod tests {
     fn n_documents_from_one_organisation() {
         let out = patient_with_documents(1000, 7);
         assert_eq!(out.len(), 1002);
-        let docs: Vec<&Value> = out.iter().filter(|r| r["resourceType"] == "DocumentReference").collect();
+        let docs: Vec<&Value> = out
+            .iter()
+            .filter(|r| r["resourceType"] == "DocumentReference")
+            .collect();
         assert_eq!(docs.len(), 1000);
         assert_eq!(docs[0]["id"], "bench-doc-000001");
         assert_eq!(docs[999]["id"], "bench-doc-001000");
-        assert!(docs.iter().all(|d| d["custodian"]["reference"] == "Organization/bench-org"));
-        assert!(docs.iter().all(|d| crate::codes::source_orgnr(d) == Some(BENCH_ORGNR)));
+        assert!(docs
+            .iter()
+            .all(|d| d["custodian"]["reference"] == "Organization/bench-org"));
+        assert!(docs
+            .iter()
+            .all(|d| crate::codes::source_orgnr(d) == Some(BENCH_ORGNR)));
         assert_eq!(crate::check::check_resources(&out), Vec::<String>::new());
         assert_eq!(patient_with_documents(50, 7), patient_with_documents(50, 7));
         assert_ne!(patient_with_documents(50, 7), patient_with_documents(50, 8));

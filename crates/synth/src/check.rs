@@ -18,13 +18,21 @@ pub fn check_resources(resources: &[Value]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut ids = HashSet::new();
     for r in resources {
-        let key = format!("{}/{}", r["resourceType"].as_str().unwrap_or("?"), r["id"].as_str().unwrap_or("?"));
+        let key = format!(
+            "{}/{}",
+            r["resourceType"].as_str().unwrap_or("?"),
+            r["id"].as_str().unwrap_or("?")
+        );
         if !ids.insert(key.clone()) {
             problems.push(format!("{key} appears twice"));
         }
     }
     for r in resources {
-        let key = format!("{}/{}", r["resourceType"].as_str().unwrap_or("?"), r["id"].as_str().unwrap_or("?"));
+        let key = format!(
+            "{}/{}",
+            r["resourceType"].as_str().unwrap_or("?"),
+            r["id"].as_str().unwrap_or("?")
+        );
         walk(r, &mut |obj| {
             if let Some(Value::String(target)) = obj.get("reference") {
                 if !ids.contains(target) {
@@ -36,7 +44,9 @@ pub fn check_resources(resources: &[Value]) -> Vec<String> {
                     problems.push(format!("{key}: attachment {url} does not resolve"));
                 }
             }
-            if let (Some(Value::String(system)), Some(Value::String(value))) = (obj.get("system"), obj.get("value")) {
+            if let (Some(Value::String(system)), Some(Value::String(value))) =
+                (obj.get("system"), obj.get("value"))
+            {
                 if let Err(e) = validate_identifier(system, value) {
                     problems.push(format!("{key}: {e}"));
                 }

@@ -15,7 +15,8 @@ pub const CONFIDENTIALITY_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/
 /// Consent actor roles.
 pub const ROLE_CODE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 /// Boolean extension on RelatedPerson; its period is `RelatedPerson.period`.
-pub const PARENTAL_RESPONSIBILITY_URL: &str = "https://nordlys.no/fhir/StructureDefinition/parental-responsibility";
+pub const PARENTAL_RESPONSIBILITY_URL: &str =
+    "https://nordlys.no/fhir/StructureDefinition/parental-responsibility";
 /// dateTime extension on `meta` of a NORU-labelled item: when it opens.
 pub const DEFERRED_UNTIL_URL: &str = "https://nordlys.no/fhir/StructureDefinition/deferred-until";
 /// `meta.tag` on medication items: `only-youth` or `shared`.
@@ -57,7 +58,10 @@ pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 
 /// The organisation number behind a generated item's `meta.source`, if it has one.
 pub fn source_orgnr(resource: &serde_json::Value) -> Option<&str> {
-    resource.pointer("/meta/source")?.as_str()?.strip_prefix(SOURCE_PREFIX)
+    resource
+        .pointer("/meta/source")?
+        .as_str()?
+        .strip_prefix(SOURCE_PREFIX)
 }
 
 #[cfg(test)]
@@ -68,7 +72,10 @@ mod tests {
     fn source_orgnr_reads_the_convention() {
         let r = serde_json::json!({"meta": {"source": "urn:nordlys:org:983974899"}});
         assert_eq!(source_orgnr(&r), Some("983974899"));
-        assert_eq!(source_orgnr(&serde_json::json!({"meta": {"source": "http://x"}})), None);
+        assert_eq!(
+            source_orgnr(&serde_json::json!({"meta": {"source": "http://x"}})),
+            None
+        );
         assert_eq!(source_orgnr(&serde_json::json!({})), None);
     }
 }

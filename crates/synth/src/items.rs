@@ -41,10 +41,16 @@ pub(crate) struct Doc {
 
 impl Doc {
     pub fn json(&self) -> Value {
-        let category = if self.letter { ("letter", "Pasientbrev") } else { ("journal", "Journaldokument") };
+        let category = if self.letter {
+            ("letter", "Pasientbrev")
+        } else {
+            ("journal", "Journaldokument")
+        };
         let attachment = match &self.pdf_binary {
-            Some(bin) => json!({"contentType": "application/pdf", "language": "nb", "url": format!("Binary/{bin}"),
-                                 "size": self.pdf().len(), "title": self.title, "creation": self.date}),
+            Some(bin) => {
+                json!({"contentType": "application/pdf", "language": "nb", "url": format!("Binary/{bin}"),
+                                 "size": self.pdf().len(), "title": self.title, "creation": self.date})
+            }
             None => text_attachment(&self.title, &self.text, &self.date),
         };
         let mut context = json!({"period": {"start": self.date}});
@@ -66,7 +72,9 @@ impl Doc {
     }
 
     fn pdf(&self) -> Vec<u8> {
-        let lines: Vec<&str> = std::iter::once(self.title.as_str()).chain(self.text.lines()).collect();
+        let lines: Vec<&str> = std::iter::once(self.title.as_str())
+            .chain(self.text.lines())
+            .collect();
         one_page_pdf(&lines)
     }
 
@@ -190,7 +198,11 @@ impl Appt {
         local_time(self.date, total / 60, total % 60)
     }
     pub fn json(&self) -> Value {
-        let mode = if self.video.is_some() { ("video", "Video") } else { ("in-person", "Oppmøte") };
+        let mode = if self.video.is_some() {
+            ("video", "Video")
+        } else {
+            ("in-person", "Oppmøte")
+        };
         let mut r = json!({
             "resourceType": "Appointment", "id": self.id, "meta": meta(Some(&self.source), &[]),
             "status": self.status,
@@ -216,7 +228,15 @@ impl Appt {
 }
 
 /// A Slot of `minutes` on a Schedule.
-pub(crate) fn slot(id: &str, schedule: &str, date: NaiveDate, hour: u32, minute: u32, minutes: u32, free: bool) -> Value {
+pub(crate) fn slot(
+    id: &str,
+    schedule: &str,
+    date: NaiveDate,
+    hour: u32,
+    minute: u32,
+    minutes: u32,
+    free: bool,
+) -> Value {
     let total = hour * 60 + minute + minutes;
     json!({
         "resourceType": "Slot", "id": id, "schedule": reference(schedule),
@@ -226,7 +246,14 @@ pub(crate) fn slot(id: &str, schedule: &str, date: NaiveDate, hour: u32, minute:
 }
 
 /// A Schedule for a practitioner at a location.
-pub(crate) fn schedule(id: &str, practitioner: &str, location: &str, what: &str, from: NaiveDate, to: NaiveDate) -> Value {
+pub(crate) fn schedule(
+    id: &str,
+    practitioner: &str,
+    location: &str,
+    what: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Value {
     json!({
         "resourceType": "Schedule", "id": id, "active": true,
         "serviceType": [text_cc(what)], "actor": [reference(practitioner), reference(location)],
@@ -297,7 +324,8 @@ impl Grant {
         if let Some(end) = &self.end {
             period["end"] = json!(end);
         }
-        let mut provision = json!({"type": if self.deny { "deny" } else { "permit" }, "period": period});
+        let mut provision =
+            json!({"type": if self.deny { "deny" } else { "permit" }, "period": period});
         if !self.actors.is_empty() {
             let actors: Vec<Value> = self
                 .actors
@@ -310,15 +338,26 @@ impl Grant {
             provision["action"] = json!([{"coding": [{"system": ACCESS_LEVEL_SYSTEM, "code": a}]}]);
         }
         if !self.data.is_empty() {
-            let data: Vec<Value> =
-                self.data.iter().map(|(meaning, r)| json!({"meaning": meaning, "reference": reference(r)})).collect();
+            let data: Vec<Value> = self
+                .data
+                .iter()
+                .map(|(meaning, r)| json!({"meaning": meaning, "reference": reference(r)}))
+                .collect();
             provision["data"] = Value::Array(data);
         }
         if !self.classes.is_empty() {
-            let classes: Vec<Value> = self.classes.iter().map(|c| json!({"system": CATEGORY_SYSTEM, "code": c})).collect();
+            let classes: Vec<Value> = self
+                .classes
+                .iter()
+                .map(|c| json!({"system": CATEGORY_SYSTEM, "code": c}))
+                .collect();
             provision["class"] = Value::Array(classes);
         }
-        let scope = if self.kind == "research" { "research" } else { "patient-privacy" };
+        let scope = if self.kind == "research" {
+            "research"
+        } else {
+            "patient-privacy"
+        };
         json!({
             "resourceType": "Consent", "id": self.id, "meta": meta(self.source.as_deref(), &[]),
             "status": "active",

@@ -20,7 +20,10 @@ pub mod pdf;
 mod region;
 mod results;
 
-pub use bench::{patient_with_documents, BENCH_ORGNR, BENCH_ORG_ID, BENCH_PATIENT_ID, BENCH_PATIENT_PID, BENCH_TODAY};
+pub use bench::{
+    patient_with_documents, BENCH_ORGNR, BENCH_ORG_ID, BENCH_PATIENT_ID, BENCH_PATIENT_PID,
+    BENCH_TODAY,
+};
 pub use check::check_resources;
 pub use codes::source_orgnr;
 pub use demo::{demo_region, DemoPerson, DemoPractitioner, DemoRegion, DemoSystem, UNN_ORGNR};

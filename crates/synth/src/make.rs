@@ -20,7 +20,9 @@ pub(crate) struct Clock {
 impl Clock {
     /// The day `days_ago` before today (negative: in the future).
     pub fn day(&self, days_ago: i64) -> NaiveDate {
-        self.today.checked_sub_signed(TimeDelta::days(days_ago)).unwrap_or(self.today)
+        self.today
+            .checked_sub_signed(TimeDelta::days(days_ago))
+            .unwrap_or(self.today)
     }
     /// `YYYY-MM-DD` of [`Clock::day`].
     pub fn date(&self, days_ago: i64) -> String {
@@ -37,15 +39,24 @@ pub(crate) fn local_time(date: NaiveDate, h: u32, m: u32) -> String {
     let t = NaiveTime::from_hms_opt(h % 24, m % 60, 0).unwrap_or(NaiveTime::MIN);
     match Oslo.from_local_datetime(&date.and_time(t)).earliest() {
         Some(local) => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        None => format!("{}T{:02}:{:02}:00Z", date.format("%Y-%m-%d"), h % 24, m % 60),
+        None => format!(
+            "{}T{:02}:{:02}:00Z",
+            date.format("%Y-%m-%d"),
+            h % 24,
+            m % 60
+        ),
     }
 }
 
 /// The birth date of someone who is `years` old and had the birthday `days_since`
 /// days ago (keep `days_since` below 365 so the age is exactly `years`).
 pub(crate) fn born(today: NaiveDate, years: u32, days_since: i64) -> NaiveDate {
-    let anniversary = today.checked_sub_months(Months::new(12 * years)).unwrap_or(today);
-    anniversary.checked_sub_signed(TimeDelta::days(days_since)).unwrap_or(anniversary)
+    let anniversary = today
+        .checked_sub_months(Months::new(12 * years))
+        .unwrap_or(today);
+    anniversary
+        .checked_sub_signed(TimeDelta::days(days_since))
+        .unwrap_or(anniversary)
 }
 
 /// The first valid synthetic (Tenor, month + 80) fødselsnummer for `birth` at or after
@@ -142,7 +153,11 @@ pub(crate) struct Address {
 
 impl Address {
     pub fn new(line: &str, postal_code: &str, city: &str) -> Self {
-        Address { line: line.into(), postal_code: postal_code.into(), city: city.into() }
+        Address {
+            line: line.into(),
+            postal_code: postal_code.into(),
+            city: city.into(),
+        }
     }
     pub fn json(&self) -> Value {
         json!({"use": "home", "type": "physical", "line": [self.line], "postalCode": self.postal_code,
@@ -169,7 +184,13 @@ impl Person {
 }
 
 /// A Patient; `confidential` puts the v3-Confidentiality `R` label on it.
-pub(crate) fn patient(id: &str, p: &Person, gp: Option<&str>, source: &str, confidential: bool) -> Value {
+pub(crate) fn patient(
+    id: &str,
+    p: &Person,
+    gp: Option<&str>,
+    source: &str,
+    confidential: bool,
+) -> Value {
     let mut r = json!({
         "resourceType": "Patient", "id": id, "meta": meta(Some(source), &[]),
         "identifier": [p.identifier()], "active": true, "name": p.name(),
@@ -195,7 +216,10 @@ pub(crate) fn related_person(
     responsibility_from: Option<NaiveDate>,
     source: &str,
 ) -> Value {
-    let rel: Vec<Value> = relationships.iter().map(|c| cc(ROLE_CODE_SYSTEM, c, role_display(c))).collect();
+    let rel: Vec<Value> = relationships
+        .iter()
+        .map(|c| cc(ROLE_CODE_SYSTEM, c, role_display(c)))
+        .collect();
     let mut r = json!({
         "resourceType": "RelatedPerson", "id": id, "meta": meta(Some(source), &[]),
         "identifier": [p.identifier()], "active": true,
@@ -269,8 +293,14 @@ mod tests {
 
     #[test]
     fn local_time_has_the_oslo_offset_of_the_season() {
-        assert_eq!(local_time(d(2026, 1, 15), 9, 30), "2026-01-15T09:30:00+01:00");
-        assert_eq!(local_time(d(2026, 7, 15), 9, 30), "2026-07-15T09:30:00+02:00");
+        assert_eq!(
+            local_time(d(2026, 1, 15), 9, 30),
+            "2026-01-15T09:30:00+01:00"
+        );
+        assert_eq!(
+            local_time(d(2026, 7, 15), 9, 30),
+            "2026-07-15T09:30:00+02:00"
+        );
     }
 
     #[test]
@@ -278,7 +308,11 @@ mod tests {
         for today in [d(2028, 2, 29), d(2027, 1, 1), d(2026, 12, 31)] {
             for (years, since) in [(13, 0), (13, 1), (8, 364), (80, 200)] {
                 let b = born(today, years, since);
-                assert_eq!(nordlys_fhir::time::age_on(b, today), years as i32, "{today} {years} {since}");
+                assert_eq!(
+                    nordlys_fhir::time::age_on(b, today),
+                    years as i32,
+                    "{today} {years} {since}"
+                );
             }
         }
     }
@@ -288,9 +322,15 @@ mod tests {
         let b = d(2012, 7, 3);
         let f = synthetic_fnr(b, 17, true, false);
         let id = nordlys_fhir::ids::parse_national_id(&f).unwrap();
-        assert_eq!((id.birth_date, id.is_female(), id.is_d_number), (b, true, false));
+        assert_eq!(
+            (id.birth_date, id.is_female(), id.is_d_number),
+            (b, true, false)
+        );
         let m = synthetic_fnr(b, 17, false, true);
         let id = nordlys_fhir::ids::parse_national_id(&m).unwrap();
-        assert_eq!((id.birth_date, id.is_female(), id.is_d_number), (b, false, true));
+        assert_eq!(
+            (id.birth_date, id.is_female(), id.is_d_number),
+            (b, false, true)
+        );
     }
 }

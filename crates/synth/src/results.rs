@@ -20,27 +20,104 @@ pub(crate) struct Analyte {
     pub decimals: u32,
 }
 
-pub(crate) const HB: Analyte = Analyte { loinc: "718-7", display: "Hemoglobin", unit: "g/dL", low: 11.7, high: 15.3, decimals: 1 };
-pub(crate) const FERRITIN: Analyte = Analyte { loinc: "2276-4", display: "Ferritin", unit: "ug/L", low: 15.0, high: 200.0, decimals: 0 };
-pub(crate) const TSH: Analyte = Analyte { loinc: "3016-3", display: "TSH", unit: "m[IU]/L", low: 0.5, high: 3.6, decimals: 2 };
-pub(crate) const HBA1C: Analyte =
-    Analyte { loinc: "59261-8", display: "HbA1c (IFCC)", unit: "mmol/mol", low: 20.0, high: 42.0, decimals: 0 };
-pub(crate) const CREATININE: Analyte =
-    Analyte { loinc: "14682-9", display: "Kreatinin", unit: "umol/L", low: 60.0, high: 105.0, decimals: 0 };
-pub(crate) const CHOLESTEROL: Analyte =
-    Analyte { loinc: "14647-2", display: "Kolesterol", unit: "mmol/L", low: 3.0, high: 6.0, decimals: 1 };
-pub(crate) const LDL: Analyte = Analyte { loinc: "22748-8", display: "LDL-kolesterol", unit: "mmol/L", low: 1.0, high: 4.0, decimals: 1 };
-pub(crate) const CRP: Analyte = Analyte { loinc: "1988-5", display: "CRP", unit: "mg/L", low: 0.0, high: 5.0, decimals: 0 };
-pub(crate) const NT_PROBNP: Analyte =
-    Analyte { loinc: "33762-6", display: "NT-proBNP", unit: "ng/L", low: 0.0, high: 450.0, decimals: 0 };
-pub(crate) const POTASSIUM: Analyte = Analyte { loinc: "6298-4", display: "Kalium", unit: "mmol/L", low: 3.5, high: 5.0, decimals: 1 };
-pub(crate) const GLUCOSE: Analyte = Analyte { loinc: "15074-8", display: "Glukose", unit: "mmol/L", low: 4.0, high: 6.0, decimals: 1 };
+pub(crate) const HB: Analyte = Analyte {
+    loinc: "718-7",
+    display: "Hemoglobin",
+    unit: "g/dL",
+    low: 11.7,
+    high: 15.3,
+    decimals: 1,
+};
+pub(crate) const FERRITIN: Analyte = Analyte {
+    loinc: "2276-4",
+    display: "Ferritin",
+    unit: "ug/L",
+    low: 15.0,
+    high: 200.0,
+    decimals: 0,
+};
+pub(crate) const TSH: Analyte = Analyte {
+    loinc: "3016-3",
+    display: "TSH",
+    unit: "m[IU]/L",
+    low: 0.5,
+    high: 3.6,
+    decimals: 2,
+};
+pub(crate) const HBA1C: Analyte = Analyte {
+    loinc: "59261-8",
+    display: "HbA1c (IFCC)",
+    unit: "mmol/mol",
+    low: 20.0,
+    high: 42.0,
+    decimals: 0,
+};
+pub(crate) const CREATININE: Analyte = Analyte {
+    loinc: "14682-9",
+    display: "Kreatinin",
+    unit: "umol/L",
+    low: 60.0,
+    high: 105.0,
+    decimals: 0,
+};
+pub(crate) const CHOLESTEROL: Analyte = Analyte {
+    loinc: "14647-2",
+    display: "Kolesterol",
+    unit: "mmol/L",
+    low: 3.0,
+    high: 6.0,
+    decimals: 1,
+};
+pub(crate) const LDL: Analyte = Analyte {
+    loinc: "22748-8",
+    display: "LDL-kolesterol",
+    unit: "mmol/L",
+    low: 1.0,
+    high: 4.0,
+    decimals: 1,
+};
+pub(crate) const CRP: Analyte = Analyte {
+    loinc: "1988-5",
+    display: "CRP",
+    unit: "mg/L",
+    low: 0.0,
+    high: 5.0,
+    decimals: 0,
+};
+pub(crate) const NT_PROBNP: Analyte = Analyte {
+    loinc: "33762-6",
+    display: "NT-proBNP",
+    unit: "ng/L",
+    low: 0.0,
+    high: 450.0,
+    decimals: 0,
+};
+pub(crate) const POTASSIUM: Analyte = Analyte {
+    loinc: "6298-4",
+    display: "Kalium",
+    unit: "mmol/L",
+    low: 3.5,
+    high: 5.0,
+    decimals: 1,
+};
+pub(crate) const GLUCOSE: Analyte = Analyte {
+    loinc: "15074-8",
+    display: "Glukose",
+    unit: "mmol/L",
+    low: 4.0,
+    high: 6.0,
+    decimals: 1,
+};
 
 /// What a laboratory Observation says: a quantity or a coded finding.
 #[derive(Debug, Clone)]
 pub(crate) enum Finding {
     Quantity(Analyte, f64),
-    Coded { loinc: &'static str, display: &'static str, value: Value },
+    Coded {
+        loinc: &'static str,
+        display: &'static str,
+        value: Value,
+    },
 }
 
 /// An Observation of a report.
@@ -69,7 +146,8 @@ pub(crate) struct Report {
 }
 
 fn rounded(v: f64, decimals: u32) -> f64 {
-    let f = 10f64.powi(decimals as i32);
+    // A table, not powi: the same bits on every platform.
+    let f = [1.0, 10.0, 100.0, 1000.0][decimals.min(3) as usize];
     (v * f).round() / f
 }
 
@@ -99,7 +177,11 @@ impl Report {
             report["basedOn"] = json!([reference(b)]);
         }
         if !self.results.is_empty() {
-            let refs: Vec<Value> = self.results.iter().map(|o| reference(&format!("Observation/{}", o.id))).collect();
+            let refs: Vec<Value> = self
+                .results
+                .iter()
+                .map(|o| reference(&format!("Observation/{}", o.id)))
+                .collect();
             report["result"] = Value::Array(refs);
         }
         if let Some(c) = &self.conclusion {
@@ -113,7 +195,11 @@ impl Report {
     }
 
     fn observation(&self, o: &Obs) -> Value {
-        let category = if self.section == "RAD" { ("imaging", "Imaging") } else { ("laboratory", "Laboratory") };
+        let category = if self.section == "RAD" {
+            ("imaging", "Imaging")
+        } else {
+            ("laboratory", "Laboratory")
+        };
         let mut r = json!({
             "resourceType": "Observation", "id": o.id, "meta": self.meta(), "status": "final",
             "category": [cc(OBSERVATION_CATEGORY, category.0, category.1)],
@@ -127,16 +213,30 @@ impl Report {
             Finding::Quantity(a, v) => {
                 let value = rounded(*v, a.decimals);
                 r["code"] = cc(LOINC, a.loinc, a.display);
-                r["valueQuantity"] = json!({"value": value, "unit": a.unit, "system": UCUM, "code": a.unit});
+                r["valueQuantity"] =
+                    json!({"value": value, "unit": a.unit, "system": UCUM, "code": a.unit});
                 r["referenceRange"] = json!([{
                     "low": {"value": a.low, "unit": a.unit, "system": UCUM, "code": a.unit},
                     "high": {"value": a.high, "unit": a.unit, "system": UCUM, "code": a.unit},
                 }]);
-                let flag = if value < a.low { ("L", "Low") } else if value > a.high { ("H", "High") } else { ("N", "Normal") };
-                r["interpretation"] =
-                    json!([cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", flag.0, flag.1)]);
+                let flag = if value < a.low {
+                    ("L", "Low")
+                } else if value > a.high {
+                    ("H", "High")
+                } else {
+                    ("N", "Normal")
+                };
+                r["interpretation"] = json!([cc(
+                    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                    flag.0,
+                    flag.1
+                )]);
             }
-            Finding::Coded { loinc, display, value } => {
+            Finding::Coded {
+                loinc,
+                display,
+                value,
+            } => {
                 r["code"] = cc(LOINC, loinc, display);
                 r["valueCodeableConcept"] = value.clone();
             }
@@ -168,7 +268,14 @@ pub(crate) enum Vital {
 }
 
 /// A vital-signs Observation the patient measured at home with `device`.
-pub(crate) fn vital(id: &str, patient: &str, device: &str, when: &str, v: Vital, source: &str) -> Value {
+pub(crate) fn vital(
+    id: &str,
+    patient: &str,
+    device: &str,
+    when: &str,
+    v: Vital,
+    source: &str,
+) -> Value {
     let q = |value: f64, unit: &str| json!({"value": rounded(value, 1), "unit": unit, "system": UCUM, "code": unit});
     let mut r = json!({
         "resourceType": "Observation", "id": id, "meta": meta(Some(source), &[]), "status": "final",
@@ -178,7 +285,11 @@ pub(crate) fn vital(id: &str, patient: &str, device: &str, when: &str, v: Vital,
     });
     match v {
         Vital::BloodPressure(sys, dia) => {
-            r["code"] = cc(LOINC, "85354-9", "Blood pressure panel with all children optional");
+            r["code"] = cc(
+                LOINC,
+                "85354-9",
+                "Blood pressure panel with all children optional",
+            );
             r["component"] = json!([
                 {"code": {"coding": [coding(LOINC, "8480-6", "Systolic blood pressure")]}, "valueQuantity": q(sys, "mm[Hg]")},
                 {"code": {"coding": [coding(LOINC, "8462-4", "Diastolic blood pressure")]}, "valueQuantity": q(dia, "mm[Hg]")},

@@ -16,7 +16,8 @@ use tokio_postgres::NoTls;
 
 /// The server tests use, from `NORDLYS_TEST_POSTGRES`.
 pub fn admin_url() -> String {
-    std::env::var("NORDLYS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("NORDLYS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Drops its database when dropped (best effort: a failure is printed, not raised).
@@ -40,7 +41,10 @@ impl Drop for DropGuard {
         // Drop may run inside a tokio runtime, which cannot block on itself: use a
         // separate thread with its own small runtime.
         let outcome = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
             rt.block_on(async {
                 let client = connect(&admin).await?;
                 client.batch_execute(&sql).await.map_err(|e| e.to_string())
@@ -50,14 +54,18 @@ impl Drop for DropGuard {
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(e)) => eprintln!("could not drop test database {}: {e}", self.name),
-            Err(_) => eprintln!("could not drop test database {}: cleanup thread panicked", self.name),
+            Err(_) => eprintln!(
+                "could not drop test database {}: cleanup thread panicked",
+                self.name
+            ),
         }
     }
 }
 
 async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
-    let (client, conn) =
-        tokio_postgres::connect(url, NoTls).await.map_err(|e| format!("cannot connect to test server {url}: {e}"))?;
+    let (client, conn) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to test server {url}: {e}"))?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -71,7 +79,9 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => (url, String::new()),
     };
     let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let host_end = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
     format!("{}/{name}{query}", &base[..host_end])
 }
 
@@ -80,13 +90,24 @@ pub fn with_database(url: &str, name: &str) -> String {
 pub async fn fresh_database() -> (String, DropGuard) {
     let admin = admin_url();
     let name = format!("nordlys_test_{}", uuid::Uuid::new_v4().simple());
-    let client = connect(&admin).await.unwrap_or_else(|e| panic!("{e} (set NORDLYS_TEST_POSTGRES)"));
+    let client = connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("{e} (set NORDLYS_TEST_POSTGRES)"));
     let icu = format!("CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'nb-NO'");
     if client.batch_execute(&icu).await.is_err() {
         let plain = format!("CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'");
-        client.batch_execute(&plain).await.unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+        client
+            .batch_execute(&plain)
+            .await
+            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
     }
-    (with_database(&admin, &name), DropGuard { admin_url: admin, name })
+    (
+        with_database(&admin, &name),
+        DropGuard {
+            admin_url: admin,
+            name,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -95,8 +116,17 @@ mod tests {
 
     #[test]
     fn the_database_of_a_url_is_replaced() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t2"), "postgres://u@h/t2?sslmode=disable");
-        assert_eq!(with_database("postgresql://u@h:5433", "t3"), "postgresql://u@h:5433/t3");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t2"),
+            "postgres://u@h/t2?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgresql://u@h:5433", "t3"),
+            "postgresql://u@h:5433/t3"
+        );
     }
 }

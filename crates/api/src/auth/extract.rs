@@ -43,6 +43,11 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
+        if let Some(limiter) = &state.limiter {
+            if !limiter.allow(&principal) {
+                return Err(ApiError::RateLimited);
+            }
+        }
         let mut ctx = RequestContext::new(principal);
         ctx.request_id = current_request_id();
         Ok(Caller(ctx))

@@ -13,6 +13,7 @@ pub mod claims;
 pub mod dev;
 mod extract;
 mod issuer;
+mod ratelimit;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -24,6 +25,7 @@ use serde_json::Value;
 pub use cache::TokenCache;
 pub use extract::Caller;
 pub use issuer::{IssuerConfig, IssuersFile};
+pub use ratelimit::RateLimiter;
 
 use issuer::Issuer;
 

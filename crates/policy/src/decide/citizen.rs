@@ -34,10 +34,20 @@ pub(crate) enum Role {
 
 impl Role {
     fn is_self(self) -> bool {
-        matches!(self, Role::SelfSixteen(_) | Role::YouthConsent | Role::YouthNoConsent | Role::SelfChild | Role::SelfUnknown)
+        matches!(
+            self,
+            Role::SelfSixteen(_)
+                | Role::YouthConsent
+                | Role::YouthNoConsent
+                | Role::SelfChild
+                | Role::SelfUnknown
+        )
     }
     fn is_parent(self) -> bool {
-        matches!(self, Role::ParentChild | Role::ParentYouth | Role::ParentSixteen | Role::ParentUnknown)
+        matches!(
+            self,
+            Role::ParentChild | Role::ParentYouth | Role::ParentSixteen | Role::ParentUnknown
+        )
     }
 }
 
@@ -99,7 +109,10 @@ pub(crate) fn for_relation(ctx: &Ctx, rel: &Relation) -> Decision {
     if ctx.labels.contains(Label::Noru) && ctx.deferred_until.is_none() {
         return Decision::none(Reason::Label(Label::Noru));
     }
-    let own_rule_viewer = matches!(role, Role::SelfSixteen(_) | Role::YouthConsent | Role::ProxyFull);
+    let own_rule_viewer = matches!(
+        role,
+        Role::SelfSixteen(_) | Role::YouthConsent | Role::ProxyFull
+    );
     if ctx.item.is_grant() && own_rule_viewer {
         return Decision::full(Reason::SelfOwnRule);
     }
@@ -117,7 +130,8 @@ pub(crate) fn for_relation(ctx: &Ctx, rel: &Relation) -> Decision {
             return Decision::none(Reason::DenyParents);
         }
     }
-    if role.is_self() && ctx.band == Some(AgeBand::Youth) && ctx.labels.contains(Label::NornUngdom) {
+    if role.is_self() && ctx.band == Some(AgeBand::Youth) && ctx.labels.contains(Label::NornUngdom)
+    {
         return Decision::none(Reason::Label(Label::NornUngdom));
     }
     if (role.is_self() || matches!(role, Role::ProxyFull | Role::ProxyLimited))
@@ -147,7 +161,9 @@ fn table(ctx: &Ctx, rel: &Relation, role: Role) -> Decision {
         Role::SelfSixteen(_) => Decision::full(Reason::SelfYoung),
         Role::SelfChild => Decision::none(Reason::SelfChild),
         Role::SelfUnknown => Decision::none(Reason::SelfAgeUnknown),
-        Role::YouthNoConsent if cat == Demographics => Decision::full(Reason::YouthNoConsentDemographics),
+        Role::YouthNoConsent if cat == Demographics => {
+            Decision::full(Reason::YouthNoConsentDemographics)
+        }
         Role::YouthNoConsent => Decision::none(Reason::YouthNoConsent),
         Role::YouthConsent => match cat {
             Documents | Letters | Results | Forms | Plans | Measurements | CriticalInfo => {
@@ -158,10 +174,13 @@ fn table(ctx: &Ctx, rel: &Relation, role: Role) -> Decision {
                 }
             }
             Referrals | Appointments | Demographics => Decision::full(Reason::YouthFull),
-            Dialog if ctx.item.participants.iter().any(|p| *p == ctx.input.patient.reference) => {
+            Dialog if ctx.item.participants.contains(&ctx.input.patient.reference) => {
                 Decision::full(Reason::YouthDialogParticipant)
             }
-            Dialog => Decision::new(ctx.input.config.youth_dialog_non_participant, Reason::YouthDialogNotParticipant),
+            Dialog => Decision::new(
+                ctx.input.config.youth_dialog_non_participant,
+                Reason::YouthDialogNotParticipant,
+            ),
             Medication | Vaccination => Decision::full(Reason::YouthRegister),
             AccessLog => access_log(ctx, rel, Reason::YouthAccessLog),
         },
@@ -226,9 +245,10 @@ fn access_log(ctx: &Ctx, rel: &Relation, reason: Reason) -> Decision {
 /// Dated (latest possible instant of the item date) before the Oslo day the patient
 /// turned 12.
 fn before_twelfth_birthday(ctx: &Ctx) -> bool {
-    ctx.input.patient.birth_date.is_some_and(|b| {
-        ctx.item.date.end_ms < oslo_day_start(birthday(b, 12)).timestamp_millis()
-    })
+    ctx.input
+        .patient
+        .birth_date
+        .is_some_and(|b| ctx.item.date.end_ms < oslo_day_start(birthday(b, 12)).timestamp_millis())
 }
 
 /// The highest level of in-force `parent-access` grants naming this parent and covering
@@ -252,7 +272,8 @@ fn opened_for_youth(ctx: &Ctx) -> Level {
 }
 
 fn denied_to_parent(ctx: &Ctx, rel: &Relation) -> bool {
-    ctx.grants(GrantKind::DenyParents).any(|g| names_parent(ctx, g, rel, true) && ctx.covers(g))
+    ctx.grants(GrantKind::DenyParents)
+        .any(|g| names_parent(ctx, g, rel, true) && ctx.covers(g))
 }
 
 /// Does grant `g` name this parent? A role-only actor (PRN) names all parents. A
@@ -282,7 +303,11 @@ fn parental_consent(ctx: &Ctx) -> bool {
                 .reference
                 .as_deref()
                 .and_then(|r| patient.related_person(r))
-                .is_some_and(|rp| rp.parent && rp.active && rp.responsibility.iter().any(|s| s.contains(ctx.now_ms)));
+                .is_some_and(|rp| {
+                    rp.parent
+                        && rp.active
+                        && rp.responsibility.iter().any(|s| s.contains(ctx.now_ms))
+                });
             let by_foster = ctx.grants(GrantKind::FosterParent).any(|f| {
                 f.actors.iter().any(|a| {
                     (a.reference.is_some() && a.reference == p.reference)

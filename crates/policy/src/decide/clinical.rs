@@ -18,7 +18,12 @@ use crate::patient::{HPR_SYSTEM, ORGNR_SYSTEM};
 use crate::principal::Purpose;
 use crate::reason::Reason;
 
-pub(crate) fn practitioner(ctx: &Ctx, hpr: &str, orgnr: &str, purpose: Option<Purpose>) -> Decision {
+pub(crate) fn practitioner(
+    ctx: &Ctx,
+    hpr: &str,
+    orgnr: &str,
+    purpose: Option<Purpose>,
+) -> Decision {
     if ctx.item.owner_org.as_deref() == Some(orgnr) {
         return Decision::full(Reason::PractitionerOwnOrg);
     }
@@ -41,14 +46,24 @@ pub(crate) fn practitioner(ctx: &Ctx, hpr: &str, orgnr: &str, purpose: Option<Pu
         return Decision::none(Reason::Label(Label::Nors));
     }
     let mut soft: Option<bool> = None;
-    for g in ctx.input.grants.iter().filter(|g| matches!(g.kind, GrantKind::Block | GrantKind::Shield)) {
+    for g in ctx
+        .input
+        .grants
+        .iter()
+        .filter(|g| matches!(g.kind, GrantKind::Block | GrantKind::Shield))
+    {
         if !g.in_force(ctx.now_ms) || !names_practitioner(ctx, g, hpr, orgnr) || !ctx.covers(g) {
             continue;
         }
         let shield = g.kind == GrantKind::Shield;
         // A block without strength is hard: the stricter reading.
         match g.strength.unwrap_or(Strength::Hard) {
-            Strength::Hard => return Decision::none(Reason::Block { shield, strength: Strength::Hard }),
+            Strength::Hard => {
+                return Decision::none(Reason::Block {
+                    shield,
+                    strength: Strength::Hard,
+                })
+            }
             Strength::Soft => {
                 soft.get_or_insert(shield);
             }
@@ -56,17 +71,27 @@ pub(crate) fn practitioner(ctx: &Ctx, hpr: &str, orgnr: &str, purpose: Option<Pu
     }
     let emergency = purpose == Purpose::EmergencyTreat;
     match (soft, emergency) {
-        (Some(shield), false) => Decision::none(Reason::Block { shield, strength: Strength::Soft }),
-        (Some(_), true) => {
-            Decision { notify_patient: true, ..Decision::full(Reason::PractitionerEmergencySoftBlock) }
-        }
-        (None, true) => Decision { notify_patient: true, ..Decision::full(Reason::PractitionerEmergency) },
+        (Some(shield), false) => Decision::none(Reason::Block {
+            shield,
+            strength: Strength::Soft,
+        }),
+        (Some(_), true) => Decision {
+            notify_patient: true,
+            ..Decision::full(Reason::PractitionerEmergencySoftBlock)
+        },
+        (None, true) => Decision {
+            notify_patient: true,
+            ..Decision::full(Reason::PractitionerEmergency)
+        },
         (None, false) => Decision::full(Reason::PractitionerCareRelationship),
     }
 }
 
 pub(crate) fn system(ctx: &Ctx, orgnr: &str, scopes: &[String]) -> Decision {
-    if !scopes.iter().any(|s| scope_reads(s, &ctx.item.resource_type)) {
+    if !scopes
+        .iter()
+        .any(|s| scope_reads(s, &ctx.item.resource_type))
+    {
         return Decision::none(Reason::SystemNoScope);
     }
     if ctx.item.owner_org.as_deref() == Some(orgnr) || holds_referral(ctx, orgnr) {
@@ -77,7 +102,8 @@ pub(crate) fn system(ctx: &Ctx, orgnr: &str, scopes: &[String]) -> Decision {
     }
     let research = ctx.grants(GrantKind::Research).any(|g| {
         names_org(ctx, g, orgnr)
-            && (!matches!(ctx.cat, Category::Demographics | Category::AccessLog) || g.categories.contains(ctx.cat))
+            && (!matches!(ctx.cat, Category::Demographics | Category::AccessLog)
+                || g.categories.contains(ctx.cat))
             && ctx.covers(g)
     });
     if !research {
@@ -89,10 +115,18 @@ pub(crate) fn system(ctx: &Ctx, orgnr: &str, scopes: &[String]) -> Decision {
     if ctx.labels.contains(Label::Nors) {
         return Decision::none(Reason::Label(Label::Nors));
     }
-    for g in ctx.input.grants.iter().filter(|g| matches!(g.kind, GrantKind::Block | GrantKind::Shield)) {
+    for g in ctx
+        .input
+        .grants
+        .iter()
+        .filter(|g| matches!(g.kind, GrantKind::Block | GrantKind::Shield))
+    {
         if g.in_force(ctx.now_ms) && ctx.covers(g) {
             let strength = g.strength.unwrap_or(Strength::Hard);
-            return Decision::none(Reason::Block { shield: g.kind == GrantKind::Shield, strength });
+            return Decision::none(Reason::Block {
+                shield: g.kind == GrantKind::Shield,
+                strength,
+            });
         }
     }
     Decision::full(Reason::SystemResearch)
@@ -101,7 +135,11 @@ pub(crate) fn system(ctx: &Ctx, orgnr: &str, scopes: &[String]) -> Decision {
 /// The item is a referral whose receiver (performer) is this organisation.
 fn holds_referral(ctx: &Ctx, orgnr: &str) -> bool {
     ctx.item.is_referral()
-        && ctx.item.receivers.iter().any(|r| r == orgnr || ctx.input.principal_refs.iter().any(|p| p == r))
+        && ctx
+            .item
+            .receivers
+            .iter()
+            .any(|r| r == orgnr || ctx.input.principal_refs.iter().any(|p| p == r))
 }
 
 /// Results from another organisation while a reservation is in force.
@@ -116,9 +154,12 @@ fn names_practitioner(ctx: &Ctx, g: &Grant, hpr: &str, orgnr: &str) -> bool {
     g.actors.is_empty()
         || g.actors.iter().any(|a| {
             a.is_role_only()
-                || a.identifier.as_ref().is_some_and(|(s, v)| (s == HPR_SYSTEM && v == hpr) || (s == ORGNR_SYSTEM && v == orgnr))
+                || a.identifier.as_ref().is_some_and(|(s, v)| {
+                    (s == HPR_SYSTEM && v == hpr) || (s == ORGNR_SYSTEM && v == orgnr)
+                })
                 || a.reference.as_deref().is_some_and(|r| {
-                    r.strip_prefix("Practitioner/") == Some(hpr) || ctx.input.principal_refs.iter().any(|p| p == r)
+                    r.strip_prefix("Practitioner/") == Some(hpr)
+                        || ctx.input.principal_refs.iter().any(|p| p == r)
                 })
         })
 }
@@ -126,16 +167,24 @@ fn names_practitioner(ctx: &Ctx, g: &Grant, hpr: &str, orgnr: &str) -> bool {
 /// A research grant names this organisation (by orgnr or a resolved reference).
 fn names_org(ctx: &Ctx, g: &Grant, orgnr: &str) -> bool {
     g.actors.iter().any(|a| {
-        a.identifier.as_ref().is_some_and(|(s, v)| s == ORGNR_SYSTEM && v == orgnr)
-            || a.reference.as_deref().is_some_and(|r| ctx.input.principal_refs.iter().any(|p| p == r))
+        a.identifier
+            .as_ref()
+            .is_some_and(|(s, v)| s == ORGNR_SYSTEM && v == orgnr)
+            || a.reference
+                .as_deref()
+                .is_some_and(|r| ctx.input.principal_refs.iter().any(|p| p == r))
     })
 }
 
 /// Does a SMART scope allow reading `resource_type`? `system/T.read`, `system/*.read`,
 /// `system/*.*`, and v2 `system/T.rs` style permission letters.
 pub(crate) fn scope_reads(scope: &str, resource_type: &str) -> bool {
-    let Some(rest) = scope.strip_prefix("system/") else { return false };
-    let Some((ty, perm)) = rest.split_once('.') else { return false };
+    let Some(rest) = scope.strip_prefix("system/") else {
+        return false;
+    };
+    let Some((ty, perm)) = rest.split_once('.') else {
+        return false;
+    };
     let perm = perm.split('?').next().unwrap_or(perm);
     let type_ok = ty == "*" || ty == resource_type;
     let perm_ok = perm == "read"

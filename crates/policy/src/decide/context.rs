@@ -30,7 +30,11 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// `None` for directory data.
-    pub fn new(input: &'a DecisionInput<'a>, item: &'a ItemFacts, audited: Option<&'a ItemFacts>) -> Option<Ctx<'a>> {
+    pub fn new(
+        input: &'a DecisionInput<'a>,
+        item: &'a ItemFacts,
+        audited: Option<&'a ItemFacts>,
+    ) -> Option<Ctx<'a>> {
         let cat = input.links.category_of(item)?;
         let mut labels = item.labels;
         let mut unknown_label = item.unknown_label;
@@ -42,7 +46,10 @@ impl<'a> Ctx<'a> {
                 deferred_until = deferred_until.max(r.deferred_until);
             }
         }
-        let band = input.patient.birth_date.map(|b| AgeBand::on(b, oslo_today(input.now)));
+        let band = input
+            .patient
+            .birth_date
+            .map(|b| AgeBand::on(b, oslo_today(input.now)));
         Some(Ctx {
             input,
             item,
@@ -80,7 +87,10 @@ impl<'a> Ctx<'a> {
     /// Grants of `kind` in force now.
     pub fn grants(&self, kind: GrantKind) -> impl Iterator<Item = &'a Grant> + 'a {
         let now_ms = self.now_ms;
-        self.input.grants.iter().filter(move |g| g.kind == kind && g.in_force(now_ms))
+        self.input
+            .grants
+            .iter()
+            .filter(move |g| g.kind == kind && g.in_force(now_ms))
     }
 
     /// Does grant `g` cover this item: category (`class`), `dataPeriod` (overlap for
@@ -93,7 +103,11 @@ impl<'a> Ctx<'a> {
             return false;
         }
         if let Some(dp) = g.data_period {
-            let ok = if g.kind.is_deny() { dp.overlaps(self.item.date) } else { dp.covers(self.item.date) };
+            let ok = if g.kind.is_deny() {
+                dp.overlaps(self.item.date)
+            } else {
+                dp.covers(self.item.date)
+            };
             if !ok {
                 return false;
             }
@@ -113,13 +127,20 @@ impl<'a> Ctx<'a> {
                 return true;
             }
         }
-        !any && !matches!(g.kind, GrantKind::ParentAccess | GrantKind::YouthAccess | GrantKind::Release)
+        !any && !matches!(
+            g.kind,
+            GrantKind::ParentAccess | GrantKind::YouthAccess | GrantKind::Release
+        )
     }
 
     fn in_report(&self, r: &str) -> bool {
         r.starts_with("DiagnosticReport/")
             && self.item.resource_type == "Observation"
-            && self.input.links.reports_of(self.item).any(|rep| rep.reference == r)
+            && self
+                .input
+                .links
+                .reports_of(self.item)
+                .any(|rep| rep.reference == r)
     }
 
     /// Is any in-force grant of `kind` covering this item?

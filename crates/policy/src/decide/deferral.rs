@@ -41,7 +41,12 @@ pub(crate) fn automatic_deferrals(ctx: &Ctx) -> Vec<(Deferral, DateTime<Utc>)> {
     let cfg = ctx.input.config;
     let mut out = Vec::new();
     let item = ctx.item;
-    if ctx.cat == Category::Results && matches!(item.resource_type.as_str(), "DiagnosticReport" | "Observation") {
+    if ctx.cat == Category::Results
+        && matches!(
+            item.resource_type.as_str(),
+            "DiagnosticReport" | "Observation"
+        )
+    {
         let mut base = item.issued.unwrap_or(item.stored_at);
         for r in ctx.input.links.reports_of(item) {
             base = base.max(r.issued.unwrap_or(r.stored_at));
@@ -52,7 +57,10 @@ pub(crate) fn automatic_deferrals(ctx: &Ctx) -> Vec<(Deferral, DateTime<Utc>)> {
         for r in ctx.linked() {
             if let Some(n) = ctx.input.links.node(r) {
                 if n.service_request && !n.requisition && cfg.is_paediatric(&n.receivers) {
-                    out.push((Deferral::Paediatric, plus_days(n.received, cfg.paediatric_deferral_days)));
+                    out.push((
+                        Deferral::Paediatric,
+                        plus_days(n.received, cfg.paediatric_deferral_days),
+                    ));
                 }
             }
         }
@@ -61,5 +69,6 @@ pub(crate) fn automatic_deferrals(ctx: &Ctx) -> Vec<(Deferral, DateTime<Utc>)> {
 }
 
 fn plus_days(t: DateTime<Utc>, days: i64) -> DateTime<Utc> {
-    t.checked_add_signed(Duration::days(days)).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    t.checked_add_signed(Duration::days(days))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -72,7 +72,11 @@ pub enum Redaction {
 
 impl Decision {
     pub fn new(level: Level, reason: Reason) -> Decision {
-        Decision { level, reason, notify_patient: false }
+        Decision {
+            level,
+            reason,
+            notify_patient: false,
+        }
     }
     pub fn none(reason: Reason) -> Decision {
         Decision::new(Level::None, reason)
@@ -116,7 +120,11 @@ pub fn decide(input: &DecisionInput) -> Decision {
     };
     match input.principal {
         Principal::Citizen { level, .. } => citizen::decide(&ctx, *level),
-        Principal::Practitioner { hpr, orgnr, purpose } => clinical::practitioner(&ctx, hpr, orgnr, *purpose),
+        Principal::Practitioner {
+            hpr,
+            orgnr,
+            purpose,
+        } => clinical::practitioner(&ctx, hpr, orgnr, *purpose),
         Principal::System { orgnr, scopes, .. } => clinical::system(&ctx, orgnr, scopes),
     }
 }
@@ -134,8 +142,14 @@ pub fn intake_refusal(
     let reserved = grants.iter().any(|g| {
         g.kind == crate::grant::GrantKind::Reservation
             && g.in_force(now_ms)
-            && category.is_some_and(|c| c == crate::level::Category::Results && (g.categories.is_empty() || g.categories.contains(c)))
+            && category.is_some_and(|c| {
+                c == crate::level::Category::Results
+                    && (g.categories.is_empty() || g.categories.contains(c))
+            })
     });
-    let exempt = config.reservation_exempt_orgs.iter().any(|o| o == writer_org);
+    let exempt = config
+        .reservation_exempt_orgs
+        .iter()
+        .any(|o| o == writer_org);
     (reserved && !exempt).then_some(Reason::Reservation)
 }

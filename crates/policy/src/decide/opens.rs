@@ -54,10 +54,16 @@ pub fn opens_at(input: &DecisionInput) -> Option<DateTime<Utc>> {
     candidates.truncate(MAX_CANDIDATES);
     for t in candidates {
         let relations = match input.principal {
-            Principal::Citizen { pid, .. } => relation_candidates(pid, input.patient, input.grants, t),
+            Principal::Citizen { pid, .. } => {
+                relation_candidates(pid, input.patient, input.grants, t)
+            }
             _ => input.relations.to_vec(),
         };
-        let at = DecisionInput { now: t, relations: &relations, ..*input };
+        let at = DecisionInput {
+            now: t,
+            relations: &relations,
+            ..*input
+        };
         if decide(&at).visible() {
             return Some(t);
         }

@@ -112,12 +112,16 @@ impl Case {
     }
 
     pub fn related_json(&self) -> Vec<Value> {
-        let resp = |start: &str| json!([{"url": PARENTAL_RESPONSIBILITY_URL, "extension": [
-            {"url": "value", "valueBoolean": true}, {"url": "period", "valuePeriod": {"start": start}}]}]);
-        let person = |id: &str, pid: &str, rel: &str, line: &str| json!({"resourceType": "RelatedPerson", "id": id,
+        let resp = |start: &str| {
+            json!([{"url": PARENTAL_RESPONSIBILITY_URL, "extension": [
+            {"url": "value", "valueBoolean": true}, {"url": "period", "valuePeriod": {"start": start}}]}])
+        };
+        let person = |id: &str, pid: &str, rel: &str, line: &str| {
+            json!({"resourceType": "RelatedPerson", "id": id,
             "patient": {"reference": "Patient/p"}, "identifier": [{"system": FNR_SYSTEM, "value": pid}],
             "relationship": [{"coding": [{"system": ROLE, "code": rel}]}],
-            "address": [{"use": "home", "line": [line], "postalCode": "9008"}]});
+            "address": [{"use": "home", "line": [line], "postalCode": "9008"}]})
+        };
         let mut mother = person("mother", MOTHER_PID, "MTH", "Storgata 1");
         mother["extension"] = resp("2000-01-01");
         let mut father = person("father", FATHER_PID, "FTH", "Fjellveien 2");
@@ -137,7 +141,10 @@ impl Case {
     }
 
     pub fn principal(&self) -> Principal {
-        let citizen = |pid: &str| Principal::Citizen { pid: pid.into(), level: SecurityLevel::High };
+        let citizen = |pid: &str| Principal::Citizen {
+            pid: pid.into(),
+            level: SecurityLevel::High,
+        };
         match &self.who {
             Who::Myself => citizen(PATIENT_PID),
             Who::Mother => citizen(MOTHER_PID),
@@ -147,7 +154,10 @@ impl Case {
             Who::ProxyFull | Who::ProxyLimited => citizen(PROXY_PID),
             Who::Stranger => citizen(STRANGER_PID),
             Who::Citizen(pid) => citizen(pid),
-            Who::LowAssurance => Principal::Citizen { pid: PATIENT_PID.into(), level: SecurityLevel::Substantial },
+            Who::LowAssurance => Principal::Citizen {
+                pid: PATIENT_PID.into(),
+                level: SecurityLevel::Substantial,
+            },
             Who::Practitioner(org, purpose) => Principal::Practitioner {
                 hpr: HPR.into(),
                 orgnr: (*org).into(),
@@ -175,7 +185,11 @@ impl Case {
     }
 
     fn facts_of(&self, i: &Item, patient: &Value) -> ItemFacts {
-        item_facts(i.json.as_ref().unwrap_or(patient), i.stored, i.owner.as_deref())
+        item_facts(
+            i.json.as_ref().unwrap_or(patient),
+            i.stored,
+            i.owner.as_deref(),
+        )
     }
 
     /// Runs the decision (and `opens_at`) for this case.
@@ -230,6 +244,12 @@ pub fn check(rows: &[Case]) -> usize {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
     rows.len()
 }

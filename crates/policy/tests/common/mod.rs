@@ -7,15 +7,15 @@ use chrono::{DateTime, TimeZone, Utc};
 use nordlys_policy::*;
 use serde_json::{json, Value};
 
-pub const PATIENT_PID: &str = "22911350012";
+pub const PATIENT_PID: &str = "22911350029";
 pub const MOTHER_PID: &str = "13097248022";
-pub const FATHER_PID: &str = "01017512345";
-pub const FOSTER_PID: &str = "02027012345";
-pub const GUARDIAN_PID: &str = "03036512345";
-pub const PROXY_PID: &str = "04048012345";
+pub const FATHER_PID: &str = "01017512338";
+pub const FOSTER_PID: &str = "02027012372";
+pub const GUARDIAN_PID: &str = "03036512368";
+pub const PROXY_PID: &str = "04048012359";
 /// Born 2010-01-01: 16 at NOW, too young to be a proxy.
-pub const YOUNG_PROXY_PID: &str = "01011050012";
-pub const STRANGER_PID: &str = "05058512345";
+pub const YOUNG_PROXY_PID: &str = "01011050081";
+pub const STRANGER_PID: &str = "05058512372";
 /// The producing hospital and another organisation (a GP office).
 pub const ORG_A: &str = "974795787";
 pub const ORG_B: &str = "983974899";
@@ -24,7 +24,9 @@ pub const ROLE: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 const FNR: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
 
 pub fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|e| panic!("{s}: {e}"))
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 /// 2026-11-21 12:00 UTC (13:00 in Oslo).
@@ -89,13 +91,24 @@ pub struct Item {
 
 impl Item {
     pub fn new(v: Value) -> Item {
-        Item { json: Some(v), stored: t("2026-10-01T09:00:00Z"), owner: Some(ORG_A.into()) }
+        Item {
+            json: Some(v),
+            stored: t("2026-10-01T09:00:00Z"),
+            owner: Some(ORG_A.into()),
+        }
     }
     pub fn patient() -> Item {
-        Item { json: None, stored: t("2026-01-01T00:00:00Z"), owner: Some(ORG_A.into()) }
+        Item {
+            json: None,
+            stored: t("2026-01-01T00:00:00Z"),
+            owner: Some(ORG_A.into()),
+        }
     }
     fn obj(&mut self) -> &mut serde_json::Map<String, Value> {
-        self.json.as_mut().and_then(Value::as_object_mut).expect("item is an object")
+        self.json
+            .as_mut()
+            .and_then(Value::as_object_mut)
+            .expect("item is an object")
     }
     pub fn set(mut self, key: &str, v: Value) -> Item {
         self.obj().insert(key.into(), v);
@@ -114,19 +127,35 @@ impl Item {
     }
     pub fn label(mut self, code: &str) -> Item {
         let meta = self.obj().entry("meta").or_insert(json!({}));
-        let sec = meta.as_object_mut().expect("meta").entry("security").or_insert(json!([]));
-        sec.as_array_mut().expect("security").push(json!({"system": LABEL_SYSTEM, "code": code}));
+        let sec = meta
+            .as_object_mut()
+            .expect("meta")
+            .entry("security")
+            .or_insert(json!([]));
+        sec.as_array_mut()
+            .expect("security")
+            .push(json!({"system": LABEL_SYSTEM, "code": code}));
         self
     }
     pub fn noru(self, until: &str) -> Item {
         let mut s = self.label("NORU");
-        let meta = s.obj().get_mut("meta").and_then(Value::as_object_mut).expect("meta");
-        meta.insert("extension".into(), json!([{"url": DEFERRED_UNTIL_URL, "valueDateTime": until}]));
+        let meta = s
+            .obj()
+            .get_mut("meta")
+            .and_then(Value::as_object_mut)
+            .expect("meta");
+        meta.insert(
+            "extension".into(),
+            json!([{"url": DEFERRED_UNTIL_URL, "valueDateTime": until}]),
+        );
         s
     }
     pub fn tag(mut self, code: &str) -> Item {
         let meta = self.obj().entry("meta").or_insert(json!({}));
-        meta.as_object_mut().expect("meta").insert("tag".into(), json!([{"system": YOUTH_SHARING_SYSTEM, "code": code}]));
+        meta.as_object_mut().expect("meta").insert(
+            "tag".into(),
+            json!([{"system": YOUTH_SHARING_SYSTEM, "code": code}]),
+        );
         self
     }
     pub fn based_on(self, r: &str) -> Item {
@@ -134,7 +163,12 @@ impl Item {
     }
     /// Sets the § 6 item date field of this type.
     pub fn dated(self, date: &str) -> Item {
-        let rt = self.json.as_ref().and_then(|j| j["resourceType"].as_str()).unwrap_or("").to_string();
+        let rt = self
+            .json
+            .as_ref()
+            .and_then(|j| j["resourceType"].as_str())
+            .unwrap_or("")
+            .to_string();
         let key = match rt.as_str() {
             "DocumentReference" => "date",
             "DiagnosticReport" | "Observation" => "effectiveDateTime",
@@ -149,66 +183,99 @@ impl Item {
 }
 
 pub fn doc() -> Item {
-    Item::new(json!({"resourceType": "DocumentReference", "id": "doc", "status": "current", "date": "2026-10-01",
-        "subject": {"reference": "Patient/p"}, "content": [{"attachment": {"title": "Epikrise"}}]}))
+    Item::new(
+        json!({"resourceType": "DocumentReference", "id": "doc", "status": "current", "date": "2026-10-01",
+        "subject": {"reference": "Patient/p"}, "content": [{"attachment": {"title": "Epikrise"}}]}),
+    )
 }
 pub fn letter() -> Item {
-    doc().id("letter").set("category", json!([{"coding": [{"code": "letter"}]}]))
+    doc()
+        .id("letter")
+        .set("category", json!([{"coding": [{"code": "letter"}]}]))
 }
 pub fn report() -> Item {
-    Item::new(json!({"resourceType": "DiagnosticReport", "id": "rep", "status": "final", "code": {"text": "Blood"},
-        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01", "issued": "2026-10-01T08:00:00Z"}))
+    Item::new(
+        json!({"resourceType": "DiagnosticReport", "id": "rep", "status": "final", "code": {"text": "Blood"},
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01", "issued": "2026-10-01T08:00:00Z"}),
+    )
 }
 pub fn obs() -> Item {
-    Item::new(json!({"resourceType": "Observation", "id": "obs", "status": "final", "code": {"text": "Hb"},
-        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01", "valueQuantity": {"value": 13}}))
+    Item::new(
+        json!({"resourceType": "Observation", "id": "obs", "status": "final", "code": {"text": "Hb"},
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01", "valueQuantity": {"value": 13}}),
+    )
 }
 pub fn referral() -> Item {
-    Item::new(json!({"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
-        "subject": {"reference": "Patient/p"}, "authoredOn": "2026-10-01"}))
+    Item::new(
+        json!({"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2026-10-01"}),
+    )
 }
 pub fn requisition() -> Item {
-    referral().id("req").set("category", json!([{"coding": [{"system": "http://snomed.info/sct", "code": "108252007"}]}]))
+    referral().id("req").set(
+        "category",
+        json!([{"coding": [{"system": "http://snomed.info/sct", "code": "108252007"}]}]),
+    )
 }
 pub fn appt() -> Item {
-    Item::new(json!({"resourceType": "Appointment", "id": "appt", "status": "booked", "start": "2026-12-01T10:00:00Z",
-        "participant": [{"actor": {"reference": "Patient/p"}, "status": "accepted"}]}))
+    Item::new(
+        json!({"resourceType": "Appointment", "id": "appt", "status": "booked", "start": "2026-12-01T10:00:00Z",
+        "participant": [{"actor": {"reference": "Patient/p"}, "status": "accepted"}]}),
+    )
 }
 pub fn msg() -> Item {
-    Item::new(json!({"resourceType": "Communication", "id": "msg", "status": "completed", "sent": "2026-10-01",
-        "subject": {"reference": "Patient/p"}, "recipient": [{"reference": "Patient/p"}], "payload": [{"contentString": "hi"}]}))
+    Item::new(
+        json!({"resourceType": "Communication", "id": "msg", "status": "completed", "sent": "2026-10-01",
+        "subject": {"reference": "Patient/p"}, "recipient": [{"reference": "Patient/p"}], "payload": [{"contentString": "hi"}]}),
+    )
 }
 pub fn form() -> Item {
-    Item::new(json!({"resourceType": "QuestionnaireResponse", "id": "form", "status": "completed", "subject": {"reference": "Patient/p"}}))
+    Item::new(
+        json!({"resourceType": "QuestionnaireResponse", "id": "form", "status": "completed", "subject": {"reference": "Patient/p"}}),
+    )
 }
 pub fn plan() -> Item {
-    Item::new(json!({"resourceType": "CarePlan", "id": "plan", "status": "active", "intent": "plan", "subject": {"reference": "Patient/p"}}))
+    Item::new(
+        json!({"resourceType": "CarePlan", "id": "plan", "status": "active", "intent": "plan", "subject": {"reference": "Patient/p"}}),
+    )
 }
 pub fn measure() -> Item {
-    Item::new(json!({"resourceType": "Observation", "id": "bp", "status": "final", "code": {"text": "BP"},
+    Item::new(
+        json!({"resourceType": "Observation", "id": "bp", "status": "final", "code": {"text": "BP"},
         "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],
-        "device": {"reference": "Device/hub"}, "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01"}))
+        "device": {"reference": "Device/hub"}, "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-10-01"}),
+    )
 }
 pub fn allergy() -> Item {
-    Item::new(json!({"resourceType": "AllergyIntolerance", "id": "allergy", "patient": {"reference": "Patient/p"}}))
+    Item::new(
+        json!({"resourceType": "AllergyIntolerance", "id": "allergy", "patient": {"reference": "Patient/p"}}),
+    )
 }
 pub fn med() -> Item {
-    Item::new(json!({"resourceType": "MedicationStatement", "id": "med", "status": "active",
-        "medicationCodeableConcept": {"text": "x"}, "subject": {"reference": "Patient/p"}}))
+    Item::new(
+        json!({"resourceType": "MedicationStatement", "id": "med", "status": "active",
+        "medicationCodeableConcept": {"text": "x"}, "subject": {"reference": "Patient/p"}}),
+    )
 }
 pub fn vacc() -> Item {
-    Item::new(json!({"resourceType": "Immunization", "id": "vacc", "status": "completed", "vaccineCode": {"text": "MMR"},
-        "patient": {"reference": "Patient/p"}, "occurrenceDateTime": "2026-10-01"}))
+    Item::new(
+        json!({"resourceType": "Immunization", "id": "vacc", "status": "completed", "vaccineCode": {"text": "MMR"},
+        "patient": {"reference": "Patient/p"}, "occurrenceDateTime": "2026-10-01"}),
+    )
 }
 /// An access-log entry about `what` (the audited item must be added with `Case::audited`).
 pub fn audit(what: &str) -> Item {
-    Item::new(json!({"resourceType": "AuditEvent", "id": "audit", "recorded": "2026-11-01T10:00:00Z",
-        "entity": [{"what": {"reference": what}}], "agent": [{"requestor": true}]}))
+    Item::new(
+        json!({"resourceType": "AuditEvent", "id": "audit", "recorded": "2026-11-01T10:00:00Z",
+        "entity": [{"what": {"reference": what}}], "agent": [{"requestor": true}]}),
+    )
     .owner("nordlys")
 }
 pub fn consent_item() -> Item {
-    Item::new(json!({"resourceType": "Consent", "id": "own-rule", "status": "active",
-        "patient": {"reference": "Patient/p"}}))
+    Item::new(
+        json!({"resourceType": "Consent", "id": "own-rule", "status": "active",
+        "patient": {"reference": "Patient/p"}}),
+    )
 }
 
 /// The item standing for each category in the § 6 table.
@@ -252,7 +319,11 @@ pub fn grant(kind: &str) -> C {
 impl C {
     fn push(mut self, key: &str, v: Value) -> C {
         let p = self.0["provision"].as_object_mut().expect("provision");
-        p.entry(key).or_insert(json!([])).as_array_mut().expect("array").push(v);
+        p.entry(key)
+            .or_insert(json!([]))
+            .as_array_mut()
+            .expect("array")
+            .push(v);
         self
     }
     pub fn id(mut self, id: &str) -> C {
@@ -263,7 +334,10 @@ impl C {
         self.push("actor", json!({"role": {"coding": [{"system": ROLE, "code": "PRN"}]}, "reference": {"reference": r}}))
     }
     pub fn actor_role(self, code: &str) -> C {
-        self.push("actor", json!({"role": {"coding": [{"system": ROLE, "code": code}]}}))
+        self.push(
+            "actor",
+            json!({"role": {"coding": [{"system": ROLE, "code": code}]}}),
+        )
     }
     pub fn actor_id(self, system: &str, value: &str) -> C {
         self.push("actor", json!({"role": {"coding": [{"system": ROLE, "code": "X"}]}, "reference": {"identifier": {"system": system, "value": value}}}))
@@ -272,13 +346,22 @@ impl C {
         self.actor_id(FNR, pid)
     }
     pub fn action(self, code: &str) -> C {
-        self.push("action", json!({"coding": [{"system": ACCESS_LEVEL_SYSTEM, "code": code}]}))
+        self.push(
+            "action",
+            json!({"coding": [{"system": ACCESS_LEVEL_SYSTEM, "code": code}]}),
+        )
     }
     pub fn data(self, r: &str) -> C {
-        self.push("data", json!({"meaning": "instance", "reference": {"reference": r}}))
+        self.push(
+            "data",
+            json!({"meaning": "instance", "reference": {"reference": r}}),
+        )
     }
     pub fn related(self, r: &str) -> C {
-        self.push("data", json!({"meaning": "related", "reference": {"reference": r}}))
+        self.push(
+            "data",
+            json!({"meaning": "related", "reference": {"reference": r}}),
+        )
     }
     pub fn class(self, code: &str) -> C {
         self.push("class", json!({"system": CATEGORY_SYSTEM, "code": code}))

@@ -11,8 +11,13 @@ use serde_json::{json, Value};
 /// A migrated backend on its own database; keep the guard alive for the test.
 pub async fn backend() -> (PostgresBackend, DropGuard) {
     let (url, guard) = fresh_database().await;
-    let backend = PostgresBackend::connect(&url).await.unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
-    backend.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    let backend = PostgresBackend::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
+    backend
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     (backend, guard)
 }
 
@@ -33,7 +38,10 @@ pub fn put(rt: &str, id: &str, extra: Value, index: Vec<IndexEntry>) -> PendingW
         content_hash: nordlys_store::model::content_hash(&resource),
         resource: Some(resource),
         index,
-        columns: ItemColumns { patient_id: None, owner_org: Some("983974899".into()) },
+        columns: ItemColumns {
+            patient_id: None,
+            owner_org: Some("983974899".into()),
+        },
         skip_if_unchanged: false,
         chained: false,
     }
@@ -61,12 +69,21 @@ pub fn with(mut w: PendingWrite, precondition: Precondition) -> PendingWrite {
 pub fn string(param: &str, value: &str) -> IndexEntry {
     IndexEntry {
         param: param.into(),
-        value: IndexValue::String { norm: nordlys_fhir::text::normalize_str(value), exact: value.into() },
+        value: IndexValue::String {
+            norm: nordlys_fhir::text::normalize_str(value),
+            exact: value.into(),
+        },
     }
 }
 
 pub fn token(param: &str, system: Option<&str>, code: &str) -> IndexEntry {
-    IndexEntry { param: param.into(), value: IndexValue::Token { system: system.map(Into::into), code: code.into() } }
+    IndexEntry {
+        param: param.into(),
+        value: IndexValue::Token {
+            system: system.map(Into::into),
+            code: code.into(),
+        },
+    }
 }
 
 pub fn reference(param: &str, target_type: &str, target_id: &str) -> IndexEntry {
@@ -88,16 +105,28 @@ pub fn day(param: &str, date: &str) -> IndexEntry {
         .unwrap_or_default()
         .and_utc()
         .timestamp_millis();
-    IndexEntry { param: param.into(), value: IndexValue::Date { low, high: low + 86_399_999 } }
+    IndexEntry {
+        param: param.into(),
+        value: IndexValue::Date {
+            low,
+            high: low + 86_399_999,
+        },
+    }
 }
 
 pub fn quantity(param: &str, value: f64, code: &str) -> IndexEntry {
     IndexEntry {
         param: param.into(),
-        value: IndexValue::Quantity { value, system: Some("http://unitsofmeasure.org".into()), code: Some(code.into()) },
+        value: IndexValue::Quantity {
+            value,
+            system: Some("http://unitsofmeasure.org".into()),
+            code: Some(code.into()),
+        },
     }
 }
 
 pub async fn commit(b: &PostgresBackend, writes: Vec<PendingWrite>) -> Vec<Committed> {
-    b.commit(&ctx(), writes).await.unwrap_or_else(|e| panic!("commit: {e:?}"))
+    b.commit(&ctx(), writes)
+        .await
+        .unwrap_or_else(|e| panic!("commit: {e:?}"))
 }

@@ -7,41 +7,163 @@
 //! people and units; UNN's organisation number and the ward doctor's HPR number are the
 //! ones contract.md uses in its token examples, so those examples work on the demo.
 use chrono::NaiveDate;
-use nordlys_fhir::ids::{generate_orgnr, HPR_SYSTEM, ORGNR_SYSTEM, RESH_SYSTEM};
+use nordlys_fhir::ids::{generate_orgnr, ORGNR_SYSTEM, RESH_SYSTEM};
 use serde_json::{json, Value};
 
-use super::{DemoPractitioner, DemoSystem};
 use crate::codes::UNIT_TYPE_SYSTEM;
 use crate::items::{schedule, slot};
-use crate::make::{coding, meta, next_weekdays, reference, text_cc, unit_type_display};
+use crate::make::{coding, meta, next_weekdays, reference, unit_type_display};
 
 /// UNN's organisation number (contract.md's token examples).
 pub const UNN_ORGNR: &str = "983974899";
 
 /// (id, name, unit type, parent id, address line, postal code, city)
-type OrgRow = (&'static str, &'static str, &'static str, Option<&'static str>, &'static str, &'static str, &'static str);
+type OrgRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
-const ORGS: &[OrgRow] = &[
-    ("org-unn", "Universitetssykehuset Nord-Norge HF", "hospital", None, "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-barn", "Barne- og ungdomsklinikken, UNN Tromsø", "paediatrics", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-bup", "BUP Tromsø (barne- og ungdomspsykiatrisk poliklinikk)", "child-psychiatry", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-med", "Medisinsk poliklinikk, UNN Tromsø", "medicine", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-lab", "Laboratoriemedisin, UNN", "laboratory", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-mikro", "Mikrobiologi og smittevern, UNN", "microbiology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-rad", "Radiologi, UNN Tromsø", "radiology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-unn-pat", "Klinisk patologi, UNN", "pathology", Some("org-unn"), "Sykehusvegen 38", "9019", "Tromsø"),
-    ("org-nlsh", "Nordlandssykehuset HF", "hospital", None, "Parkveien 95", "8005", "Bodø"),
-    ("org-nlsh-hjerte", "Hjertepoliklinikken, Nordlandssykehuset Bodø", "cardiology", Some("org-nlsh"), "Parkveien 95", "8005", "Bodø"),
-    ("org-gp-tromso", "Sentrum legekontor Tromsø", "general-practice", None, "Storgata 90", "9008", "Tromsø"),
-    ("org-gp-bodo", "Bodø legesenter", "general-practice", None, "Sjøgata 21", "8006", "Bodø"),
-    ("org-gp-harstad", "Harstad legesenter", "general-practice", None, "Strandgata 15", "9405", "Harstad"),
-    ("org-bodo-kommune", "Bodø kommune, hjemmetjenesten", "home-care", None, "Kongens gate 27", "8006", "Bodø"),
+#[rustfmt::skip]
+pub(crate) const ORGS: &[OrgRow] = &[
+    (
+        "org-unn",
+        "Universitetssykehuset Nord-Norge HF",
+        "hospital",
+        None,
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-barn",
+        "Barne- og ungdomsklinikken, UNN Tromsø",
+        "paediatrics",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-bup",
+        "BUP Tromsø (barne- og ungdomspsykiatrisk poliklinikk)",
+        "child-psychiatry",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-med",
+        "Medisinsk poliklinikk, UNN Tromsø",
+        "medicine",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-lab",
+        "Laboratoriemedisin, UNN",
+        "laboratory",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-mikro",
+        "Mikrobiologi og smittevern, UNN",
+        "microbiology",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-rad",
+        "Radiologi, UNN Tromsø",
+        "radiology",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-unn-pat",
+        "Klinisk patologi, UNN",
+        "pathology",
+        Some("org-unn"),
+        "Sykehusvegen 38",
+        "9019",
+        "Tromsø",
+    ),
+    (
+        "org-nlsh",
+        "Nordlandssykehuset HF",
+        "hospital",
+        None,
+        "Parkveien 95",
+        "8005",
+        "Bodø",
+    ),
+    (
+        "org-nlsh-hjerte",
+        "Hjertepoliklinikken, Nordlandssykehuset Bodø",
+        "cardiology",
+        Some("org-nlsh"),
+        "Parkveien 95",
+        "8005",
+        "Bodø",
+    ),
+    (
+        "org-gp-tromso",
+        "Sentrum legekontor Tromsø",
+        "general-practice",
+        None,
+        "Storgata 90",
+        "9008",
+        "Tromsø",
+    ),
+    (
+        "org-gp-bodo",
+        "Bodø legesenter",
+        "general-practice",
+        None,
+        "Sjøgata 21",
+        "8006",
+        "Bodø",
+    ),
+    (
+        "org-gp-harstad",
+        "Harstad legesenter",
+        "general-practice",
+        None,
+        "Strandgata 15",
+        "9405",
+        "Harstad",
+    ),
+    (
+        "org-bodo-kommune",
+        "Bodø kommune, hjemmetjenesten",
+        "home-care",
+        None,
+        "Kongens gate 27",
+        "8006",
+        "Bodø",
+    ),
 ];
 
 /// The legal entity's organisation number for a demo organisation id (a ward answers
 /// with its hospital's).
 pub(crate) fn orgnr(id: &str) -> String {
-    let Some(pos) = ORGS.iter().position(|o| o.0 == id) else { return String::new() };
+    let Some(pos) = ORGS.iter().position(|o| o.0 == id) else {
+        return String::new();
+    };
     let row = ORGS[pos];
     if let Some(parent) = row.3 {
         return orgnr(parent);
@@ -59,9 +181,15 @@ pub(crate) fn organisations() -> Vec<Value> {
     for (pos, (id, name, kind, parent, line, postal, city)) in ORGS.iter().enumerate() {
         let identifier = match parent {
             None => json!([{"use": "official", "system": ORGNR_SYSTEM, "value": orgnr(id)}]),
-            Some(_) => json!([{"use": "official", "system": RESH_SYSTEM, "value": format!("{}", 4_210_000 + pos * 17)}]),
+            Some(_) => {
+                json!([{"use": "official", "system": RESH_SYSTEM, "value": format!("{}", 4_210_000 + pos * 17)}])
+            }
         };
-        let hl7_kind = if parent.is_some() { ("dept", "Hospital Department") } else { ("prov", "Healthcare Provider") };
+        let hl7_kind = if parent.is_some() {
+            ("dept", "Hospital Department")
+        } else {
+            ("prov", "Healthcare Provider")
+        };
         let address = json!([{"use": "work", "line": [line], "postalCode": postal, "city": city, "country": "NO"}]);
         let mut org = json!({
             "resourceType": "Organization", "id": id, "meta": meta(Some(&orgnr(id)), &[]),
@@ -82,82 +210,6 @@ pub(crate) fn organisations() -> Vec<Value> {
         }));
     }
     out
-}
-
-/// (key, given, family, female, HPR number, unit id, role title, specialty)
-type PractitionerRow = (&'static str, &'static str, &'static str, bool, &'static str, &'static str, &'static str, &'static str);
-
-pub(crate) const PRACTITIONERS: &[PractitionerRow] = &[
-    ("gp-tromso", "Hanne", "Berg", true, "4512876", "org-gp-tromso", "Fastlege", "Allmennmedisin"),
-    ("ward-doctor", "Erik", "Strand", false, "565501872", "org-unn-bup", "Overlege", "Barne- og ungdomspsykiatri"),
-    ("paed-doctor", "Sofie", "Eriksen", true, "9144025", "org-unn-barn", "Overlege", "Barnesykdommer"),
-    ("med-doctor", "Thomas", "Lie", false, "8823410", "org-unn-med", "Overlege", "Endokrinologi"),
-    ("lab-doctor", "Kristin", "Haugen", true, "7310556", "org-unn-lab", "Overlege", "Medisinsk biokjemi"),
-    ("microbiologist", "Jørgen", "Moe", false, "6620917", "org-unn-mikro", "Overlege", "Medisinsk mikrobiologi"),
-    ("radiologist", "Magnus", "Bakken", false, "5981233", "org-unn-rad", "Overlege", "Radiologi"),
-    ("pathologist", "Ida", "Solberg", true, "10234568", "org-unn-pat", "Overlege", "Patologi"),
-    ("cardiologist", "Marte", "Lund", true, "9932011", "org-nlsh-hjerte", "Overlege", "Hjertesykdommer"),
-    ("gp-bodo", "Jon", "Karlsen", false, "3345120", "org-gp-bodo", "Fastlege", "Allmennmedisin"),
-    ("gp-harstad", "Anders", "Nygård", false, "2209871", "org-gp-harstad", "Fastlege", "Allmennmedisin"),
-    ("home-nurse", "Liv", "Andreassen", true, "11872203", "org-bodo-kommune", "Sykepleier", "Hjemmesykepleie"),
-];
-
-fn unit_name(id: &str) -> &'static str {
-    ORGS.iter().find(|o| o.0 == id).map(|o| o.1).unwrap_or("")
-}
-
-/// Practitioner + PractitionerRole for every demo practitioner, and the login list.
-pub(crate) fn practitioners() -> (Vec<Value>, Vec<DemoPractitioner>) {
-    let mut out = Vec::new();
-    let mut list = Vec::new();
-    for (key, given, family, female, hpr, unit, title, specialty) in PRACTITIONERS {
-        let source = orgnr(unit);
-        out.push(json!({
-            "resourceType": "Practitioner", "id": key, "meta": meta(Some(&source), &[]),
-            "identifier": [{"use": "official", "system": HPR_SYSTEM, "value": hpr}], "active": true,
-            "name": [{"use": "official", "family": family, "given": [given], "prefix": [title]}],
-            "gender": if *female { "female" } else { "male" },
-        }));
-        out.push(json!({
-            "resourceType": "PractitionerRole", "id": format!("role-{key}"), "meta": meta(Some(&source), &[]),
-            "active": true, "practitioner": reference(&format!("Practitioner/{key}")),
-            "organization": reference(&format!("Organization/{unit}")),
-            "code": [text_cc(title)], "specialty": [text_cc(specialty)],
-            "location": [reference(&format!("Location/loc-{}", &unit[4..]))],
-        }));
-        list.push(DemoPractitioner {
-            key: key.to_string(),
-            display: format!("{title} {given} {family}"),
-            hpr: hpr.to_string(),
-            orgnr: source,
-            unit: unit.to_string(),
-            unit_name: unit_name(unit).to_string(),
-        });
-    }
-    (out, list)
-}
-
-/// The record-system clients that push data, as `/dev/token` system principals.
-pub(crate) fn systems() -> Vec<DemoSystem> {
-    let all = "system/*.read system/*.write";
-    let rows = [
-        ("dips-unn", "DIPS Arena, UNN", "org-unn", all),
-        ("lab-unn", "Laboratoriesystem, UNN", "org-unn", "system/DiagnosticReport.write system/Observation.write system/Specimen.write"),
-        ("dips-nlsh", "DIPS Arena, Nordlandssykehuset", "org-nlsh", all),
-        ("epj-sentrum-tromso", "Journalsystem, Sentrum legekontor Tromsø", "org-gp-tromso", all),
-        ("epj-bodo-legesenter", "Journalsystem, Bodø legesenter", "org-gp-bodo", all),
-        ("epj-harstad-legesenter", "Journalsystem, Harstad legesenter", "org-gp-harstad", all),
-        ("dho-hub-bodo", "Hjemmeoppfølging (DHO), Bodø kommune", "org-bodo-kommune", "system/Observation.write system/Device.write"),
-    ];
-    rows.iter()
-        .map(|(client_id, display, org, scope)| DemoSystem {
-            key: client_id.to_string(),
-            display: display.to_string(),
-            client_id: client_id.to_string(),
-            orgnr: orgnr(org),
-            scope: scope.to_string(),
-        })
-        .collect()
 }
 
 /// A schedule with free slots (two a day over the next weekdays) and the busy slots the
@@ -186,7 +238,15 @@ pub(crate) fn schedule_with_slots(
     out[0]["comment"] = json!(what);
     for i in 0..free {
         let (hour, minute) = if i % 2 == 0 { (9, 0) } else { (13, 30) };
-        out.push(slot(&format!("slot-{key}-{:02}", i + 1), &sched_ref, days[i / 2], hour, minute, 20, true));
+        out.push(slot(
+            &format!("slot-{key}-{:02}", i + 1),
+            &sched_ref,
+            days[i / 2],
+            hour,
+            minute,
+            20,
+            true,
+        ));
     }
     for (id, date, hour, minute) in busy {
         out.push(slot(id, &sched_ref, *date, *hour, *minute, 30, false));

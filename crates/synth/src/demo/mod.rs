@@ -9,8 +9,11 @@
 //! day, leap days included. All national ids are synthetic (Tenor style, month + 80).
 mod directory;
 mod family;
+mod kari;
+mod ola;
 mod others;
 mod pedersen;
+mod staff;
 #[cfg(test)]
 mod tests;
 
@@ -20,7 +23,7 @@ use serde_json::Value;
 
 pub use directory::UNN_ORGNR;
 
-use crate::items::Doc;
+use crate::items::{Doc, Message};
 use crate::make::{born, synthetic_fnr, Address, Clock, Person};
 use crate::results::Report;
 
@@ -82,9 +85,13 @@ pub struct DemoSystem {
 
 /// Builds the demo region for `today`.
 pub fn demo_region(today: NaiveDate) -> DemoRegion {
-    let mut ctx = Ctx { c: Clock { today }, out: Vec::new(), persons: Vec::new() };
+    let mut ctx = Ctx {
+        c: Clock { today },
+        out: Vec::new(),
+        persons: Vec::new(),
+    };
     ctx.out.extend(directory::organisations());
-    let (practitioners, practitioner_list) = directory::practitioners();
+    let (practitioners, practitioner_list) = staff::practitioners();
     ctx.out.extend(practitioners);
     family::nilsen(&mut ctx);
     others::foster(&mut ctx);
@@ -92,7 +99,13 @@ pub fn demo_region(today: NaiveDate) -> DemoRegion {
     others::guardian(&mut ctx);
     let mut resources = ctx.out;
     resources.iter_mut().for_each(crate::tidy);
-    DemoRegion { today, resources, persons: ctx.persons, practitioners: practitioner_list, systems: directory::systems() }
+    DemoRegion {
+        today,
+        resources,
+        persons: ctx.persons,
+        practitioners: practitioner_list,
+        systems: staff::systems(),
+    }
 }
 
 /// The state the demo builders share.
@@ -167,14 +180,51 @@ impl Ctx {
 
 /// The date `days` after `from` (for dates relative to a birth).
 pub(crate) fn after(from: NaiveDate, months: u32, days: i64) -> String {
-    let d = from.checked_add_months(chrono::Months::new(months)).unwrap_or(from);
-    let d = d.checked_add_signed(chrono::TimeDelta::days(days)).unwrap_or(d);
+    let d = from
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap_or(from);
+    let d = d
+        .checked_add_signed(chrono::TimeDelta::days(days))
+        .unwrap_or(d);
     d.format("%Y-%m-%d").to_string()
 }
 
 /// The `n`-th weekday after today, for future appointments.
 pub(crate) fn weekday(today: NaiveDate, n: usize) -> NaiveDate {
-    crate::make::next_weekdays(today, n + 1).get(n).copied().unwrap_or(today)
+    crate::make::next_weekdays(today, n + 1)
+        .get(n)
+        .copied()
+        .unwrap_or(today)
 }
 
 pub(crate) use directory::schedule_with_slots;
+
+/// One message: (id, days ago, sender, recipient, text, producing orgnr if not a citizen).
+pub(crate) type ThreadLine<'a> = (&'a str, i64, &'a str, &'a str, &'a str, Option<&'a str>);
+
+/// Pushes a thread; each message answers the one before.
+pub(crate) fn message_thread(
+    ctx: &mut Ctx,
+    patient: &str,
+    topic: &str,
+    thread: &[ThreadLine],
+    based_on: Option<&str>,
+) {
+    let mut previous: Option<String> = None;
+    for (i, (id, days, sender, recipient, text, source)) in thread.iter().enumerate() {
+        let m = Message {
+            id: id.to_string(),
+            patient: patient.into(),
+            sent: ctx.c.at(*days, 12 + i as u32, 5),
+            sender: sender.to_string(),
+            recipient: recipient.to_string(),
+            topic: topic.into(),
+            text: text.to_string(),
+            in_response_to: previous.clone(),
+            based_on: based_on.map(String::from),
+            source: source.map(String::from),
+        };
+        ctx.push(m.json());
+        previous = Some(format!("Communication/{id}"));
+    }
+}

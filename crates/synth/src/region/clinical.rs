@@ -52,10 +52,17 @@ fn lab_history(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<V
     } else {
         ADULT_PANELS[rng.random_range(0..ADULT_PANELS.len())]
     };
-    let count = if s.age < 18 { rng.random_range(1..=4) } else { rng.random_range(2..=10) } as i64;
+    let count = if s.age < 18 {
+        rng.random_range(1..=4)
+    } else {
+        rng.random_range(2..=10)
+    } as i64;
     let span = s.span();
     let lab = s.hospital.ward("lab");
-    let mut level: Vec<f64> = panel.iter().map(|a| (a.low + a.high) / 2.0 * rng.random_range(0.7..1.3)).collect();
+    let mut level: Vec<f64> = panel
+        .iter()
+        .map(|a| (a.low + a.high) / 2.0 * rng.random_range(0.7..1.3))
+        .collect();
     let yesterday = rng.random_bool(0.08);
     for k in 0..count {
         let mut day = (span * (count - k) / (count + 1)).max(2);
@@ -68,7 +75,10 @@ fn lab_history(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<V
             .enumerate()
             .map(|(j, a)| {
                 level[j] *= rng.random_range(0.9..1.1);
-                Obs { id: format!("obs-{}-{}", &dr[3..], j + 1), finding: Finding::Quantity(*a, level[j]) }
+                Obs {
+                    id: format!("obs-{}-{}", &dr[3..], j + 1),
+                    finding: Finding::Quantity(*a, level[j]),
+                }
             })
             .collect();
         let based_on = (k == count - 1 && rng.random_bool(0.5)).then(|| {
@@ -171,7 +181,11 @@ fn imaging_and_more(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut 
                 performer: ward.practitioner(s.n),
                 results: vec![Obs {
                     id: format!("obs-{}-1", &dr[3..]),
-                    finding: Finding::Coded { loinc: "626-2", display: "Bacteria identified in Throat by Culture", value },
+                    finding: Finding::Coded {
+                        loinc: "626-2",
+                        display: "Bacteria identified in Throat by Culture",
+                        value,
+                    },
                 }],
                 source: ward.orgnr.clone(),
                 ..Default::default()
@@ -189,8 +203,17 @@ fn plan(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<Value>) 
     let patient = s.reference();
     let cond = seq.other("cond");
     let goal_id = seq.other("goal");
-    out.push(condition(&cond, &patient, ICD10, code, display, &start, &gp, src));
-    out.push(goal(&goal_id, &patient, "Det som er viktig for meg: å klare meg selv hjemme", &patient, &start, src));
+    out.push(condition(
+        &cond, &patient, ICD10, code, display, &start, &gp, src,
+    ));
+    out.push(goal(
+        &goal_id,
+        &patient,
+        "Det som er viktig for meg: å klare meg selv hjemme",
+        &patient,
+        &start,
+        src,
+    ));
     out.push(care_plan(
         &seq.other("careplan"),
         &patient,
@@ -201,26 +224,71 @@ fn plan(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<Value>) 
         None,
         &[format!("Condition/{cond}")],
         &[format!("Goal/{goal_id}")],
-        &[Measure { what: "Kontroll hos fastlege hver tredje måned", performer: &gp }, Measure { what: "Gå tur hver dag", performer: &patient }],
+        &[
+            Measure {
+                what: "Kontroll hos fastlege hver tredje måned",
+                performer: &gp,
+            },
+            Measure {
+                what: "Gå tur hver dag",
+                performer: &patient,
+            },
+        ],
         src,
     ));
 }
 
 fn medication(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<Value>) {
-    let adult = [METFORMIN, ATORVASTATIN, AMLODIPIN, LEVOTHYROXIN, PARACETAMOL, FUROSEMID];
+    let adult = [
+        METFORMIN,
+        ATORVASTATIN,
+        AMLODIPIN,
+        LEVOTHYROXIN,
+        PARACETAMOL,
+        FUROSEMID,
+    ];
     let gp = s.gp_practitioner();
     let src = &s.gp.unit.orgnr;
     let patient = s.reference();
-    let count = if s.age >= 18 { rng.random_range(0..=3) } else { usize::from(rng.random_bool(0.2)) };
+    let count = if s.age >= 18 {
+        rng.random_range(0..=3)
+    } else {
+        usize::from(rng.random_bool(0.2))
+    };
     for _ in 0..count {
-        let drug = if s.age >= 18 { adult[rng.random_range(0..adult.len())] } else { PENICILLIN };
+        let drug = if s.age >= 18 {
+            adult[rng.random_range(0..adult.len())]
+        } else {
+            PENICILLIN
+        };
         let when = s.clock.at(rng.random_range(1..=s.span()), 11, 0);
-        out.push(prescription(&seq.other("medreq"), &patient, drug, &when, &gp, None, src));
+        out.push(prescription(
+            &seq.other("medreq"),
+            &patient,
+            drug,
+            &when,
+            &gp,
+            None,
+            src,
+        ));
     }
     if (12..=17).contains(&s.age) && rng.random_bool(0.3) {
-        let (drug, tag) = if rng.random_bool(0.5) { (SERTRALIN, "only-youth") } else { (CETIRIZIN, "shared") };
+        let (drug, tag) = if rng.random_bool(0.5) {
+            (SERTRALIN, "only-youth")
+        } else {
+            (CETIRIZIN, "shared")
+        };
         let since = s.clock.date(rng.random_range(1..=200));
-        out.push(statement(&seq.other("medst"), &patient, drug, &since, &since, &gp, Some(tag), src));
+        out.push(statement(
+            &seq.other("medst"),
+            &patient,
+            drug,
+            &since,
+            &since,
+            &gp,
+            Some(tag),
+            src,
+        ));
     }
 }
 
@@ -239,20 +307,50 @@ fn vaccinations(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<
             (V_HPV, 146, 1),
         ];
         for (vaccine, months, dose) in programme {
-            let Some(date) = s.person.birth.checked_add_months(chrono::Months::new(months)) else { continue };
+            let Some(date) = s
+                .person
+                .birth
+                .checked_add_months(chrono::Months::new(months))
+            else {
+                continue;
+            };
             if date < s.clock.today {
                 let d = date.format("%Y-%m-%d").to_string();
-                out.push(immunization(&seq.other("imm"), &patient, vaccine, &d, &gp, dose, src));
+                out.push(immunization(
+                    &seq.other("imm"),
+                    &patient,
+                    vaccine,
+                    &d,
+                    &gp,
+                    dose,
+                    src,
+                ));
             }
         }
     } else {
         if rng.random_bool(0.4) {
             let d = s.clock.date(rng.random_range(30..=200));
-            out.push(immunization(&seq.other("imm"), &patient, V_INFLUENZA, &d, &gp, 1, src));
+            out.push(immunization(
+                &seq.other("imm"),
+                &patient,
+                V_INFLUENZA,
+                &d,
+                &gp,
+                1,
+                src,
+            ));
         }
         if s.age >= 65 && rng.random_bool(0.5) {
             let d = s.clock.date(rng.random_range(200..=2000));
-            out.push(immunization(&seq.other("imm"), &patient, V_PNEUMO, &d, &gp, 1, src));
+            out.push(immunization(
+                &seq.other("imm"),
+                &patient,
+                V_PNEUMO,
+                &d,
+                &gp,
+                1,
+                src,
+            ));
         }
     }
 }
@@ -261,11 +359,24 @@ fn home_measurements(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut
     let hc = &s.hospital.home_care;
     let patient = s.reference();
     let dev = seq.other("dev");
-    out.push(device(&dev, &patient, &hc.org_ref(), "Personvekt", &hc.orgnr));
+    out.push(device(
+        &dev,
+        &patient,
+        &hc.org_ref(),
+        "Personvekt",
+        &hc.orgnr,
+    ));
     let mut kg = rng.random_range(60.0..95.0);
     for day in 1..=10 {
         kg += rng.random_range(-0.4..0.4);
         let when = s.clock.at(day, 7, 30);
-        out.push(vital(&seq.other("vital"), &patient, &format!("Device/{dev}"), &when, Vital::Weight(kg), &hc.orgnr));
+        out.push(vital(
+            &seq.other("vital"),
+            &patient,
+            &format!("Device/{dev}"),
+            &when,
+            Vital::Weight(kg),
+            &hc.orgnr,
+        ));
     }
 }

@@ -37,7 +37,10 @@ impl Unit {
         format!("Location/loc-{}", &self.id[4..])
     }
     pub fn practitioner(&self, n: usize) -> String {
-        format!("Practitioner/{}", self.practitioners[n % self.practitioners.len()])
+        format!(
+            "Practitioner/{}",
+            self.practitioners[n % self.practitioners.len()]
+        )
     }
 }
 
@@ -50,7 +53,10 @@ pub(crate) struct Hospital {
 
 impl Hospital {
     pub fn ward(&self, key: &str) -> &Unit {
-        self.wards.iter().find(|w| w.key == key).unwrap_or(&self.wards[0])
+        self.wards
+            .iter()
+            .find(|w| w.key == key)
+            .unwrap_or(&self.wards[0])
     }
 }
 
@@ -70,28 +76,66 @@ pub(crate) struct Directory {
 const PRACTITIONERS_PER_UNIT: usize = 3;
 
 /// The directory for `patients` patients, and its resources.
-pub(crate) fn directory(patients: usize, rng: &mut ChaCha8Rng, clock: Clock) -> (Directory, Vec<Value>) {
+pub(crate) fn directory(
+    patients: usize,
+    rng: &mut ChaCha8Rng,
+    clock: Clock,
+) -> (Directory, Vec<Value>) {
     let mut out = Vec::new();
     let mut hpr_seq = 0u32;
     let mut entity = 0u64;
     let mut hospitals = Vec::new();
     for (h, (name, city)) in HOSPITALS.iter().enumerate() {
         entity += 1;
-        let orgnr = if h == 0 { "983974899".to_string() } else { generate_orgnr(1_000_000 + entity) };
+        let orgnr = if h == 0 {
+            "983974899".to_string()
+        } else {
+            generate_orgnr(1_000_000 + entity)
+        };
         let id = format!("org-h{}", h + 1);
         out.extend(organisation(&id, name, "hospital", &orgnr, None, city));
         let mut wards = Vec::new();
         for (key, kind, ward_name) in WARDS {
             let ward_id = format!("{id}-{key}");
-            out.extend(organisation(&ward_id, &format!("{ward_name}, {name}"), kind, &orgnr, Some(&id), city));
-            let unit = staff(&ward_id, key, &orgnr, "Overlege", rng, &mut hpr_seq, &mut out);
+            out.extend(organisation(
+                &ward_id,
+                &format!("{ward_name}, {name}"),
+                kind,
+                &orgnr,
+                Some(&id),
+                city,
+            ));
+            let unit = staff(
+                &ward_id,
+                key,
+                &orgnr,
+                "Overlege",
+                rng,
+                &mut hpr_seq,
+                &mut out,
+            );
             wards.push(unit);
         }
         entity += 1;
         let kommune_orgnr = generate_orgnr(1_000_000 + entity);
         let hc_id = format!("org-hc{}", h + 1);
-        out.extend(organisation(&hc_id, &format!("{city} kommune, hjemmetjenesten"), "home-care", &kommune_orgnr, None, city));
-        let home_care = staff(&hc_id, "home-care", &kommune_orgnr, "Sykepleier", rng, &mut hpr_seq, &mut out);
+        out.extend(organisation(
+            &hc_id,
+            &format!("{city} kommune, hjemmetjenesten"),
+            "home-care",
+            &kommune_orgnr,
+            None,
+            city,
+        ));
+        let home_care = staff(
+            &hc_id,
+            "home-care",
+            &kommune_orgnr,
+            "Sykepleier",
+            rng,
+            &mut hpr_seq,
+            &mut out,
+        );
         hospitals.push(Hospital { wards, home_care });
     }
     let n_gp = patients.div_ceil(600).max(2);
@@ -102,7 +146,14 @@ pub(crate) fn directory(patients: usize, rng: &mut ChaCha8Rng, clock: Clock) -> 
         let id = format!("org-gp-{:04}", g + 1);
         let orgnr = generate_orgnr(1_000_000 + entity);
         let name = format!("{} legekontor {}", CITIES[city].0, g / CITIES.len() + 1);
-        out.extend(organisation(&id, &name, "general-practice", &orgnr, None, CITIES[city].0));
+        out.extend(organisation(
+            &id,
+            &name,
+            "general-practice",
+            &orgnr,
+            None,
+            CITIES[city].0,
+        ));
         let unit = staff(&id, "gp", &orgnr, "Fastlege", rng, &mut hpr_seq, &mut out);
         gps.push(GpOffice { unit, city });
     }
@@ -111,10 +162,19 @@ pub(crate) fn directory(patients: usize, rng: &mut ChaCha8Rng, clock: Clock) -> 
     (dir, out)
 }
 
-fn organisation(id: &str, name: &str, kind: &str, orgnr: &str, parent: Option<&str>, city: &str) -> Vec<Value> {
+fn organisation(
+    id: &str,
+    name: &str,
+    kind: &str,
+    orgnr: &str,
+    parent: Option<&str>,
+    city: &str,
+) -> Vec<Value> {
     let identifier = match parent {
         None => json!({"use": "official", "system": ORGNR_SYSTEM, "value": orgnr}),
-        Some(_) => json!({"use": "official", "system": RESH_SYSTEM, "value": format!("{}", 100_000 + fxhash(id) % 900_000)}),
+        Some(_) => {
+            json!({"use": "official", "system": RESH_SYSTEM, "value": format!("{}", 100_000 + fxhash(id) % 900_000)})
+        }
     };
     let display = unit_type_display(kind);
     let address = json!({"use": "work", "city": city, "country": "NO"});
@@ -136,16 +196,30 @@ fn organisation(id: &str, name: &str, kind: &str, orgnr: &str, parent: Option<&s
 
 /// A small stable hash (FNV-1a) for derived numbers.
 pub(crate) fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
-fn staff(unit_id: &str, key: &'static str, orgnr: &str, title: &str, rng: &mut ChaCha8Rng, hpr_seq: &mut u32, out: &mut Vec<Value>) -> Unit {
+fn staff(
+    unit_id: &str,
+    key: &'static str,
+    orgnr: &str,
+    title: &str,
+    rng: &mut ChaCha8Rng,
+    hpr_seq: &mut u32,
+    out: &mut Vec<Value>,
+) -> Unit {
     let mut practitioners = Vec::new();
     for n in 1..=PRACTITIONERS_PER_UNIT {
         *hpr_seq += 1;
         let id = format!("pr-{}-{n}", &unit_id[4..]);
         let female = rng.random_bool(0.5);
-        let given = if female { FEMALE[rng.random_range(0..FEMALE.len())] } else { MALE[rng.random_range(0..MALE.len())] };
+        let given = if female {
+            FEMALE[rng.random_range(0..FEMALE.len())]
+        } else {
+            MALE[rng.random_range(0..MALE.len())]
+        };
         let family = FAMILY[rng.random_range(0..FAMILY.len())];
         let hpr = format!("{}", 3_000_000 + *hpr_seq * 7);
         out.push(json!({
@@ -162,7 +236,12 @@ fn staff(unit_id: &str, key: &'static str, orgnr: &str, title: &str, rng: &mut C
         }));
         practitioners.push(id);
     }
-    Unit { id: unit_id.to_string(), key, orgnr: orgnr.to_string(), practitioners }
+    Unit {
+        id: unit_id.to_string(),
+        key,
+        orgnr: orgnr.to_string(),
+        practitioners,
+    }
 }
 
 /// One schedule per GP practitioner and per receiving ward, four free slots each.
@@ -170,7 +249,11 @@ fn schedules(dir: &Directory, clock: Clock) -> Vec<Value> {
     let days = next_weekdays(clock.today, 4);
     let mut units: Vec<&Unit> = dir.gps.iter().map(|g| &g.unit).collect();
     for h in &dir.hospitals {
-        units.extend(h.wards.iter().filter(|w| matches!(w.key, "barn" | "bup" | "med" | "kir")));
+        units.extend(
+            h.wards
+                .iter()
+                .filter(|w| matches!(w.key, "barn" | "bup" | "med" | "kir")),
+        );
     }
     let mut out = Vec::new();
     for unit in units {
@@ -179,11 +262,29 @@ fn schedules(dir: &Directory, clock: Clock) -> Vec<Value> {
                 break;
             }
             let sid = format!("schedule-{pr}");
-            let (first, last) = (days.first().copied().unwrap_or(clock.today), days.last().copied().unwrap_or(clock.today));
-            out.push(schedule(&sid, &format!("Practitioner/{pr}"), &unit.location_ref(), "Time", first, last));
+            let (first, last) = (
+                days.first().copied().unwrap_or(clock.today),
+                days.last().copied().unwrap_or(clock.today),
+            );
+            out.push(schedule(
+                &sid,
+                &format!("Practitioner/{pr}"),
+                &unit.location_ref(),
+                "Time",
+                first,
+                last,
+            ));
             for (i, day) in days.iter().enumerate() {
                 let hour = 8 + (n as u32 * 2 + i as u32) % 7;
-                out.push(slot(&format!("slot-{pr}-{}", i + 1), &format!("Schedule/{sid}"), *day, hour, 0, 20, true));
+                out.push(slot(
+                    &format!("slot-{pr}-{}", i + 1),
+                    &format!("Schedule/{sid}"),
+                    *day,
+                    hour,
+                    0,
+                    20,
+                    true,
+                ));
             }
         }
     }

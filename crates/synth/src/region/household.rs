@@ -34,7 +34,11 @@ fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
 
 fn address(rng: &mut ChaCha8Rng, city: usize) -> Address {
     let (name, postal, _) = CITIES[city];
-    Address::new(&format!("{} {}", pick(rng, STREETS), rng.random_range(1..120)), postal, name)
+    Address::new(
+        &format!("{} {}", pick(rng, STREETS), rng.random_range(1..120)),
+        postal,
+        name,
+    )
 }
 
 /// A person with a national id no one in the region has yet.
@@ -48,7 +52,11 @@ fn person(
     d_number: bool,
 ) -> Person {
     let female = rng.random_bool(0.5);
-    let given = if female { pick(rng, FEMALE) } else { pick(rng, MALE) };
+    let given = if female {
+        pick(rng, FEMALE)
+    } else {
+        pick(rng, MALE)
+    };
     let birth = born(today, age, rng.random_range(0..365));
     let mut start: u16 = rng.random_range(0..500);
     let mut pid = String::new();
@@ -59,11 +67,23 @@ fn person(
         }
         start = start.wrapping_add(2);
     }
-    Person { given: given.into(), family: family.into(), female, birth, pid, address: address.clone() }
+    Person {
+        given: given.into(),
+        family: family.into(),
+        female,
+        birth,
+        pid,
+        address: address.clone(),
+    }
 }
 
 /// Generates one household into `out`; returns how many patients it used (at least 1).
-pub(crate) fn household(rng: &mut ChaCha8Rng, place: Place, used: &mut HashSet<u64>, out: &mut Vec<Value>) -> usize {
+pub(crate) fn household(
+    rng: &mut ChaCha8Rng,
+    place: Place,
+    used: &mut HashSet<u64>,
+    out: &mut Vec<Value>,
+) -> usize {
     let today = place.clock.today;
     let gp = &place.dir.gps[rng.random_range(0..place.dir.gps.len())];
     let hospital = &place.dir.hospitals[CITIES[gp.city].2];
@@ -72,9 +92,10 @@ pub(crate) fn household(rng: &mut ChaCha8Rng, place: Place, used: &mut HashSet<u
     let confidential = rng.random_bool(0.01);
     let kind = rng.random_range(0..100);
     let mut members: Vec<(Person, u32)> = Vec::new();
-    let mut add = |rng: &mut ChaCha8Rng, used: &mut HashSet<u64>, age: u32, addr: &Address, d: bool| {
-        members.push((person(rng, used, today, age, family, addr, d), age));
-    };
+    let mut add =
+        |rng: &mut ChaCha8Rng, used: &mut HashSet<u64>, age: u32, addr: &Address, d: bool| {
+            members.push((person(rng, used, today, age, family, addr, d), age));
+        };
     let shape = match kind {
         0..40 if place.remaining >= 3 => {
             let a: u32 = rng.random_range(30..=52);
@@ -130,7 +151,9 @@ pub(crate) fn household(rng: &mut ChaCha8Rng, place: Place, used: &mut HashSet<u
             record(rng, &subject, out)
         })
         .collect();
-    let ids: Vec<String> = (0..members.len()).map(|i| format!("p-{:06}", place.first_patient + i)).collect();
+    let ids: Vec<String> = (0..members.len())
+        .map(|i| format!("p-{:06}", place.first_patient + i))
+        .collect();
     match shape {
         Shape::Family { parents } => {
             let other = (parents == 1).then(|| {
@@ -139,7 +162,17 @@ pub(crate) fn household(rng: &mut ChaCha8Rng, place: Place, used: &mut HashSet<u
                 let age = members[0].1 + rng.random_range(0..4);
                 person(rng, used, today, age, family, &addr, false)
             });
-            relate_family(rng, &members, &ids, &facts, parents, other.as_ref(), gp, place.clock, out);
+            relate_family(
+                rng,
+                &members,
+                &ids,
+                &facts,
+                parents,
+                other.as_ref(),
+                gp,
+                place.clock,
+                out,
+            );
         }
         Shape::Proxy => relate_proxy(rng, &members, &ids, gp, place.clock, out),
         Shape::Single => maybe_block(rng, &ids[0], hospital, place.clock, out),
@@ -170,11 +203,22 @@ fn relate_family(
         let (child, age) = (&members[c].0, members[c].1);
         let child_ref = format!("Patient/{}", ids[c]);
         let mut rps = Vec::new();
-        let parent_people: Vec<&Person> = members[..parents].iter().map(|m| &m.0).chain(other_parent).collect();
+        let parent_people: Vec<&Person> = members[..parents]
+            .iter()
+            .map(|m| &m.0)
+            .chain(other_parent)
+            .collect();
         for (k, parent) in parent_people.iter().enumerate() {
             let rp = format!("rp-{}-{}", &ids[c][2..], k + 1);
             let code = if parent.female { "MTH" } else { "FTH" };
-            out.push(related_person(&rp, &ids[c], parent, &[code], Some(child.birth), source));
+            out.push(related_person(
+                &rp,
+                &ids[c],
+                parent,
+                &[code],
+                Some(child.birth),
+                source,
+            ));
             rps.push(format!("RelatedPerson/{rp}"));
         }
         if !(12..=15).contains(&age) {
@@ -188,18 +232,31 @@ fn relate_family(
             ..Default::default()
         };
         if rng.random_bool(0.7) {
-            let twelve = child.birth.checked_add_months(chrono::Months::new(144)).unwrap_or(child.birth);
+            let twelve = child
+                .birth
+                .checked_add_months(chrono::Months::new(144))
+                .unwrap_or(child.birth);
             let since = (clock.today - twelve).num_days();
-            let mut g = grant(format!("consent-{}-1", &ids[c][2..]), "parental-consent", (since - 10).max(0));
+            let mut g = grant(
+                format!("consent-{}-1", &ids[c][2..]),
+                "parental-consent",
+                (since - 10).max(0),
+            );
             g.performer = rps[rng.random_range(0..rps.len())].clone();
             g.actors = vec![("ONESELF", child_ref.clone())];
             out.push(g.json());
         }
-        if let Some((referral, practitioner, orgnr)) = facts[c].referrals.first().filter(|_| rng.random_bool(0.3)) {
+        if let Some((referral, practitioner, orgnr)) =
+            facts[c].referrals.first().filter(|_| rng.random_bool(0.3))
+        {
             let mut g = grant(format!("consent-{}-2", &ids[c][2..]), "parent-access", 5);
             g.performer = practitioner.clone();
             g.actors = rps.iter().map(|r| ("PRN", r.clone())).collect();
-            g.action = Some(if rng.random_bool(0.5) { "full" } else { "metadata" });
+            g.action = Some(if rng.random_bool(0.5) {
+                "full"
+            } else {
+                "metadata"
+            });
             g.data = vec![("related", referral.clone())];
             g.source = Some(orgnr.clone());
             out.push(g.json());
@@ -215,11 +272,25 @@ fn relate_family(
     }
 }
 
-fn relate_proxy(rng: &mut ChaCha8Rng, members: &[(Person, u32)], ids: &[String], gp: &GpOffice, clock: Clock, out: &mut Vec<Value>) {
+fn relate_proxy(
+    rng: &mut ChaCha8Rng,
+    members: &[(Person, u32)],
+    ids: &[String],
+    gp: &GpOffice,
+    clock: Clock,
+    out: &mut Vec<Value>,
+) {
     let (child, old_ref) = (&members[1].0, format!("Patient/{}", ids[0]));
     let rp = format!("rp-{}-1", &ids[0][2..]);
     let relation = if child.female { "DAU" } else { "SON" };
-    out.push(related_person(&rp, &ids[0], child, &[relation, "POWATT"], None, &gp.unit.orgnr));
+    out.push(related_person(
+        &rp,
+        &ids[0],
+        child,
+        &[relation, "POWATT"],
+        None,
+        &gp.unit.orgnr,
+    ));
     out.push(
         Grant {
             id: format!("consent-{}-1", &ids[0][2..]),
@@ -228,7 +299,11 @@ fn relate_proxy(rng: &mut ChaCha8Rng, members: &[(Person, u32)], ids: &[String],
             date_time: clock.at(rng.random_range(30..1500), 17, 0),
             performer: old_ref,
             actors: vec![("POWATT", format!("RelatedPerson/{rp}"))],
-            action: Some(if rng.random_bool(0.8) { "full" } else { "limited" }),
+            action: Some(if rng.random_bool(0.8) {
+                "full"
+            } else {
+                "limited"
+            }),
             ..Default::default()
         }
         .json(),
@@ -236,7 +311,13 @@ fn relate_proxy(rng: &mut ChaCha8Rng, members: &[(Person, u32)], ids: &[String],
 }
 
 /// 3 % of single adults block one hospital practitioner from their results.
-fn maybe_block(rng: &mut ChaCha8Rng, id: &str, hospital: &Hospital, clock: Clock, out: &mut Vec<Value>) {
+fn maybe_block(
+    rng: &mut ChaCha8Rng,
+    id: &str,
+    hospital: &Hospital,
+    clock: Clock,
+    out: &mut Vec<Value>,
+) {
     if !rng.random_bool(0.03) {
         return;
     }

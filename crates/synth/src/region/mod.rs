@@ -11,6 +11,7 @@
 //! `doc-000123-0007`). The one thing kept across households is the set of national ids
 //! already used (8 bytes a person), so ids never repeat.
 mod clinical;
+mod contact;
 mod directory;
 mod household;
 mod record;
@@ -53,7 +54,9 @@ pub struct Region {
 /// Streams the region: organisations, locations, practitioners, schedules and free
 /// slots first, then each household's patients, relations, grants and records.
 pub fn region(config: RegionConfig) -> Region {
-    let clock = Clock { today: config.today };
+    let clock = Clock {
+        today: config.today,
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let (dir, resources) = directory::directory(config.patients, &mut rng, clock);
     Region {
@@ -75,7 +78,12 @@ impl Region {
         let mut out = Vec::new();
         let used = household::household(
             &mut rng,
-            household::Place { dir: &self.dir, clock: self.clock, first_patient: self.next_patient, remaining },
+            household::Place {
+                dir: &self.dir,
+                clock: self.clock,
+                first_patient: self.next_patient,
+                remaining,
+            },
             &mut self.used_pids,
             &mut out,
         );

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::clinical;
 use super::directory::{fxhash, GpOffice, Hospital};
-use super::words::{referral_reason, ANSWERS, GP_NOTES, QUESTIONS, WARDS, WARD_NOTES};
-use crate::items::{Appt, Doc, Encounter, Message, Referral};
+use super::words::{referral_reason, GP_NOTES, WARDS, WARD_NOTES};
+use crate::items::{Appt, Doc, Encounter, Referral};
 use crate::make::{patient, Clock, Person};
 
 /// The patient being generated and their surroundings.
@@ -38,7 +38,9 @@ impl Subject<'_> {
     }
     /// Days of record history: since birth, at most 12 years, at least 1.
     pub fn span(&self) -> i64 {
-        (self.clock.today - self.person.birth).num_days().clamp(1, 12 * 365)
+        (self.clock.today - self.person.birth)
+            .num_days()
+            .clamp(1, 12 * 365)
     }
     /// The patient's own GP.
     pub fn gp_practitioner(&self) -> String {
@@ -109,10 +111,22 @@ pub(crate) fn ahead(clock: Clock, days: i64) -> NaiveDate {
 
 /// Generates the record of `s` into `out`.
 pub(crate) fn record(rng: &mut ChaCha8Rng, s: &Subject, out: &mut Vec<Value>) -> Facts {
-    let mut seq = Seq { n: s.n, counters: [0; 8] };
+    let mut seq = Seq {
+        n: s.n,
+        counters: [0; 8],
+    };
     let gp_pr = s.gp_practitioner();
-    out.push(patient(&s.id(), s.person, Some(&gp_pr), &s.gp.unit.orgnr, s.confidential));
-    let n_docs = 20 + (180.0 * rng.random::<f64>().powf(2.5)) as usize;
+    out.push(patient(
+        &s.id(),
+        s.person,
+        Some(&gp_pr),
+        &s.gp.unit.orgnr,
+        s.confidential,
+    ));
+    // u^2.5 skews towards 20; sqrt and * are exact IEEE operations, unlike powf, so the
+    // count is the same on every platform.
+    let u = rng.random::<f64>();
+    let n_docs = 20 + (180.0 * u * u * u.sqrt()) as usize;
     let mut facts = Facts::default();
     let mut hospital_docs = 0;
     for k in 0..rng.random_range(1..=3) {
@@ -124,14 +138,20 @@ pub(crate) fn record(rng: &mut ChaCha8Rng, s: &Subject, out: &mut Vec<Value>) ->
         let id = seq.doc();
         let mut d = Doc {
             patient: s.reference(),
-            date: s.clock.at(days, rng.random_range(8..16), rng.random_range(0..60)),
+            date: s
+                .clock
+                .at(days, rng.random_range(8..16), rng.random_range(0..60)),
             kind: ("11488-4", "Consult note"),
             title: title.into(),
             author: s.gp.unit.practitioner(rng.random_range(0..3)),
             custodian: s.gp.unit.org_ref(),
             source: s.gp.unit.orgnr.clone(),
             text: text.into(),
-            labels: if days > 10 * 365 { vec!["NORN_FOR"] } else { vec![] },
+            labels: if days > 10 * 365 {
+                vec!["NORN_FOR"]
+            } else {
+                vec![]
+            },
             ..Default::default()
         };
         if rng.random_bool(0.05) {
@@ -140,9 +160,9 @@ pub(crate) fn record(rng: &mut ChaCha8Rng, s: &Subject, out: &mut Vec<Value>) ->
         d.id = id;
         push_doc(d, out);
     }
-    gp_appointments(rng, s, &mut seq, out);
+    super::contact::gp_appointments(rng, s, &mut seq, out);
     if s.age >= 12 && rng.random_bool(0.4) {
-        thread(rng, s, &mut seq, out);
+        super::contact::thread(rng, s, &mut seq, out);
     }
     clinical::clinical(rng, s, &mut seq, out);
     facts
@@ -157,17 +177,32 @@ fn push_doc(d: Doc, out: &mut Vec<Value>) {
 
 /// One referral (maybe forwarded), its encounters, notes, letter and next appointment;
 /// returns the number of journal documents made.
-fn referral(rng: &mut ChaCha8Rng, s: &Subject, k: usize, seq: &mut Seq, facts: &mut Facts, out: &mut Vec<Value>) -> usize {
+fn referral(
+    rng: &mut ChaCha8Rng,
+    s: &Subject,
+    k: usize,
+    seq: &mut Seq,
+    facts: &mut Facts,
+    out: &mut Vec<Value>,
+) -> usize {
     let span = s.span();
     let ward_key = if s.age < 16 {
-        if s.age >= 6 && rng.random_bool(0.25) { "bup" } else { "barn" }
+        if s.age >= 6 && rng.random_bool(0.25) {
+            "bup"
+        } else {
+            "barn"
+        }
     } else if rng.random_bool(0.5) {
         "med"
     } else {
         "kir"
     };
     let recent = k == 0 && rng.random_bool(0.1);
-    let authored = if recent { rng.random_range(2..=8).min(span) } else { rng.random_range(15.min(span)..=span) };
+    let authored = if recent {
+        rng.random_range(2..=8).min(span)
+    } else {
+        rng.random_range(15.min(span)..=span)
+    };
     let ward = s.hospital.ward(ward_key);
     let first = seq.sr();
     let mut r = Referral {
@@ -176,9 +211,20 @@ fn referral(rng: &mut ChaCha8Rng, s: &Subject, k: usize, seq: &mut Seq, facts: &
         authored: s.clock.at(authored, 9, 0),
         requester: s.gp_practitioner(),
         performer: ward.org_ref(),
-        what: format!("Henvisning til {}", WARDS.iter().find(|w| w.0 == ward_key).map(|w| w.2).unwrap_or("spesialist")),
+        what: format!(
+            "Henvisning til {}",
+            WARDS
+                .iter()
+                .find(|w| w.0 == ward_key)
+                .map(|w| w.2)
+                .unwrap_or("spesialist")
+        ),
         reason: referral_reason(ward_key).into(),
-        status: if authored < 180 { "active" } else { "completed" },
+        status: if authored < 180 {
+            "active"
+        } else {
+            "completed"
+        },
         source: s.gp.unit.orgnr.clone(),
         ..Default::default()
     };
@@ -257,7 +303,8 @@ fn referral(rng: &mut ChaCha8Rng, s: &Subject, k: usize, seq: &mut Seq, facts: &
                 .json(),
             );
             let (title, text) = WARD_NOTES[rng.random_range(0..WARD_NOTES.len())];
-            let refused = (12..=15).contains(&s.age) && last_ward.key == "bup" && rng.random_bool(0.25);
+            let refused =
+                (12..=15).contains(&s.age) && last_ward.key == "bup" && rng.random_bool(0.25);
             push_doc(
                 Doc {
                     id: seq.doc(),
@@ -296,73 +343,19 @@ fn referral(rng: &mut ChaCha8Rng, s: &Subject, k: usize, seq: &mut Seq, facts: &
                 what: "Poliklinisk time".into(),
                 based_on: Some(last_ref.clone()),
                 slot: None,
-                video: video.then(|| format!("https://video.nordlys.no/m/{:012x}", fxhash(&appt) & 0xffff_ffff_ffff)),
+                video: video.then(|| {
+                    format!(
+                        "https://video.nordlys.no/m/{:012x}",
+                        fxhash(&appt) & 0xffff_ffff_ffff
+                    )
+                }),
                 source: last_ward.orgnr.clone(),
             }
             .json(),
         );
     }
-    facts.referrals.push((last_ref, last_ward.practitioner(0), last_ward.orgnr.clone()));
+    facts
+        .referrals
+        .push((last_ref, last_ward.practitioner(0), last_ward.orgnr.clone()));
     docs
-}
-
-fn gp_appointments(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<Value>) {
-    let past = rng.random_range(1..=2);
-    let future = usize::from(rng.random_bool(0.3));
-    for i in 0..past + future {
-        let is_future = i >= past;
-        let date = if is_future { ahead(s.clock, rng.random_range(1..=20)) } else { s.clock.day(rng.random_range(1..=s.span())) };
-        out.push(
-            Appt {
-                id: seq.appt(),
-                patient: s.reference(),
-                date,
-                hour: rng.random_range(8..15),
-                minute: 20 * rng.random_range(0..3),
-                minutes: 20,
-                status: if is_future { "booked" } else { "fulfilled" },
-                practitioner: s.gp_practitioner(),
-                location: s.gp.unit.location_ref(),
-                what: "Time hos fastlege".into(),
-                based_on: None,
-                slot: None,
-                video: None,
-                source: s.gp.unit.orgnr.clone(),
-            }
-            .json(),
-        );
-    }
-}
-
-fn thread(rng: &mut ChaCha8Rng, s: &Subject, seq: &mut Seq, out: &mut Vec<Value>) {
-    let q = rng.random_range(0..QUESTIONS.len());
-    let day = rng.random_range(2..=60.min(s.span().max(2)));
-    let patient = s.reference();
-    let mut previous: Option<String> = None;
-    let mut messages = vec![
-        (patient.clone(), s.gp.unit.org_ref(), QUESTIONS[q], None),
-        (s.gp_practitioner(), patient.clone(), ANSWERS[q], Some(s.gp.unit.orgnr.clone())),
-    ];
-    if rng.random_bool(0.5) {
-        messages.push((patient.clone(), s.gp.unit.org_ref(), "Takk for svar!", None));
-    }
-    for (i, (sender, recipient, text, source)) in messages.into_iter().enumerate() {
-        let id = seq.comm();
-        out.push(
-            Message {
-                id: id.clone(),
-                patient: patient.clone(),
-                sent: s.clock.at((day - i as i64).max(0), 9 + i as u32 * 2, 0),
-                sender,
-                recipient,
-                topic: "Melding til legekontoret".into(),
-                text: text.into(),
-                in_response_to: previous.take(),
-                based_on: None,
-                source,
-            }
-            .json(),
-        );
-        previous = Some(format!("Communication/{id}"));
-    }
 }

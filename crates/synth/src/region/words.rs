@@ -5,29 +5,114 @@
 //! short fixed lists keep the output deterministic and cheap.
 
 pub(crate) const FEMALE: &[&str] = &[
-    "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg", "Hilde", "Anna", "Solveig",
-    "Marianne", "Randi", "Ida", "Nina", "Maria", "Elisabeth", "Kristin", "Silje", "Nora", "Emma", "Sara", "Sofie",
-    "Ingeborg", "Thea", "Maja", "Emilie", "Julie", "Elle", "Ánne", "Sunniva", "Tiril", "Hanne", "Line", "Ragnhild",
-    "Mathilde", "Aurora", "Frida",
+    "Anne",
+    "Inger",
+    "Kari",
+    "Marit",
+    "Ingrid",
+    "Liv",
+    "Eva",
+    "Berit",
+    "Astrid",
+    "Bjørg",
+    "Hilde",
+    "Anna",
+    "Solveig",
+    "Marianne",
+    "Randi",
+    "Ida",
+    "Nina",
+    "Maria",
+    "Elisabeth",
+    "Kristin",
+    "Silje",
+    "Nora",
+    "Emma",
+    "Sara",
+    "Sofie",
+    "Ingeborg",
+    "Thea",
+    "Maja",
+    "Emilie",
+    "Julie",
+    "Elle",
+    "Ánne",
+    "Sunniva",
+    "Tiril",
+    "Hanne",
+    "Line",
+    "Ragnhild",
+    "Mathilde",
+    "Aurora",
+    "Frida",
 ];
 
 pub(crate) const MALE: &[&str] = &[
-    "Jan", "Per", "Bjørn", "Ole", "Lars", "Kjell", "Knut", "Arne", "Svein", "Hans", "Geir", "Thomas", "Tor", "Morten",
-    "Terje", "Odd", "Erik", "Martin", "Jon", "Anders", "Rune", "Trond", "Nils", "Magnus", "Jonas", "Emil", "Henrik",
-    "Sander", "Elias", "Jakob", "Aslak", "Mikkel", "Isak", "Johan", "Even", "Sindre", "Håkon", "Ivar", "Mathias",
-    "Kristian",
+    "Jan", "Per", "Bjørn", "Ole", "Lars", "Kjell", "Knut", "Arne", "Svein", "Hans", "Geir",
+    "Thomas", "Tor", "Morten", "Terje", "Odd", "Erik", "Martin", "Jon", "Anders", "Rune", "Trond",
+    "Nils", "Magnus", "Jonas", "Emil", "Henrik", "Sander", "Elias", "Jakob", "Aslak", "Mikkel",
+    "Isak", "Johan", "Even", "Sindre", "Håkon", "Ivar", "Mathias", "Kristian",
 ];
 
 pub(crate) const FAMILY: &[&str] = &[
-    "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen", "Karlsen",
-    "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen", "Johannessen", "Andreassen", "Jakobsen", "Dahl",
-    "Halvorsen", "Henriksen", "Lund", "Sørensen", "Moen", "Iversen", "Strand", "Solberg", "Eide", "Mathisen",
-    "Isaksen", "Mikkelsen", "Hætta", "Somby", "Utsi", "Eira", "Gaup", "Sara", "Aslaksen", "Hanssen",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jakobsen",
+    "Dahl",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Moen",
+    "Iversen",
+    "Strand",
+    "Solberg",
+    "Eide",
+    "Mathisen",
+    "Isaksen",
+    "Mikkelsen",
+    "Hætta",
+    "Somby",
+    "Utsi",
+    "Eira",
+    "Gaup",
+    "Sara",
+    "Aslaksen",
+    "Hanssen",
 ];
 
 pub(crate) const STREETS: &[&str] = &[
-    "Storgata", "Kirkegata", "Sjøgata", "Fjordveien", "Skoleveien", "Parkveien", "Strandveien", "Havnegata",
-    "Nordre gate", "Fjellveien", "Elvegata", "Bjørkeveien", "Nordlysveien", "Fiskerveien", "Moloveien",
+    "Storgata",
+    "Kirkegata",
+    "Sjøgata",
+    "Fjordveien",
+    "Skoleveien",
+    "Parkveien",
+    "Strandveien",
+    "Havnegata",
+    "Nordre gate",
+    "Fjellveien",
+    "Elvegata",
+    "Bjørkeveien",
+    "Nordlysveien",
+    "Fiskerveien",
+    "Moloveien",
 ];
 
 /// (city, postal code, hospital index in the region's list of health trusts)
@@ -62,7 +147,11 @@ pub(crate) const HOSPITALS: &[(&str, &str)] = &[
 /// (short key, unit type code, name) of the wards every health trust has.
 pub(crate) const WARDS: &[(&str, &str, &str)] = &[
     ("barn", "paediatrics", "Barne- og ungdomsklinikken"),
-    ("bup", "child-psychiatry", "BUP (barne- og ungdomspsykiatrisk poliklinikk)"),
+    (
+        "bup",
+        "child-psychiatry",
+        "BUP (barne- og ungdomspsykiatrisk poliklinikk)",
+    ),
     ("med", "medicine", "Medisinsk poliklinikk"),
     ("kir", "surgery", "Kirurgisk poliklinikk"),
     ("lab", "laboratory", "Laboratoriemedisin"),
@@ -73,25 +162,70 @@ pub(crate) const WARDS: &[(&str, &str, &str)] = &[
 
 /// (title, text) of GP consultation notes.
 pub(crate) const GP_NOTES: &[(&str, &str)] = &[
-    ("Konsultasjon: luftveisinfeksjon", "Hoste og feber i fire dager. Lette funn ved lungeauskultasjon. Symptomatisk behandling."),
-    ("Konsultasjon: ryggsmerter", "Korsryggsmerter etter løft. Ingen nevrologiske utfall. Råd om aktivitet."),
-    ("Konsultasjon: kontroll blodtrykk", "Blodtrykk innenfor mål. Fortsetter dagens behandling."),
-    ("Konsultasjon: hudutslett", "Kløende utslett på armene. Mild steroidkrem i en uke."),
-    ("Konsultasjon: søvnvansker", "Problemer med innsovning siste måned. Søvnhygiene gjennomgått."),
-    ("Konsultasjon: årskontroll", "Generelt i god form. Blodprøver tatt."),
-    ("Konsultasjon: magesmerter", "Intermitterende smerter i øvre del av magen. Blodprøver og kontroll om to uker."),
-    ("Konsultasjon: sykmelding", "Vurdering av arbeidsevne. Gradert sykmelding i to uker."),
-    ("Telefonkonsultasjon", "Pasienten ringte om prøvesvar. Svarene gjennomgått, ingen tiltak."),
-    ("Konsultasjon: øreverk", "Smerter i høyre øre. Rød trommehinne. Smertestillende og kontroll ved behov."),
+    (
+        "Konsultasjon: luftveisinfeksjon",
+        "Hoste og feber i fire dager. Lette funn ved lungeauskultasjon. Symptomatisk behandling.",
+    ),
+    (
+        "Konsultasjon: ryggsmerter",
+        "Korsryggsmerter etter løft. Ingen nevrologiske utfall. Råd om aktivitet.",
+    ),
+    (
+        "Konsultasjon: kontroll blodtrykk",
+        "Blodtrykk innenfor mål. Fortsetter dagens behandling.",
+    ),
+    (
+        "Konsultasjon: hudutslett",
+        "Kløende utslett på armene. Mild steroidkrem i en uke.",
+    ),
+    (
+        "Konsultasjon: søvnvansker",
+        "Problemer med innsovning siste måned. Søvnhygiene gjennomgått.",
+    ),
+    (
+        "Konsultasjon: årskontroll",
+        "Generelt i god form. Blodprøver tatt.",
+    ),
+    (
+        "Konsultasjon: magesmerter",
+        "Intermitterende smerter i øvre del av magen. Blodprøver og kontroll om to uker.",
+    ),
+    (
+        "Konsultasjon: sykmelding",
+        "Vurdering av arbeidsevne. Gradert sykmelding i to uker.",
+    ),
+    (
+        "Telefonkonsultasjon",
+        "Pasienten ringte om prøvesvar. Svarene gjennomgått, ingen tiltak.",
+    ),
+    (
+        "Konsultasjon: øreverk",
+        "Smerter i høyre øre. Rød trommehinne. Smertestillende og kontroll ved behov.",
+    ),
 ];
 
 /// (title, text) of hospital notes.
 pub(crate) const WARD_NOTES: &[(&str, &str)] = &[
-    ("Poliklinisk notat", "Vurdert i poliklinikken. Plan for videre utredning lagt sammen med pasienten."),
-    ("Poliklinisk notat: kontroll", "Stabil tilstand. Ny kontroll om seks måneder."),
-    ("Epikrise", "Innlagt til utredning. Utskrevet i god form med plan for oppfølging hos fastlege."),
-    ("Tverrfaglig møte", "Drøftet i tverrfaglig møte. Enighet om videre behandlingsplan."),
-    ("Sykepleienotat", "Informert om behandlingen. Pasienten har fått skriftlig informasjon."),
+    (
+        "Poliklinisk notat",
+        "Vurdert i poliklinikken. Plan for videre utredning lagt sammen med pasienten.",
+    ),
+    (
+        "Poliklinisk notat: kontroll",
+        "Stabil tilstand. Ny kontroll om seks måneder.",
+    ),
+    (
+        "Epikrise",
+        "Innlagt til utredning. Utskrevet i god form med plan for oppfølging hos fastlege.",
+    ),
+    (
+        "Tverrfaglig møte",
+        "Drøftet i tverrfaglig møte. Enighet om videre behandlingsplan.",
+    ),
+    (
+        "Sykepleienotat",
+        "Informert om behandlingen. Pasienten har fått skriftlig informasjon.",
+    ),
 ];
 
 /// Reasons for referral by receiving ward key.
