@@ -6,8 +6,9 @@
 //! so two batches cannot deadlock on them) before any check, so a precondition is
 //! checked against the newest committed version and an update never overwrites one it
 //! did not see. Two transactions creating the same new id cannot lock a row that does
-//! not exist yet; the second then fails on a primary key (SQLSTATE 23505), which is a
-//! 409. Serialization failures and deadlocks retry the whole batch.
+//! not exist yet; the second waits for the first on the unique key of `resources`,
+//! then fails on that of its version `(type, id, 1)` (SQLSTATE 23505): a 409.
+//! Serialization failures and deadlocks retry the whole batch.
 //!
 //! Speed: statements go out in three pipelined round trips (lock, write, commit; one
 //! more to append access-log events to the chain, `chain.rs`); see

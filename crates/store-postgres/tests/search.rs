@@ -3,11 +3,14 @@
 //! their order must be those of the embedded store, i.e. byte order.
 mod common;
 
-use common::{backend, commit, ctx, day, delete, put, quantity, reference, string, token};
+use common::{
+    backend, commit, ctx, day, delete, number, of_patient, put, quantity, reference, string, token,
+    uri,
+};
 use nordlys_fhir::ParamType;
 use nordlys_store::backend::Hit;
 use nordlys_store::search::{
-    Condition, DateRange, Prefix, SortKey, SortKind, StrMode, SystemMatch,
+    Condition, DateRange, Prefix, SortKey, SortKind, StrMode, SystemMatch, UriMode, ANY_TYPE,
 };
 use nordlys_store::{Backend, Clause, ResourceKey, SearchPlan};
 use nordlys_store_postgres::PostgresBackend;
@@ -17,7 +20,8 @@ const GENDER: &str = "http://hl7.org/fhir/administrative-gender";
 const LOINC: &str = "http://loinc.org";
 
 /// Four live patients (ids chosen so byte order and Norwegian order differ), one
-/// deleted, an organisation and three observations.
+/// deleted, an organisation, three observations in their patients' compartments, a
+/// value set and a risk assessment.
 async fn world() -> (PostgresBackend, nordlys_testkit::postgres::DropGuard) {
     let (b, guard) = backend().await;
     let patient = |id: &str, name: &str, gender: &str, birth: Option<&str>| {
@@ -37,7 +41,10 @@ async fn world() -> (PostgresBackend, nordlys_testkit::postgres::DropGuard) {
             day("date", date),
             quantity("value-quantity", value, "mmol/L"),
         ];
-        put("Observation", id, json!({"status": "final"}), index)
+        of_patient(
+            put("Observation", id, json!({"status": "final"}), index),
+            subject,
+        )
     };
     commit(
         &b,
@@ -56,6 +63,21 @@ async fn world() -> (PostgresBackend, nordlys_testkit::postgres::DropGuard) {
             obs("o1", "a1", "2345-7", "2026-01-10", 5.5),
             obs("o2", "b2", "2345-7", "2026-03-10", 7.2),
             obs("o3", "Z9", "718-7", "2025-12-01", 140.0),
+            put(
+                "ValueSet",
+                "vs1",
+                json!({}),
+                vec![uri("url", "http://nordlys.no/fhir/ValueSet/kategori")],
+            ),
+            of_patient(
+                put(
+                    "RiskAssessment",
+                    "r1",
+                    json!({}),
+                    vec![number("probability", 0.5)],
+                ),
+                "a1",
+            ),
         ],
     )
     .await;
@@ -356,4 +378,115 @@ async fn includes_follow_references_both_ways() {
         .referencing(&ctx(), &[key("Patient", "c3")], "Observation", "subject")
         .await;
     assert_eq!(none.map(|h| h.len()).ok(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uri_number_last_updated_and_compartment_clauses() {
+    let (b, _guard) = world().await;
+    let by_id = || sort("_id", SortKind::Id, false);
+    let url = |mode: UriMode, v: &str| {
+        matches(
+            "url",
+            ParamType::Uri,
+            Condition::Uri {
+                mode,
+                value: v.into(),
+            },
+        )
+    };
+    let prob = |prefix: Prefix, low: f64, high: f64| {
+        matches(
+            "probability",
+            ParamType::Number,
+            Condition::Number { prefix, low, high },
+        )
+    };
+    let updated = |prefix: Prefix, at: i64| {
+        Clause::LastUpdated(vec![DateRange {
+            prefix,
+            low: at,
+            high: at,
+        }])
+    };
+    let far = ms("2999-01-01");
+    let cases: Vec<(&str, SearchPlan, Vec<&str>)> = vec![
+        (
+            "uri exact",
+            plan(
+                "ValueSet",
+                vec![url(
+                    UriMode::Exact,
+                    "http://nordlys.no/fhir/ValueSet/kategori",
+                )],
+                by_id(),
+            ),
+            vec!["vs1"],
+        ),
+        (
+            "uri below",
+            plan(
+                "ValueSet",
+                vec![url(UriMode::Below, "http://nordlys.no/fhir")],
+                by_id(),
+            ),
+            vec!["vs1"],
+        ),
+        (
+            "uri above",
+            plan(
+                "ValueSet",
+                vec![url(
+                    UriMode::Above,
+                    "http://nordlys.no/fhir/ValueSet/kategori/v2",
+                )],
+                by_id(),
+            ),
+            vec!["vs1"],
+        ),
+        (
+            "uri above, other tree",
+            plan(
+                "ValueSet",
+                vec![url(UriMode::Above, "http://example.org/fhir")],
+                by_id(),
+            ),
+            vec![],
+        ),
+        (
+            "number eq",
+            plan(
+                "RiskAssessment",
+                vec![prob(Prefix::Eq, 0.45, 0.55)],
+                by_id(),
+            ),
+            vec!["r1"],
+        ),
+        (
+            "number gt",
+            plan(
+                "RiskAssessment",
+                vec![prob(Prefix::Gt, 0.55, 0.65)],
+                by_id(),
+            ),
+            vec![],
+        ),
+        (
+            "_lastUpdated lt",
+            plan("Patient", vec![updated(Prefix::Lt, far)], by_id()),
+            vec!["Z9", "a1", "b2", "c3"],
+        ),
+        (
+            "_lastUpdated gt",
+            plan("Patient", vec![updated(Prefix::Gt, far)], by_id()),
+            vec![],
+        ),
+        (
+            "compartment, every type",
+            plan(ANY_TYPE, vec![Clause::Compartment("a1".into())], by_id()),
+            vec!["o1", "r1"],
+        ),
+    ];
+    for (what, p, want) in cases {
+        assert_eq!(search(&b, p).await, want, "{what}");
+    }
 }

@@ -130,3 +130,25 @@ pub async fn commit(b: &PostgresBackend, writes: Vec<PendingWrite>) -> Vec<Commi
         .await
         .unwrap_or_else(|e| panic!("commit: {e:?}"))
 }
+
+pub fn uri(param: &str, value: &str) -> IndexEntry {
+    IndexEntry {
+        param: param.into(),
+        value: IndexValue::Uri {
+            value: value.into(),
+        },
+    }
+}
+
+pub fn number(param: &str, value: f64) -> IndexEntry {
+    IndexEntry {
+        param: param.into(),
+        value: IndexValue::Number { value },
+    }
+}
+
+/// `w` in `patient`'s compartment.
+pub fn of_patient(mut w: PendingWrite, patient: &str) -> PendingWrite {
+    w.columns.patient_id = Some(patient.into());
+    w
+}
