@@ -65,7 +65,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: FhirStore, auth: Auth, config: ApiConfig) -> Self {
-        let limiter = config.rate_limit.map(|n| Arc::new(auth::RateLimiter::new(n)));
+        let limiter = config
+            .rate_limit
+            .map(|n| Arc::new(auth::RateLimiter::new(n)));
         AppState {
             limiter,
             store,

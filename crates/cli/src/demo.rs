@@ -2,9 +2,8 @@
 //!
 //! Why it loads every time: the demo region is dated relative to today (deferred
 //! results, free slots); importing is idempotent, so a same-day restart writes
-//! nothing and a later one moves the dates along. The people to log in as are read
-//! from the loaded resources themselves, so what is printed always exists.
-use crate::synth_shim as nordlys_synth;
+//! nothing and a later one moves the dates along. Each item is owned by the
+//! organisation that produced it (`meta.source` of the generated data).
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,14 +11,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
-use serde_json::Value;
 
 use crate::import::{self, source::Position, Importer};
 use crate::{db, serve};
-
-const FNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
-const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
-const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
 
 #[derive(Args, Debug, Clone)]
 #[command(
@@ -56,7 +50,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let region = nordlys_synth::demo_region(today);
-    let people = People::from_resources(&region.resources);
+    let cast = Cast {
+        persons: region.persons,
+        practitioners: region.practitioners,
+        systems: region.systems,
+    };
     let mut importer = Importer::new(store.clone(), None, import::progress_bar("demo resources"));
     let name: Arc<str> = Arc::from("demo region");
     for (i, r) in region.resources.into_iter().enumerate() {
@@ -103,57 +101,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
-    print_welcome(addr, &people);
+    print_welcome(addr, &cast);
     nordlys_api::serve(listener, state, serve::shutdown_signal())
         .await
         .context("server stopped with an error")?;
     Ok(())
 }
 
-/// Who to log in as, taken from the loaded resources.
-#[derive(Default)]
-struct People {
-    /// `(patient id, national id, name)`
-    citizen: Option<(String, String, String)>,
-    hpr: Option<String>,
-    orgnr: Option<String>,
-}
-
-impl People {
-    fn from_resources(resources: &[Value]) -> People {
-        let mut p = People::default();
-        for r in resources {
-            match r["resourceType"].as_str() {
-                Some("Patient") if p.citizen.is_none() => {
-                    if let (Some(id), Some(pid)) = (r["id"].as_str(), identifier(r, FNR_SYSTEM)) {
-                        let given = r["name"][0]["given"][0].as_str().unwrap_or("");
-                        let family = r["name"][0]["family"].as_str().unwrap_or("");
-                        p.citizen = Some((
-                            id.to_owned(),
-                            pid,
-                            format!("{given} {family}").trim().to_owned(),
-                        ));
-                    }
-                }
-                Some("Practitioner") if p.hpr.is_none() => p.hpr = identifier(r, HPR_SYSTEM),
-                Some("Organization") if p.orgnr.is_none() => p.orgnr = identifier(r, ORGNR_SYSTEM),
-                _ => {}
-            }
-        }
-        p
-    }
-}
-
-fn identifier(r: &Value, system: &str) -> Option<String> {
-    r["identifier"]
-        .as_array()?
-        .iter()
-        .find(|i| i["system"] == system)
-        .and_then(|i| i["value"].as_str())
-        .map(str::to_owned)
-}
-
-fn print_welcome(addr: SocketAddr, people: &People) {
+fn print_welcome(addr: SocketAddr, region: &Cast) {
     let root = format!("http://{addr}");
     println!();
     println!("Nordlys demo is running (development login; all data synthetic). Stop with Ctrl-C.");
@@ -161,35 +116,59 @@ fn print_welcome(addr: SocketAddr, people: &People) {
     println!("  clinician workspace:  {root}/clinician");
     println!("  FHIR API:             {root}/fhir   (CapabilityStatement: {root}/fhir/metadata)");
     println!();
+    if !region.persons.is_empty() {
+        println!("People to log in as (citizen tokens, pid):");
+        for p in &region.persons {
+            println!("  {:<12} {:<28} {}", p.pid, p.display, p.role);
+        }
+        println!();
+    }
     println!("Try (needs curl and jq):");
     let token = |body: String| {
-        format!("TOKEN=$(curl -s -X POST {root}/dev/token -H 'content-type: application/json' -d '{body}' | jq -r .access_token)")
+        format!(
+            "TOKEN=$(curl -s -X POST {root}/dev/token -H 'content-type: application/json' -d '{body}' | jq -r .access_token)"
+        )
     };
-    if let Some((id, pid, name)) = &people.citizen {
-        println!("  # as the citizen {name}:");
+    if let Some(p) = region.persons.iter().find(|p| p.patient.is_some()) {
+        let patient = p.patient.as_deref().unwrap_or_default();
+        println!("  # as the citizen {}:", p.display);
         println!(
             "  {}",
             token(format!(
-                "{{\"kind\": \"citizen\", \"pid\": \"{pid}\", \"acr\": \"idporten-loa-high\"}}"
+                "{{\"kind\": \"citizen\", \"pid\": \"{}\", \"acr\": \"idporten-loa-high\"}}",
+                p.pid
             ))
         );
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {root}/fhir/Patient/{id}/\\$everything | jq '.total'");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {root}/fhir/{patient}/\\$everything | jq .total");
     }
-    if let (Some(hpr), Some(orgnr)) = (&people.hpr, &people.orgnr) {
-        println!("  # as a practitioner treating patients:");
+    if let Some(d) = region.practitioners.first() {
+        println!("  # as {} ({}), treating:", d.display, d.unit_name);
         println!(
             "  {}",
-            token(format!("{{\"kind\": \"practitioner\", \"hpr\": \"{hpr}\", \"orgnr\": \"{orgnr}\", \"purpose\": \"TREAT\"}}"))
+            token(format!(
+                "{{\"kind\": \"practitioner\", \"hpr\": \"{}\", \"orgnr\": \"{}\", \"purpose\": \"TREAT\"}}",
+                d.hpr, d.orgnr
+            ))
         );
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{root}/fhir/Patient?_count=5' | jq '.entry[].resource.name'");
     }
-    if let Some(orgnr) = &people.orgnr {
-        println!("  # as the record system of organisation {orgnr}:");
+    if let Some(sys) = region.systems.first() {
+        println!("  # as the record system {}:", sys.display);
         println!(
             "  {}",
-            token(format!("{{\"kind\": \"system\", \"client_id\": \"demo-ehr\", \"orgnr\": \"{orgnr}\", \"scope\": \"system/*.read system/*.write\"}}"))
+            token(format!(
+                "{{\"kind\": \"system\", \"client_id\": \"{}\", \"orgnr\": \"{}\", \"scope\": \"{}\"}}",
+                sys.client_id, sys.orgnr, sys.scope
+            ))
         );
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{root}/fhir/Observation?_summary=count' | jq .total");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{root}/fhir/DocumentReference?_summary=count' | jq .total");
     }
     println!();
+}
+
+/// The people of the demo, kept after the resources went to the store.
+struct Cast {
+    persons: Vec<nordlys_synth::DemoPerson>,
+    practitioners: Vec<nordlys_synth::DemoPractitioner>,
+    systems: Vec<nordlys_synth::DemoSystem>,
 }

@@ -2,7 +2,6 @@
 //!
 //! Why deterministic: benchmarks and tests must be repeatable; the same `--seed`,
 //! `--patients` and `--today` give the same resources byte for byte.
-use crate::synth_shim as nordlys_synth;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -10,7 +10,6 @@ mod demo;
 mod generate;
 mod import;
 mod serve;
-mod synth_shim;
 
 use std::process::ExitCode;
 

@@ -304,3 +304,51 @@ pub fn reference_of(resource: &Value) -> String {
         str_at(resource, "id").unwrap_or("")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn facts(v: Value) -> ItemFacts {
+        item_facts(
+            &v,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Some("974"),
+        )
+    }
+
+    #[test]
+    fn categories_labels_and_dates() {
+        let letter = facts(json!({"resourceType": "DocumentReference", "id": "l",
+            "category": [{"coding": [{"code": "letter"}]}], "date": "2026-03-05",
+            "meta": {"security": [{"system": LABEL_SYSTEM, "code": "NORN_XYZ"}]}}));
+        assert_eq!(letter.category, Some(Category::Letters));
+        assert!(letter.unknown_label && letter.labels.is_empty());
+        assert_eq!(letter.date.end_ms - letter.date.start_ms + 1, 86_400_000);
+        let vital = facts(json!({"resourceType": "Observation", "id": "v",
+            "category": [{"coding": [{"system": OBS_CATEGORY, "code": "vital-signs"}]}]}));
+        assert_eq!(
+            vital.category,
+            Some(Category::Results),
+            "vital signs without a device are results"
+        );
+        let med = facts(json!({"resourceType": "MedicationStatement", "id": "m",
+            "meta": {"tag": [{"system": YOUTH_SHARING_SYSTEM, "code": "shared"},
+                             {"system": YOUTH_SHARING_SYSTEM, "code": "only-youth"}]}}));
+        assert_eq!(med.youth_sharing, Some(YouthSharing::OnlyYouth));
+        assert_eq!(
+            reference_of(&json!({"resourceType": "Flag", "id": "f"})),
+            "Flag/f"
+        );
+        assert_eq!(
+            facts(json!({"resourceType": "Flag", "id": "f"})).category,
+            Some(Category::CriticalInfo)
+        );
+        assert_eq!(
+            facts(json!({"resourceType": "Claim", "id": "c"})).category,
+            Some(Category::Documents)
+        );
+    }
+}

@@ -4,10 +4,10 @@
 //! RelatedPerson JSON; which relation a given citizen has is then a cheap computation
 //! for each principal and each `now`.
 use chrono::NaiveDate;
+use nordlys_fhir::ids::birth_date_from_national_id;
 use serde_json::Value;
 
 use crate::json::{codings, each, has_coding, normalise_ref, str_at, Span};
-use nordlys_fhir::ids::birth_date_from_national_id;
 
 /// Fødselsnummer.
 pub const FNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";

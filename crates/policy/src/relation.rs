@@ -4,10 +4,10 @@
 //! anything?" must have an answer (`relation.parent.address-rule`), so a relation that
 //! almost holds is kept with the rule it fails; `decide` only uses those that hold.
 use chrono::{DateTime, Utc};
+use nordlys_fhir::ids::birth_date_from_national_id;
 
 use crate::grant::{Actor, Grant, GrantKind, ProxyScope};
 use crate::level::{oslo_today, AgeBand};
-use nordlys_fhir::ids::birth_date_from_national_id;
 use crate::patient::{PatientFacts, DNR_SYSTEM, FNR_SYSTEM};
 use crate::reason::Refusal;
 

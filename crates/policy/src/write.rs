@@ -4,11 +4,11 @@
 //! says who sets it; keeping both in one crate means a new kind cannot be added
 //! without deciding who may write it. Messages go to the author as they are.
 use chrono::{DateTime, Utc};
+use nordlys_fhir::ids::birth_date_from_national_id;
 
 use crate::error::GrantError;
 use crate::grant::{Actor, Grant, GrantKind};
 use crate::level::{oslo_today, AgeBand};
-use nordlys_fhir::ids::birth_date_from_national_id;
 use crate::patient::{PatientFacts, DNR_SYSTEM, FNR_SYSTEM, HPR_SYSTEM, ORGNR_SYSTEM};
 use crate::relation::{names_citizen, Relation, RelationKind};
 

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Header, Validation};
 use serde::Deserialize;
@@ -158,32 +159,36 @@ impl Issuer {
     }
 
     /// Verifies signature and registered claims; returns all claims.
-    pub fn verify(
-        &self,
-        token: &str,
-        header: &Header,
-    ) -> Result<Value, jsonwebtoken::errors::Error> {
-        use jsonwebtoken::errors::{new_error, ErrorKind};
+    /// Verifies signature and registered claims; returns all claims, or a client-facing reason.
+    pub fn verify(&self, token: &str, header: &Header) -> Result<Value, String> {
         if !self.validation.algorithms.contains(&header.alg) {
-            return Err(new_error(ErrorKind::InvalidAlgorithm));
+            return Err(super::describe(&ErrorKind::InvalidAlgorithm));
         }
         let family = header.alg.family();
-        let candidates = self.keys.iter().filter(|(kid, key)| {
-            key.family() == family
-                && match (&header.kid, kid) {
-                    (Some(want), Some(have)) => want == have,
-                    _ => true,
-                }
-        });
-        let mut last = new_error(ErrorKind::InvalidSignature);
-        for (_, key) in candidates {
+        let candidates: Vec<&DecodingKey> = self
+            .keys
+            .iter()
+            .filter(|(kid, key)| {
+                key.family() == family
+                    && match (&header.kid, kid) {
+                        (Some(want), Some(have)) => want == have,
+                        _ => true,
+                    }
+            })
+            .map(|(_, key)| key)
+            .collect();
+        if candidates.is_empty() {
+            return Err("token key id (kid) is not among the issuer's keys".to_owned());
+        }
+        let mut last = ErrorKind::InvalidSignature;
+        for key in candidates {
             match jsonwebtoken::decode::<Value>(token, key, &self.validation) {
                 Ok(data) => return Ok(data.claims),
-                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => last = e,
-                Err(e) => return Err(e),
+                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => last = e.into_kind(),
+                Err(e) => return Err(super::describe(e.kind())),
             }
         }
-        Err(last)
+        Err(super::describe(&last))
     }
 }
 

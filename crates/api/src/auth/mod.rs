@@ -92,8 +92,9 @@ impl Auth {
         if let Some(p) = self.cache.get(token, now) {
             return Ok(p);
         }
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| "malformed token".to_owned())?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| {
+            "token is malformed or uses a signing algorithm this server does not accept".to_owned()
+        })?;
         let unverified: Value = jsonwebtoken::dangerous::insecure_decode_claims(token)
             .map_err(|_| "malformed token claims".to_owned())?;
         let iss = unverified
@@ -105,9 +106,7 @@ impl Auth {
             .iter()
             .find(|i| i.issuer == iss)
             .ok_or("token issuer is not accepted by this server")?;
-        let claims = issuer
-            .verify(token, &header)
-            .map_err(|e| describe(e.kind()))?;
+        let claims = issuer.verify(token, &header)?;
         let principal = claims::principal_from_claims(&claims)?;
         if let Some(exp) = claims.get("exp").and_then(Value::as_u64) {
             self.cache.insert(token, principal.clone(), exp, now);
@@ -117,7 +116,7 @@ impl Auth {
 }
 
 /// Client-facing reasons for token failures (never key material).
-fn describe(kind: &ErrorKind) -> String {
+pub(super) fn describe(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::ExpiredSignature => "token has expired",
         ErrorKind::ImmatureSignature => "token is not yet valid",

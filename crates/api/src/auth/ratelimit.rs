@@ -20,7 +20,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
-        RateLimiter { per_second: f64::from(per_second.max(1)), buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_second: f64::from(per_second.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for the principal; false when its bucket is empty.
@@ -33,7 +36,9 @@ impl RateLimiter {
         if map.len() >= MAX_TRACKED && !map.contains_key(key) {
             let cap = self.per_second;
             let rate = self.per_second;
-            map.retain(|_, (tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < cap);
+            map.retain(|_, (tokens, at)| {
+                *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < cap
+            });
         }
         let (tokens, at) = map.entry(key.to_owned()).or_insert((self.per_second, now));
         let refill = now.saturating_duration_since(*at).as_secs_f64() * self.per_second;
@@ -52,7 +57,9 @@ fn key(p: &Principal) -> String {
     match p {
         Principal::Citizen { pid, .. } => format!("c:{pid}"),
         Principal::Practitioner { hpr, orgnr, .. } => format!("p:{hpr}@{orgnr}"),
-        Principal::System { client_id, orgnr, .. } => format!("s:{client_id}@{orgnr}"),
+        Principal::System {
+            client_id, orgnr, ..
+        } => format!("s:{client_id}@{orgnr}"),
     }
 }
 
@@ -65,7 +72,10 @@ mod tests {
     fn burst_then_steady_rate() {
         let rl = RateLimiter::new(3);
         let t0 = Instant::now();
-        assert_eq!((0..4).map(|_| rl.allow_at("a", t0)).collect::<Vec<_>>(), vec![true, true, true, false]);
+        assert_eq!(
+            (0..4).map(|_| rl.allow_at("a", t0)).collect::<Vec<_>>(),
+            vec![true, true, true, false]
+        );
         // Another principal has its own bucket.
         assert!(rl.allow_at("b", t0));
         // A third of a second later, one more token.

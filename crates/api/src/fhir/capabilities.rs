@@ -7,8 +7,10 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use nordlys_fhir::{definitions, ParamType, SearchParamDef};
 use serde_json::{json, Value};
@@ -17,9 +19,21 @@ use super::input::FhirRequest;
 use super::output::fhir_json;
 
 pub async fn metadata(req: FhirRequest) -> Response {
-    static STATEMENT: OnceLock<String> = OnceLock::new();
-    let body = STATEMENT.get_or_init(|| crate::outcome::resource_text(&capability_statement()));
-    fhir_json(StatusCode::OK, body.clone(), req.pretty)
+    // Kept as `Bytes`: the statement is large and polled; a clone is a reference count.
+    static STATEMENT: OnceLock<Bytes> = OnceLock::new();
+    let body = STATEMENT
+        .get_or_init(|| Bytes::from(crate::outcome::resource_text(&capability_statement())));
+    if req.pretty {
+        return fhir_json(
+            StatusCode::OK,
+            String::from_utf8_lossy(body).into_owned(),
+            true,
+        );
+    }
+    let mut r = (StatusCode::OK, body.clone()).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(super::FHIR_JSON));
+    r
 }
 
 fn type_code(kind: ParamType) -> Option<&'static str> {

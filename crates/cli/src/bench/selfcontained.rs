@@ -1,13 +1,16 @@
 //! `nordlys bench --self-contained`: generate, import, serve in-process, measure.
 //!
+//! The data: a region of `--patients` as background, plus the benchmark patient of
+//! quality.md (1,000 documents from one organisation). Read-by-id and the searches
+//! are about that patient, as its organisation's record system and as the citizen.
+//!
 //! Why in one process: anyone can reproduce the figures of docs/benchmarks.md with one
 //! command and no setup. The import is timed on the store calls alone (generation is
 //! not counted), and the citizen and organisation searches run back to back in the
 //! same run so their ratio (the policy overhead) is meaningful on a noisy machine.
-use crate::synth_shim as nordlys_synth;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use nordlys_api::{ApiConfig, AppState, Auth};
@@ -16,12 +19,13 @@ use serde_json::{json, Value};
 
 use super::{load, print_header, print_row, BenchArgs, Scenario};
 use crate::db;
-use crate::import::CHUNK;
+use crate::import::source::Position;
+use crate::import::Importer;
 
-/// The organisation that owns everything the bench imports.
-const BENCH_ORG: &str = "983974899";
-const FNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
-const DNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.2";
+/// The organisation that produced the benchmark patient's documents.
+const BENCH_ORG: &str = nordlys_synth::BENCH_ORGNR;
+/// Documents of the benchmark patient (quality.md: one patient with 1,000 documents).
+const BENCH_DOCUMENTS: usize = 1000;
 
 /// Removes the temporary data folder when the bench ends.
 struct TempDir(PathBuf);
@@ -178,8 +182,8 @@ async fn dev_token(client: &reqwest::Client, root: &str, body: Value) -> anyhow:
         .ok_or_else(|| anyhow::anyhow!("dev token refused ({status}): {v}"))
 }
 
-/// Imports the region in chunks, timing only the store; picks the patient with the
-/// most documents (and a national id, for the citizen token).
+/// Imports the region plus the benchmark patient with its 1,000 documents; the
+/// import rate counts only the time spent in the store.
 async fn load_region(store: &FhirStore, patients: usize, seed: u64) -> anyhow::Result<Loaded> {
     let today = chrono::Local::now().date_naive();
     let config = nordlys_synth::RegionConfig {
@@ -187,72 +191,35 @@ async fn load_region(store: &FhirStore, patients: usize, seed: u64) -> anyhow::R
         seed,
         today,
     };
-    let mut pids: HashMap<String, String> = HashMap::new();
-    let mut docs: HashMap<String, usize> = HashMap::new();
-    let (mut resources, mut written, mut store_time) = (0usize, 0usize, Duration::ZERO);
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let bar = crate::import::progress_bar("resources");
-    let owner = Some(BENCH_ORG);
-    let mut region = nordlys_synth::region(config).peekable();
-    while region.peek().is_some() {
-        chunk.extend(region.by_ref().take(CHUNK));
-        for r in &chunk {
-            note(r, &mut pids, &mut docs);
-        }
-        let n = chunk.len();
-        let t0 = Instant::now();
-        let report = store
-            .unchecked_import(std::mem::take(&mut chunk), owner)
-            .await
-            .context("import of the region failed")?;
-        store_time += t0.elapsed();
-        resources += n;
-        written += report.written;
-        if let Some((_, reason)) = report.failed.first() {
-            anyhow::bail!(
-                "the store refused {} generated resources (first: {reason})",
-                report.failed.len()
-            );
-        }
-        bar.inc(n as u64);
+    let mut importer = Importer::new(
+        store.clone(),
+        None,
+        crate::import::progress_bar("resources"),
+    );
+    let name: Arc<str> = Arc::from("generated");
+    let bench = nordlys_synth::patient_with_documents(BENCH_DOCUMENTS, seed);
+    for (i, r) in nordlys_synth::region(config).chain(bench).enumerate() {
+        importer
+            .push(
+                r,
+                Position {
+                    file: name.clone(),
+                    line: None,
+                    entry: Some(i + 1),
+                },
+            )
+            .await?;
     }
-    bar.finish_and_clear();
-    let best = pids
-        .iter()
-        .map(|(id, pid)| (docs.get(id).copied().unwrap_or(0), id, pid))
-        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .ok_or_else(|| anyhow::anyhow!("the generated region has no patient with a national id"))?;
+    let s = importer.finish().await?;
+    if s.failed > 0 {
+        anyhow::bail!("the store refused {} generated resources", s.failed);
+    }
     Ok(Loaded {
-        resources,
-        written,
-        store_time,
-        documents: best.0,
-        patient_id: best.1.clone(),
-        pid: best.2.clone(),
+        resources: s.written + s.unchanged,
+        written: s.written,
+        store_time: s.store_time,
+        patient_id: nordlys_synth::BENCH_PATIENT_ID.to_owned(),
+        pid: nordlys_synth::BENCH_PATIENT_PID.to_owned(),
+        documents: BENCH_DOCUMENTS,
     })
-}
-
-fn note(r: &Value, pids: &mut HashMap<String, String>, docs: &mut HashMap<String, usize>) {
-    match r["resourceType"].as_str() {
-        Some("Patient") => {
-            let id = r["id"].as_str();
-            let pid = r["identifier"].as_array().and_then(|ids| {
-                ids.iter()
-                    .find(|i| matches!(i["system"].as_str(), Some(FNR_SYSTEM | DNR_SYSTEM)))
-                    .and_then(|i| i["value"].as_str())
-            });
-            if let (Some(id), Some(pid)) = (id, pid) {
-                pids.insert(id.to_owned(), pid.to_owned());
-            }
-        }
-        Some("DocumentReference") => {
-            let subject = r["subject"]["reference"]
-                .as_str()
-                .and_then(|s| s.strip_prefix("Patient/"));
-            if let Some(p) = subject {
-                *docs.entry(p.to_owned()).or_default() += 1;
-            }
-        }
-        _ => {}
-    }
 }

@@ -35,6 +35,8 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Organisation number recorded as owner of the imported items (who produced them).
+    /// Without it, the organisation in `meta.source` = `urn:nordlys:org:ORGNR` is used
+    /// (as `nordlys generate` writes it), else the items have no owner organisation.
     #[arg(long, env = "NORDLYS_IMPORT_OWNER_ORG", value_name = "ORGNR")]
     pub owner_org: Option<String>,
 }
@@ -46,6 +48,8 @@ pub struct Summary {
     pub unchanged: usize,
     pub failed: usize,
     pub elapsed: Duration,
+    /// Time spent in the store calls alone.
+    pub store_time: Duration,
 }
 
 impl Summary {
@@ -60,10 +64,14 @@ impl Summary {
 }
 
 /// Feeds resources to the store in chunks and reports bad ones as it goes.
+///
+/// The owner organisation of each record is the `--owner-org` given, else the one
+/// named in `meta.source` as `urn:nordlys:org:ORGNR` (how `nordlys generate` marks who
+/// produced an item), else none. A chunk goes to the store in one call per owner.
 pub struct Importer {
     store: FhirStore,
     owner_org: Option<String>,
-    pending: Vec<(Value, Position)>,
+    pending: Vec<(Value, Position, Option<String>)>,
     summary: Summary,
     started: Instant,
     bar: ProgressBar,
@@ -82,7 +90,11 @@ impl Importer {
     }
 
     pub async fn push(&mut self, resource: Value, at: Position) -> anyhow::Result<()> {
-        self.pending.push((resource, at));
+        let owner = match &self.owner_org {
+            Some(o) => Some(o.clone()),
+            None => nordlys_synth::source_orgnr(&resource).map(str::to_owned),
+        };
+        self.pending.push((resource, at, owner));
         if self.pending.len() >= CHUNK {
             self.flush().await?;
         }
@@ -103,32 +115,41 @@ impl Importer {
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let (values, positions): (Vec<Value>, Vec<Position>) =
-            std::mem::take(&mut self.pending).into_iter().unzip();
-        let n = values.len();
-        let report = self
-            .store
-            .unchecked_import(values, self.owner_org.as_deref())
-            .await
-            .map_err(|e| {
-                // A refused commit is not about one record (those come back in `failed`).
-                anyhow::Error::new(e).context(format!(
-                    "the store refused the chunk starting at {}",
-                    positions[0]
-                ))
-            })?;
-        self.summary.written += report.written;
-        self.summary.unchanged += report.unchanged;
-        for (i, reason) in &report.failed {
-            match positions.get(*i) {
-                Some(at) => self.bad(at, reason),
-                None => self.bad(&positions[0], &format!("a record of this chunk: {reason}")),
+        let mut groups: Vec<(Option<String>, Vec<Value>, Vec<Position>)> = Vec::new();
+        for (value, at, owner) in std::mem::take(&mut self.pending) {
+            match groups.iter_mut().find(|g| g.0 == owner) {
+                Some(g) => {
+                    g.1.push(value);
+                    g.2.push(at);
+                }
+                None => groups.push((owner, vec![value], vec![at])),
             }
         }
-        self.bar.inc(n as u64);
+        for (owner, values, positions) in groups {
+            let n = values.len();
+            let t0 = Instant::now();
+            let report = self
+                .store
+                .unchecked_import(values, owner.as_deref())
+                .await
+                .map_err(|e| {
+                    // A refused commit is not about one record (those come back in `failed`).
+                    anyhow::Error::new(e).context(format!(
+                        "the store refused the chunk starting at {}",
+                        positions[0]
+                    ))
+                })?;
+            self.summary.store_time += t0.elapsed();
+            self.summary.written += report.written;
+            self.summary.unchanged += report.unchanged;
+            for (i, reason) in &report.failed {
+                match positions.get(*i) {
+                    Some(at) => self.bad(at, reason),
+                    None => self.bad(&positions[0], &format!("a record of this chunk: {reason}")),
+                }
+            }
+            self.bar.inc(n as u64);
+        }
         Ok(())
     }
 }
