@@ -55,8 +55,9 @@ pub const DIRECTORY_TYPES: [&str; 30] = [
     "SpecimenDefinition",
 ];
 
-/// What the policy needs to know about one item.
-#[derive(Debug, Clone, PartialEq)]
+/// What the policy needs to know about one item. Serialisable: the store keeps it in a
+/// column at write time, so a search decides per hit without reading bodies.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ItemFacts {
     /// `Type/id`.
     pub reference: String,

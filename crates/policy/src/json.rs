@@ -96,7 +96,7 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
 }
 
 /// A time span `[start, end]` in ms, inclusive; open ends are `i64::MIN` / `i64::MAX`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub start_ms: i64,
     pub end_ms: i64,

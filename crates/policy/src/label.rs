@@ -90,7 +90,7 @@ impl Label {
 }
 
 /// The labels on one item, as a bit mask.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct LabelSet(u16);
 
 impl LabelSet {
