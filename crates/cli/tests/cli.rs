@@ -237,11 +237,23 @@ fn serve_reads_env_answers_and_stops_on_sigterm() {
     };
     let health = get("/health", None);
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    assert!(health.contains("\"backend\":\"sqlite\"") && health.contains("\"devAuth\":true"), "{health}");
-    let token = get("/dev/token", Some(r#"{"kind": "citizen", "pid": "13097248022", "acr": "idporten-loa-high"}"#));
-    assert!(token.starts_with("HTTP/1.1 200") && token.contains("access_token"), "{token}");
+    assert!(
+        health.contains("\"backend\":\"sqlite\"") && health.contains("\"devAuth\":true"),
+        "{health}"
+    );
+    let token = get(
+        "/dev/token",
+        Some(r#"{"kind": "citizen", "pid": "13097248022", "acr": "idporten-loa-high"}"#),
+    );
+    assert!(
+        token.starts_with("HTTP/1.1 200") && token.contains("access_token"),
+        "{token}"
+    );
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");

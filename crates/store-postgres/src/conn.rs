@@ -127,6 +127,7 @@ pub(crate) fn version_row(row: &Row, at: usize) -> Result<StoredResource, tokio_
         columns: ItemColumns {
             patient_id: row.try_get(at + 6)?,
             owner_org: row.try_get(at + 7)?,
+            facts: row.try_get(at + 8)?,
         },
     })
 }
@@ -149,6 +150,7 @@ pub(crate) fn hits(rows: &[Row]) -> StoreResult<Vec<Hit>> {
                 columns: ItemColumns {
                     patient_id: r.try_get(2)?,
                     owner_org: r.try_get(3)?,
+                    facts: r.try_get(4)?,
                 },
             })
         })

@@ -264,9 +264,9 @@ async fn store(
         .iter()
         .map(|(t, i)| [t as &(dyn ToSql + Sync), i])
         .collect();
-    let row_params: Vec<[&(dyn ToSql + Sync); 9]> =
+    let row_params: Vec<[&(dyn ToSql + Sync); 10]> =
         order.iter().map(|p| row_of(p, out, &ms)).collect();
-    let version_params: Vec<[&(dyn ToSql + Sync); 9]> =
+    let version_params: Vec<[&(dyn ToSql + Sync); 10]> =
         planned.iter().map(|p| row_of(p, out, &ms)).collect();
     let index_params: Vec<Vec<&(dyn ToSql + Sync)>> = tables.iter().map(|t| t.params()).collect();
 
@@ -281,7 +281,7 @@ async fn store(
         futures.push(exec(tx, &upsert, p));
     }
     for p in &version_params {
-        futures.push(exec(tx, &version, &p[..8]));
+        futures.push(exec(tx, &version, &p[..9]));
     }
     for (st, p) in inserts.iter().zip(&index_params) {
         futures.push(exec(tx, st, p));
@@ -300,12 +300,12 @@ async fn store(
     }
 }
 
-/// The parameters of `upsert_current` (the first eight are those of `insert_version`).
+/// The parameters of `upsert_current` (the first nine are those of `insert_version`).
 fn row_of<'a>(
     p: &'a Planned<'a>,
     out: &'a [Committed],
     ms: &'a i64,
-) -> [&'a (dyn ToSql + Sync); 9] {
+) -> [&'a (dyn ToSql + Sync); 10] {
     let s = &out[p.out].stored;
     [
         &s.resource_type,
@@ -316,6 +316,7 @@ fn row_of<'a>(
         &s.body,
         &s.columns.patient_id,
         &s.columns.owner_org,
+        &s.columns.facts,
         &p.write.content_hash,
     ]
 }

@@ -138,7 +138,7 @@ async fn a_create_racing_an_uncommitted_create_is_a_conflict() {
     tokio::spawn(conn);
     let tx = other.transaction().await.unwrap_or_else(|e| panic!("{e}"));
     for sql in [
-        "INSERT INTO resources VALUES ('Patient', 'race', 1, 0, 0, '{}', NULL, NULL, 'h')",
+        "INSERT INTO resources (res_type, res_id, version, last_updated, deleted, body, content_hash) VALUES ('Patient', 'race', 1, 0, 0, '{}', 'h')",
         "INSERT INTO resource_versions (res_type, res_id, version, last_updated, deleted, body) VALUES ('Patient', 'race', 1, 0, 0, '{}')",
     ] {
         tx.batch_execute(sql).await.unwrap_or_else(|e| panic!("{e}"));

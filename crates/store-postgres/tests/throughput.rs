@@ -52,6 +52,7 @@ fn writes(n: usize) -> Vec<PendingWrite> {
                 columns: ItemColumns {
                     patient_id: Some(format!("p{}", i - i % 10)),
                     owner_org: Some(HOSPITAL_ORG.into()),
+                    facts: None,
                 },
                 resource_type: rt,
                 id,

@@ -35,5 +35,5 @@ pub trait Dialect {
     fn placeholder(&self, n: usize) -> String;
 }
 
-/// Columns every search/include hit selects, in this order: type, id, patient, owner.
-pub const HIT_COLUMNS: &str = "r.res_type, r.res_id, r.patient_id, r.owner_org";
+/// Columns every search/include hit selects, in this order: type, id, patient, owner, facts.
+pub const HIT_COLUMNS: &str = "r.res_type, r.res_id, r.patient_id, r.owner_org, r.facts";

@@ -5,9 +5,9 @@ use nordlys_store::{HistoryQuery, ResourceKey};
 use crate::{Dialect, Query, SqlValue};
 
 /// Columns of a stored version, in this order, for [`crate::Dialect`]-agnostic row mapping:
-/// type, id, version, last_updated (ms), deleted (0/1), body, patient_id, owner_org.
+/// type, id, version, last_updated (ms), deleted (0/1), body, patient_id, owner_org, facts.
 pub const VERSION_COLUMNS: &str =
-    "res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org";
+    "res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org, facts";
 
 pub fn read_current(d: &dyn Dialect) -> String {
     format!(
@@ -90,19 +90,20 @@ pub fn current_for_write(d: &dyn Dialect) -> String {
 /// Insert or replace the current row: type, id, version, last_updated, deleted, body,
 /// patient_id, owner_org, content_hash.
 pub fn upsert_current(d: &dyn Dialect) -> String {
-    let p: Vec<String> = (1..=9).map(|n| d.placeholder(n)).collect();
+    let p: Vec<String> = (1..=10).map(|n| d.placeholder(n)).collect();
     format!(
-        "INSERT INTO resources (res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org, content_hash) \
+        "INSERT INTO resources (res_type, res_id, version, last_updated, deleted, body, patient_id, owner_org, facts, content_hash) \
          VALUES ({}) ON CONFLICT (res_type, res_id) DO UPDATE SET version = excluded.version, \
          last_updated = excluded.last_updated, deleted = excluded.deleted, body = excluded.body, \
-         patient_id = excluded.patient_id, owner_org = excluded.owner_org, content_hash = excluded.content_hash",
+         patient_id = excluded.patient_id, owner_org = excluded.owner_org, facts = excluded.facts, \
+         content_hash = excluded.content_hash",
         p.join(", ")
     )
 }
 
-/// Append a version: type, id, version, last_updated, deleted, body, patient_id, owner_org.
+/// Append a version: type, id, version, last_updated, deleted, body, patient_id, owner_org, facts.
 pub fn insert_version(d: &dyn Dialect) -> String {
-    let p: Vec<String> = (1..=8).map(|n| d.placeholder(n)).collect();
+    let p: Vec<String> = (1..=9).map(|n| d.placeholder(n)).collect();
     format!(
         "INSERT INTO resource_versions ({VERSION_COLUMNS}) VALUES ({})",
         p.join(", ")

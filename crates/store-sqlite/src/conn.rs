@@ -146,6 +146,7 @@ pub(crate) fn version_row(row: &Row, at: usize) -> rusqlite::Result<StoredResour
         columns: ItemColumns {
             patient_id: row.get(at + 6)?,
             owner_org: row.get(at + 7)?,
+            facts: row.get(at + 8)?,
         },
     })
 }
@@ -188,6 +189,7 @@ pub(crate) fn query_hits(c: &Connection, q: &Query) -> rusqlite::Result<Vec<Hit>
             columns: ItemColumns {
                 patient_id: r.get(2)?,
                 owner_org: r.get(3)?,
+                facts: r.get(4)?,
             },
         })
     })?;

@@ -11,7 +11,7 @@ const MIGRATIONS: &[&str] = &[
 CREATE TABLE resources (
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
     last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
-    patient_id TEXT, owner_org TEXT, content_hash TEXT NOT NULL,
+    patient_id TEXT, owner_org TEXT, facts TEXT, content_hash TEXT NOT NULL,
     PRIMARY KEY (res_type, res_id)) WITHOUT ROWID;
 CREATE INDEX resources_patient ON resources (patient_id, res_type);
 CREATE INDEX resources_updated ON resources (res_type, last_updated);
@@ -19,7 +19,7 @@ CREATE TABLE resource_versions (
     seq INTEGER PRIMARY KEY,
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
     last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
-    patient_id TEXT, owner_org TEXT);
+    patient_id TEXT, owner_org TEXT, facts TEXT);
 CREATE UNIQUE INDEX versions_key ON resource_versions (res_type, res_id, version);
 CREATE INDEX versions_updated ON resource_versions (last_updated);
 CREATE INDEX versions_type_updated ON resource_versions (res_type, last_updated);

@@ -106,6 +106,7 @@ pub(crate) fn apply(
                     body,
                     w.columns.patient_id,
                     w.columns.owner_org,
+                    w.columns.facts,
                     w.content_hash
                 ])
             })
@@ -120,7 +121,8 @@ pub(crate) fn apply(
                     del,
                     body,
                     w.columns.patient_id,
-                    w.columns.owner_org
+                    w.columns.owner_org,
+                    w.columns.facts
                 ])
             })
             .map_err(internal)?;

@@ -57,6 +57,9 @@ pub struct ItemColumns {
     pub patient_id: Option<String>,
     /// Organisation number of the client that created the item (recorded by the server).
     pub owner_org: Option<String>,
+    /// The policy's facts about the item (`nordlys_policy::ItemFacts` as JSON), computed
+    /// at write time so a search decides per hit without reading bodies.
+    pub facts: Option<String>,
 }
 
 /// What must hold for a write to go through, checked inside the backend transaction.

@@ -2,6 +2,7 @@
 //! indexing, the access policy and paging in one place.
 use std::sync::Arc;
 
+use crate::access::PolicyCache;
 use crate::audit::sink::AuditSink;
 use crate::backend::Backend;
 use crate::error::StoreResult;
@@ -15,14 +16,13 @@ pub struct StoreConfig {
     pub default_count: usize,
     /// Largest page size a client may ask for.
     pub max_count: usize,
+    /// The region's access-policy settings (deferral days, paediatric units…).
+    pub policy: nordlys_policy::PolicyConfig,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig {
-            default_count: 50,
-            max_count: 1000,
-        }
+        StoreConfig { default_count: 50, max_count: 1000, policy: nordlys_policy::PolicyConfig::default() }
     }
 }
 
@@ -60,16 +60,14 @@ pub struct FhirStore {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) config: StoreConfig,
     pub(crate) audit: Arc<AuditSink>,
+    pub(crate) policy: Arc<PolicyCache>,
 }
 
 impl FhirStore {
     pub fn new(backend: Arc<dyn Backend>, config: StoreConfig) -> Self {
         let audit = Arc::new(AuditSink::new(backend.clone()));
-        FhirStore {
-            backend,
-            config,
-            audit,
-        }
+        let policy = Arc::new(PolicyCache::new(config.policy.clone()));
+        FhirStore { backend, config, audit, policy }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -78,6 +76,20 @@ impl FhirStore {
 
     pub fn config(&self) -> &StoreConfig {
         &self.config
+    }
+
+    /// Commits a batch; writes of Organizations refresh the policy's unit list.
+    pub(crate) async fn commit_writes(
+        &self,
+        ctx: &crate::context::RequestContext,
+        writes: Vec<crate::model::PendingWrite>,
+    ) -> StoreResult<Vec<crate::backend::Committed>> {
+        let touches_units = writes.iter().any(|w| w.resource_type == "Organization");
+        let out = self.backend.commit(ctx, writes).await;
+        if touches_units {
+            self.policy.invalidate();
+        }
+        out
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {

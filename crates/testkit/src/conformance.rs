@@ -742,7 +742,8 @@ pub async fn access_is_logged_and_chained(store: &FhirStore) {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let reader = fixtures::treating_practitioner();
+        // The patient reads their own access log (Ola Hansen, adult).
+        let reader = fixtures::citizen("01019010046");
         async move {
             let req = store
                 .parse_search("AuditEvent", &pairs, false)

@@ -41,6 +41,7 @@ pub fn put(rt: &str, id: &str, extra: Value, index: Vec<IndexEntry>) -> PendingW
         columns: ItemColumns {
             patient_id: None,
             owner_org: Some("983974899".into()),
+            facts: None,
         },
         skip_if_unchanged: false,
         chained: false,

@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 
 use super::prepare::{prepare_delete, prepare_write, resource_type_of};
 use super::write::form_pairs;
-use crate::access::{Access, AccessGate};
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{format_instant, PendingWrite, Precondition, ResourceKey, StoredResource};
@@ -272,7 +271,7 @@ impl FhirStore {
         ctx: &RequestContext,
         entries: Vec<Entry>,
     ) -> StoreResult<Vec<Value>> {
-        let gate = AccessGate::new(ctx);
+        let mut gate = self.gate(ctx, std::iter::empty()).await?;
         let owner = ctx.principal.orgnr().map(str::to_string);
         // 1. Resolve targets: ids for creates, conditions, and the fullUrl → reference map.
         let mut targets: Vec<Option<(String, String)>> = vec![None; entries.len()];
@@ -353,9 +352,10 @@ impl FhirStore {
                 .backend
                 .read_current(ctx, &ResourceKey::new(rt, id))
                 .await?;
-            let live = current.filter(|c| !c.deleted && gate.level(&c.columns) != Access::None);
+            self.extend_gate(ctx, &mut gate, current.as_ref().map(|c| &c.columns)).await?;
+            let live = current.filter(|c| !c.deleted && gate.visible(&c.columns));
             if let Some(c) = &live {
-                if !gate.may_write(&c.columns) {
+                if !gate.may_write(rt, &c.columns) {
                     return Err(StoreError::Forbidden(format!(
                         "Bundle.entry[{i}]: you may not change {rt}/{id}"
                     )));
@@ -380,11 +380,8 @@ impl FhirStore {
                 created[i] = live.is_none();
                 let w = prepare_write(resource, rt, id, owner, precondition)
                     .map_err(|err| in_entry(i, err))?;
-                if !gate.may_write(&w.columns) {
-                    return Err(StoreError::Forbidden(format!(
-                        "Bundle.entry[{i}]: you may not write this kind of data"
-                    )));
-                }
+                self.extend_gate(ctx, &mut gate, [&w.columns]).await?;
+                self.check_write(&gate, &w).map_err(|err| in_entry(i, err))?;
                 w
             };
             write_of[i] = Some(writes.len());
@@ -400,7 +397,7 @@ impl FhirStore {
         let stored = if writes.is_empty() {
             Vec::new()
         } else {
-            self.backend.commit(ctx, writes).await?
+            self.commit_writes(ctx, writes).await?
         };
         // 4. Responses, and reads after the writes.
         let mut out = Vec::with_capacity(entries.len());

@@ -1,5 +1,4 @@
 //! `read` and `vread`. A hidden item answers exactly like an unknown id.
-use crate::access::{Access, AccessGate};
 use crate::audit::AuditAction;
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
@@ -7,10 +6,7 @@ use crate::model::{ResourceKey, StoredResource};
 use crate::service::FhirStore;
 
 fn not_found(resource_type: &str, id: &str) -> StoreError {
-    StoreError::NotFound {
-        resource_type: resource_type.to_string(),
-        id: id.to_string(),
-    }
+    StoreError::NotFound { resource_type: resource_type.to_string(), id: id.to_string() }
 }
 
 impl FhirStore {
@@ -23,12 +19,7 @@ impl FhirStore {
     }
 
     /// `GET [type]/[id]`: the current version; `NotFound` for unknown or hidden, `Gone` for deleted.
-    pub async fn read(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-    ) -> StoreResult<StoredResource> {
+    pub async fn read(&self, ctx: &RequestContext, resource_type: &str, id: &str) -> StoreResult<StoredResource> {
         self.check_type(resource_type)?;
         let key = ResourceKey::new(resource_type, id);
         let Some(stored) = self.backend.read_current(ctx, &key).await? else {
@@ -38,35 +29,27 @@ impl FhirStore {
     }
 
     /// The gate, the access log and the deleted check, shared by read and vread.
-    async fn finish_read(
-        &self,
-        ctx: &RequestContext,
-        action: AuditAction,
-        stored: StoredResource,
-    ) -> StoreResult<StoredResource> {
-        if AccessGate::new(ctx).level(&stored.columns) == Access::None {
-            self.log_refusal(ctx, action, &stored).await?;
-            return Err(not_found(&stored.resource_type, &stored.id));
-        }
+    async fn finish_read(&self, ctx: &RequestContext, action: AuditAction, stored: StoredResource) -> StoreResult<StoredResource> {
+        let gate = self.gate(ctx, [&stored.columns]).await?;
+        let (rt, id) = (stored.resource_type.clone(), stored.id.clone());
         if stored.deleted {
-            return Err(StoreError::Gone {
-                resource_type: stored.resource_type,
-                id: stored.id,
-                version: stored.version,
-            });
+            // A deleted item's last version still decides whether "gone" may be told.
+            if !gate.visible(&stored.columns) {
+                return Err(not_found(&rt, &id));
+            }
+            return Err(StoreError::Gone { resource_type: rt, id, version: stored.version });
         }
-        self.log_access(ctx, action, [&stored]).await?;
-        Ok(stored)
+        let audit_copy = stored.clone();
+        let Some(shaped) = gate.shape(stored) else {
+            self.log_refusal(ctx, action, &audit_copy).await?;
+            return Err(not_found(&rt, &id));
+        };
+        self.log_access(ctx, action, [&shaped]).await?;
+        Ok(shaped)
     }
 
     /// `GET [type]/[id]/_history/[vid]`.
-    pub async fn vread(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        version: i64,
-    ) -> StoreResult<StoredResource> {
+    pub async fn vread(&self, ctx: &RequestContext, resource_type: &str, id: &str, version: i64) -> StoreResult<StoredResource> {
         self.check_type(resource_type)?;
         let key = ResourceKey::new(resource_type, id);
         let Some(stored) = self.backend.read_version(ctx, &key, version).await? else {

@@ -3,10 +3,11 @@
 //! Why the policy runs before paging: counts, totals and page boundaries must be
 //! computed over what the principal may see, or a count would reveal hidden items.
 //! The backend returns every hit with its policy columns (no bodies), the gate keeps
-//! the visible ones, and only the page's bodies are fetched.
+//! the visible ones, and only the page's bodies are fetched — then shaped (metadata
+//! items redacted) by the same gate.
 use std::collections::{HashMap, HashSet};
 
-use crate::access::{Access, AccessGate};
+use crate::access::AccessGate;
 use crate::audit::AuditAction;
 use crate::backend::Hit;
 use crate::context::RequestContext;
@@ -20,74 +21,44 @@ use crate::service::FhirStore;
 const MAX_ITERATE: usize = 4;
 
 impl FhirStore {
-    /// Keeps the hits the principal may see, in order.
-    pub(crate) fn visible(&self, ctx: &RequestContext, hits: Vec<Hit>) -> Vec<Hit> {
-        let gate = AccessGate::new(ctx);
-        hits.into_iter()
-            .filter(|h| gate.level(&h.columns) != Access::None)
-            .collect()
-    }
-
-    /// Bodies of `keys`, in the order of `keys`.
-    pub(crate) async fn bodies(
+    /// Bodies of `keys`, in the order of `keys`, shaped by the gate (hidden ones left out).
+    pub(crate) async fn shaped_bodies(
         &self,
         ctx: &RequestContext,
+        gate: &AccessGate,
         keys: &[ResourceKey],
     ) -> StoreResult<Vec<StoredResource>> {
         let fetched = self.backend.read_many(ctx, keys).await?;
-        let mut by_key: HashMap<ResourceKey, StoredResource> =
-            fetched.into_iter().map(|r| (r.key(), r)).collect();
-        Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
+        let mut by_key: HashMap<ResourceKey, StoredResource> = fetched.into_iter().map(|r| (r.key(), r)).collect();
+        Ok(keys.iter().filter_map(|k| by_key.remove(k)).filter_map(|s| gate.shape(s)).collect())
     }
 
     /// `GET [type]?…` / `POST [type]/_search`.
-    pub async fn search(
-        &self,
-        ctx: &RequestContext,
-        request: &SearchRequest,
-    ) -> StoreResult<SearchResult> {
+    pub async fn search(&self, ctx: &RequestContext, request: &SearchRequest) -> StoreResult<SearchResult> {
         self.check_type(&request.plan.resource_type)?;
         let hits = self.backend.search(ctx, &request.plan).await?;
-        let visible = self.visible(ctx, hits);
+        let mut gate = self.gate(ctx, hits.iter().map(|h| &h.columns)).await?;
+        let visible: Vec<Hit> = hits.into_iter().filter(|h| gate.visible(&h.columns)).collect();
         let total = visible.len();
         if request.summary_count {
-            return Ok(SearchResult {
-                matches: Vec::new(),
-                included: Vec::new(),
-                total: Some(total),
-                has_next: false,
-            });
+            return Ok(SearchResult { matches: Vec::new(), included: Vec::new(), total: Some(total), has_next: false });
         }
-        let page: Vec<ResourceKey> = visible
-            .iter()
-            .skip(request.offset)
-            .take(request.count)
-            .map(|h| h.key.clone())
-            .collect();
+        let page: Vec<ResourceKey> = visible.iter().skip(request.offset).take(request.count).map(|h| h.key.clone()).collect();
         let has_next = request.offset.saturating_add(request.count) < total;
-        let matches = self.bodies(ctx, &page).await?;
-        let included = self.includes(ctx, request, &matches).await?;
-        self.log_access(
-            ctx,
-            AuditAction::Search,
-            matches.iter().chain(included.iter()),
-        )
-        .await?;
+        let matches = self.shaped_bodies(ctx, &gate, &page).await?;
+        let included = self.includes(ctx, &mut gate, request, &matches).await?;
+        self.log_access(ctx, AuditAction::Search, matches.iter().chain(included.iter())).await?;
         let total = match request.total {
             crate::search::TotalMode::None => None,
             crate::search::TotalMode::Accurate => Some(total),
         };
-        Ok(SearchResult {
-            matches,
-            included,
-            total,
-            has_next,
-        })
+        Ok(SearchResult { matches, included, total, has_next })
     }
 
     async fn includes(
         &self,
         ctx: &RequestContext,
+        gate: &mut AccessGate,
         request: &SearchRequest,
         matches: &[StoredResource],
     ) -> StoreResult<Vec<StoredResource>> {
@@ -102,59 +73,33 @@ impl FhirStore {
             for spec in request.include.iter().filter(|s| round == 0 || s.iterate) {
                 found.extend(self.follow_include(ctx, spec, &frontier).await?);
             }
-            for spec in request
-                .revinclude
-                .iter()
-                .filter(|s| round == 0 || s.iterate)
-            {
-                let hits = self
-                    .backend
-                    .referencing(ctx, &frontier, &spec.source_type, &spec.param)
-                    .await?;
-                found.extend(hits);
+            for spec in request.revinclude.iter().filter(|s| round == 0 || s.iterate) {
+                found.extend(self.backend.referencing(ctx, &frontier, &spec.source_type, &spec.param).await?);
             }
-            let fresh: Vec<ResourceKey> = self
-                .visible(ctx, found)
+            self.extend_gate(ctx, gate, found.iter().map(|h| &h.columns)).await?;
+            let fresh: Vec<ResourceKey> = found
                 .into_iter()
+                .filter(|h| gate.visible(&h.columns))
                 .map(|h| h.key)
                 .filter(|k| seen.insert(k.clone()))
                 .collect();
             if fresh.is_empty() {
                 break;
             }
-            included.extend(self.bodies(ctx, &fresh).await?);
+            included.extend(self.shaped_bodies(ctx, gate, &fresh).await?);
             frontier = fresh;
         }
         Ok(included)
     }
 
-    async fn follow_include(
-        &self,
-        ctx: &RequestContext,
-        spec: &IncludeSpec,
-        frontier: &[ResourceKey],
-    ) -> StoreResult<Vec<Hit>> {
-        let sources: Vec<ResourceKey> = frontier
-            .iter()
-            .filter(|k| spec.source_type == "*" || k.resource_type == spec.source_type)
-            .cloned()
-            .collect();
+    async fn follow_include(&self, ctx: &RequestContext, spec: &IncludeSpec, frontier: &[ResourceKey]) -> StoreResult<Vec<Hit>> {
+        let sources: Vec<ResourceKey> =
+            frontier.iter().filter(|k| spec.source_type == "*" || k.resource_type == spec.source_type).cloned().collect();
         if sources.is_empty() {
             return Ok(Vec::new());
         }
-        let params = if spec.param == "*" {
-            Vec::new()
-        } else {
-            vec![spec.param.clone()]
-        };
+        let params = if spec.param == "*" { Vec::new() } else { vec![spec.param.clone()] };
         let hits = self.backend.referenced_by(ctx, &sources, &params).await?;
-        Ok(hits
-            .into_iter()
-            .filter(|h| {
-                spec.target_type
-                    .as_ref()
-                    .is_none_or(|t| &h.key.resource_type == t)
-            })
-            .collect())
+        Ok(hits.into_iter().filter(|h| spec.target_type.as_ref().is_none_or(|t| &h.key.resource_type == t)).collect())
     }
 }

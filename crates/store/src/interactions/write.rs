@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::prepare::{prepare_delete, prepare_write, resource_type_of};
-use crate::access::{Access, AccessGate};
+use crate::access::AccessGate;
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Precondition, ResourceKey};
@@ -51,9 +51,6 @@ impl FhirStore {
         if_none_exist: Option<&str>,
     ) -> StoreResult<WriteOutcome> {
         let resource_type = resource_type_of(&resource)?;
-        if !AccessGate::new(ctx).may_write_type(&resource_type) {
-            return Err(forbidden());
-        }
         let owner = ctx.principal.orgnr().map(str::to_string);
         if let Some(query) = if_none_exist {
             if let Some(existing) = self.conditional_match(ctx, &resource_type, query).await? {
@@ -68,12 +65,11 @@ impl FhirStore {
             owner,
             Precondition::MustNotExist,
         )?;
-        if !AccessGate::new(ctx).may_write(&write.columns) {
-            return Err(forbidden());
-        }
+        let gate = self.gate(ctx, [&write.columns]).await?;
+        self.check_write(&gate, &write)?;
         let mut writes = vec![write];
         writes.extend(self.audits_for_writes(ctx, &writes, &[true])?);
-        let stored = self.backend.commit(ctx, writes).await?;
+        let stored = self.commit_writes(ctx, writes).await?;
         stored
             .into_iter()
             .next()
@@ -110,18 +106,15 @@ impl FhirStore {
                 ))
             }
         }
-        let gate = AccessGate::new(ctx);
-        if !gate.may_write_type(resource_type) {
-            return Err(forbidden());
-        }
         let current = self
             .backend
             .read_current(ctx, &ResourceKey::new(resource_type, id))
             .await?;
+        let mut gate = self.gate(ctx, current.as_ref().map(|c| &c.columns)).await?;
         let owner = match &current {
             Some(c) if !c.deleted => {
                 // A hidden item must look like a missing one: refuse as if the version didn't match.
-                if gate.level(&c.columns) == Access::None || !gate.may_write(&c.columns) {
+                if !gate.visible(&c.columns) || !gate.may_write(resource_type, &c.columns) {
                     return Err(if if_match.is_some() {
                         StoreError::PreconditionFailed("the version does not match".into())
                     } else {
@@ -134,13 +127,12 @@ impl FhirStore {
         };
         let precondition = if_match.map_or(Precondition::Any, Precondition::VersionIs);
         let write = prepare_write(resource, resource_type, id, owner, precondition)?;
-        if !gate.may_write(&write.columns) {
-            return Err(forbidden());
-        }
+        self.extend_gate(ctx, &mut gate, [&write.columns]).await?;
+        self.check_write(&gate, &write)?;
         let existed = current.as_ref().is_some_and(|c| !c.deleted);
         let mut writes = vec![write];
         writes.extend(self.audits_for_writes(ctx, &writes, &[!existed])?);
-        let stored = self.backend.commit(ctx, writes).await?;
+        let stored = self.commit_writes(ctx, writes).await?;
         let stored = stored
             .into_iter()
             .next()
@@ -168,20 +160,55 @@ impl FhirStore {
         else {
             return Ok(());
         };
-        let gate = AccessGate::new(ctx);
-        if !gate.may_write_type(resource_type) {
-            return Err(forbidden());
-        }
-        if current.deleted || gate.level(&current.columns) == Access::None {
+        let gate = self.gate(ctx, [&current.columns]).await?;
+        if current.deleted || !gate.visible(&current.columns) {
             return Ok(());
         }
-        if !gate.may_write(&current.columns) {
+        if !gate.may_write(resource_type, &current.columns) {
             return Err(forbidden());
         }
         let mut writes = vec![prepare_delete(resource_type, id, current.columns)];
         writes.extend(self.audits_for_writes(ctx, &writes, &[false])?);
-        self.backend.commit(ctx, writes).await?;
+        self.commit_writes(ctx, writes).await?;
         Ok(())
+    }
+}
+
+impl FhirStore {
+    /// May this write go through? The kind of data (§ 10), and for grants the rules of
+    /// § 8 about who sets which kind (checked by the policy; a broken rule is a 422).
+    pub(crate) fn check_write(&self, gate: &AccessGate, write: &crate::model::PendingWrite) -> StoreResult<()> {
+        if !gate.may_write(&write.resource_type, &write.columns) {
+            return Err(forbidden());
+        }
+        let Some(resource) = &write.resource else { return Ok(()) };
+        if write.resource_type != "Consent" {
+            return Ok(());
+        }
+        let is_grant = resource.pointer("/category/0/coding/0/system").and_then(Value::as_str)
+            == Some(crate::access::GRANT_KIND_SYSTEM);
+        if !is_grant {
+            return Ok(());
+        }
+        let rule = |msg: String| {
+            StoreError::Invalid(vec![nordlys_fhir::Issue {
+                severity: nordlys_fhir::IssueSeverity::Error,
+                code: "business-rule",
+                expression: "Consent".into(),
+                diagnostics: msg,
+            }])
+        };
+        let grant = nordlys_policy::grant_from_consent(resource).map_err(|e| rule(e.to_string()))?;
+        let Some(view) = write.columns.patient_id.as_deref().and_then(|p| gate.view(p)) else {
+            return Err(rule("a grant must name an existing patient (Consent.patient)".into()));
+        };
+        let relations: Vec<nordlys_policy::Relation> = view.relations.iter().filter(|r| r.holds()).cloned().collect();
+        let author = match gate.principal() {
+            nordlys_policy::Principal::Citizen { pid, .. } => nordlys_policy::Author::Citizen { pid, relations: &relations },
+            nordlys_policy::Principal::Practitioner { hpr, orgnr, .. } => nordlys_policy::Author::Practitioner { hpr, orgnr },
+            nordlys_policy::Principal::System { orgnr, .. } => nordlys_policy::Author::System { orgnr },
+        };
+        nordlys_policy::may_write_grant(&author, &grant, &view.facts, chrono::Utc::now()).map_err(|e| rule(e.to_string()))
     }
 }
 

@@ -1,0 +1,188 @@
+//! Loading what the gate needs: per patient its facts, grants and link graph; per
+//! request the references that denote the principal; per store the policy
+//! configuration with the region's paediatric units.
+//!
+//! These loads read through the backend directly: they are the policy's own inputs,
+//! never returned to the caller, and not themselves accesses to log.
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+
+use nordlys_policy::{grant_from_consent, patient_facts, relation_candidates, Grant, ItemFacts, LinkGraph, PolicyConfig, Principal};
+use serde_json::{json, Value};
+
+use super::{AccessGate, PatientView};
+use crate::context::RequestContext;
+use crate::error::StoreResult;
+use crate::model::{ItemColumns, ResourceKey};
+use crate::search::{Clause, Condition, SearchPlan, SystemMatch};
+use crate::service::FhirStore;
+
+/// The policy configuration, with the paediatric units found among the stored
+/// Organizations; rebuilt after an Organization is written.
+#[derive(Default)]
+pub(crate) struct PolicyCache {
+    base: PolicyConfig,
+    built: RwLock<Option<Arc<PolicyConfig>>>,
+}
+
+impl PolicyCache {
+    pub(crate) fn new(base: PolicyConfig) -> Self {
+        PolicyCache { base, built: RwLock::new(None) }
+    }
+
+    /// Forget the built configuration (an Organization changed).
+    pub(crate) fn invalidate(&self) {
+        if let Ok(mut b) = self.built.write() {
+            *b = None;
+        }
+    }
+}
+
+fn plan(resource_type: &str, clauses: Vec<Clause>) -> SearchPlan {
+    SearchPlan { resource_type: resource_type.to_string(), clauses, sort: Vec::new() }
+}
+
+fn bodies_of(stored: Vec<crate::model::StoredResource>) -> Vec<Value> {
+    stored.iter().filter_map(|s| serde_json::from_str(&s.body).ok()).collect()
+}
+
+impl FhirStore {
+    async fn policy_config(&self, ctx: &RequestContext) -> StoreResult<Arc<PolicyConfig>> {
+        if let Ok(b) = self.policy.built.read() {
+            if let Some(c) = b.as_ref() {
+                return Ok(c.clone());
+            }
+        }
+        let hits = self.backend.search(ctx, &plan("Organization", Vec::new())).await?;
+        let keys: Vec<ResourceKey> = hits.into_iter().map(|h| h.key).collect();
+        let orgs = bodies_of(self.backend.read_many(ctx, &keys).await?);
+        let mut config = self.policy.base.clone();
+        config.add_paediatric_units(&orgs);
+        let config = Arc::new(config);
+        if let Ok(mut b) = self.policy.built.write() {
+            *b = Some(config.clone());
+        }
+        Ok(config)
+    }
+
+    async fn load_view(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientView> {
+        let patient = self.backend.read_current(ctx, &ResourceKey::new("Patient", patient_id)).await?;
+        let patient: Value = patient
+            .filter(|p| !p.deleted)
+            .and_then(|p| serde_json::from_str(&p.body).ok())
+            .unwrap_or_else(|| json!({"resourceType": "Patient", "id": patient_id}));
+        let in_compartment = |rt: &str| plan(rt, vec![Clause::Compartment(patient_id.to_string())]);
+        let related_keys: Vec<ResourceKey> =
+            self.backend.search(ctx, &in_compartment("RelatedPerson")).await?.into_iter().map(|h| h.key).collect();
+        let related = bodies_of(self.backend.read_many(ctx, &related_keys).await?);
+        let consent_keys: Vec<ResourceKey> =
+            self.backend.search(ctx, &in_compartment("Consent")).await?.into_iter().map(|h| h.key).collect();
+        let grants: Vec<Grant> = bodies_of(self.backend.read_many(ctx, &consent_keys).await?)
+            .iter()
+            .filter(|c| c.pointer("/category/0/coding/0/system").and_then(Value::as_str) == Some(GRANT_KIND_SYSTEM))
+            .map(|c| grant_from_consent(c).unwrap_or_else(|_| Grant::unreadable(c.get("id").and_then(Value::as_str))))
+            .collect();
+        let mut links = LinkGraph::new();
+        for rt in ["ServiceRequest", "Encounter", "DiagnosticReport"] {
+            for hit in self.backend.search(ctx, &in_compartment(rt)).await? {
+                if let Some(f) = hit.columns.facts.as_deref().and_then(|f| serde_json::from_str::<ItemFacts>(f).ok()) {
+                    links.add(&f);
+                }
+            }
+        }
+        let facts = patient_facts(&patient, &related);
+        let relations = match &ctx.principal {
+            Principal::Citizen { pid, .. } => relation_candidates(pid, &facts, &grants, ctx.now),
+            _ => Vec::new(),
+        };
+        Ok(PatientView { facts, grants, links, relations })
+    }
+
+    /// `Practitioner/…` and `Organization/…` references for the principal's HPR number
+    /// and organisation number (for named blocks and held referrals).
+    async fn principal_refs(&self, ctx: &RequestContext) -> StoreResult<Vec<String>> {
+        let mut lookups: Vec<(&str, &str, String)> = Vec::new();
+        match &ctx.principal {
+            Principal::Practitioner { hpr, orgnr, .. } => {
+                lookups.push(("Practitioner", HPR_SYSTEM, hpr.clone()));
+                lookups.push(("Organization", ORGNR_SYSTEM, orgnr.clone()));
+            }
+            Principal::System { orgnr, .. } => lookups.push(("Organization", ORGNR_SYSTEM, orgnr.clone())),
+            Principal::Citizen { .. } => {}
+        }
+        let mut refs = Vec::new();
+        for (rt, system, value) in lookups {
+            if value.is_empty() {
+                continue;
+            }
+            let token = Condition::Token { system: SystemMatch::Is(system.into()), code: Some(value) };
+            let clause = Clause::Match { param: "identifier".into(), kind: nordlys_fhir::ParamType::Token, any_of: vec![token] };
+            for hit in self.backend.search(ctx, &plan(rt, vec![clause])).await? {
+                refs.push(format!("{}/{}", hit.key.resource_type, hit.key.id));
+            }
+        }
+        Ok(refs)
+    }
+
+    /// Loads what the gate does not know yet about these items: their patients' views,
+    /// and for access-log entries the facts of the items they are about.
+    pub(crate) async fn extend_gate<'a, I>(&self, ctx: &RequestContext, gate: &mut AccessGate, items: I) -> StoreResult<()>
+    where
+        I: IntoIterator<Item = &'a ItemColumns>,
+    {
+        let mut patients = BTreeSet::new();
+        let mut audited = BTreeSet::new();
+        for c in items {
+            if let Some(p) = &c.patient_id {
+                if !gate.views.contains_key(p) {
+                    patients.insert(p.clone());
+                }
+            }
+            if let Some(f) = c.facts.as_deref().filter(|f| f.contains("\"AuditEvent\"")) {
+                if let Ok(facts) = serde_json::from_str::<ItemFacts>(f) {
+                    audited.extend(facts.entities.into_iter().filter(|r| !gate.audited.contains_key(r)));
+                }
+            }
+        }
+        let keys: Vec<ResourceKey> = audited
+            .iter()
+            .filter_map(|r| r.split_once('/'))
+            .map(|(t, i)| ResourceKey::new(t, i))
+            .collect();
+        if !keys.is_empty() {
+            for s in self.backend.read_many(ctx, &keys).await? {
+                if let Some(f) = s.columns.facts.as_deref().and_then(|f| serde_json::from_str::<ItemFacts>(f).ok()) {
+                    gate.audited.insert(format!("{}/{}", s.resource_type, s.id), f);
+                }
+            }
+        }
+        for p in patients {
+            let view = self.load_view(ctx, &p).await?;
+            gate.views.insert(p, view);
+        }
+        Ok(())
+    }
+
+    /// A gate for these items (their patients and audited items loaded).
+    pub(crate) async fn gate<'a, I>(&self, ctx: &RequestContext, items: I) -> StoreResult<AccessGate>
+    where
+        I: IntoIterator<Item = &'a ItemColumns>,
+    {
+        let nobody_facts = patient_facts(&json!({"resourceType": "Patient", "id": "-"}), &[]);
+        let mut gate = AccessGate {
+            ctx: ctx.clone(),
+            config: self.policy_config(ctx).await?,
+            views: HashMap::new(),
+            audited: HashMap::new(),
+            principal_refs: self.principal_refs(ctx).await?,
+            nobody: PatientView { facts: nobody_facts, grants: Vec::new(), links: LinkGraph::new(), relations: Vec::new() },
+        };
+        self.extend_gate(ctx, &mut gate, items).await?;
+        Ok(gate)
+    }
+}
+
+/// The grant-kind code system of contract.md.
+pub(crate) const GRANT_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/grant-kind";
+const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
+const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";

@@ -1,0 +1,145 @@
+//! The one place where the store asks the access policy about items.
+//!
+//! Every interaction (read, search, includes, history, `$everything`, bundles) builds
+//! an [`AccessGate`] for the patients its candidate items belong to, then asks it per
+//! item. The gate loads each patient's facts once per request (the Patient, its
+//! RelatedPersons, its grants and its referral link graph) and calls
+//! `nordlys_policy::decide` — a pure function — with the item facts kept in the
+//! item's `facts` column. No handler and no backend decides access.
+mod load;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use nordlys_policy::{
+    decide, item_facts, redact_with, Decision, DecisionInput, Grant, ItemFacts, Level, LinkGraph, PatientFacts,
+    PolicyConfig, Principal, Reason, Relation,
+};
+use serde_json::Value;
+
+use crate::context::RequestContext;
+use crate::model::{ItemColumns, StoredResource};
+
+pub(crate) use load::{PolicyCache, GRANT_KIND_SYSTEM};
+
+/// Everything the policy needs about one patient, loaded once per request.
+pub(crate) struct PatientView {
+    pub(crate) facts: PatientFacts,
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) links: LinkGraph,
+    /// For a citizen principal: their relations to this patient (held or refused).
+    pub(crate) relations: Vec<Relation>,
+}
+
+/// Decides per item for one request.
+pub struct AccessGate {
+    ctx: RequestContext,
+    config: Arc<PolicyConfig>,
+    views: HashMap<String, PatientView>,
+    /// Facts of the items access-log entries are about (`Type/id` → facts).
+    audited: HashMap<String, ItemFacts>,
+    /// References that denote the principal (`Practitioner/…`, `Organization/…`).
+    principal_refs: Vec<String>,
+    /// For items of no patient: facts of an empty patient, so they still go through `decide`.
+    nobody: PatientView,
+}
+
+impl AccessGate {
+    /// The decision for an item with these columns.
+    pub fn decide(&self, columns: &ItemColumns) -> Decision {
+        let facts: Option<ItemFacts> = columns.facts.as_deref().and_then(|f| serde_json::from_str(f).ok());
+        let Some(item) = facts else {
+            // No readable facts (should not happen for stored items): fail closed.
+            return Decision::none(Reason::ItemUnreadable);
+        };
+        if item.resource_type == "AuditEvent" {
+            return self.decide_log_entry(columns.patient_id.as_deref(), &item);
+        }
+        self.decide_facts(columns.patient_id.as_deref(), &item, None)
+    }
+
+    /// An access-log entry is seen as the items it names are (§ 6 "access log" row):
+    /// the strictest decision over them; with none loaded, the policy answers alone.
+    fn decide_log_entry(&self, patient_id: Option<&str>, entry: &ItemFacts) -> Decision {
+        let mut strictest: Option<Decision> = None;
+        for audited in entry.entities.iter().filter_map(|r| self.audited.get(r)) {
+            let d = self.decide_facts(patient_id, entry, Some(audited));
+            if strictest.is_none_or(|s| d.level < s.level) {
+                strictest = Some(d);
+            }
+        }
+        strictest.unwrap_or_else(|| self.decide_facts(patient_id, entry, None))
+    }
+
+    fn decide_facts(&self, patient_id: Option<&str>, item: &ItemFacts, audited: Option<&ItemFacts>) -> Decision {
+        let view = patient_id.and_then(|p| self.views.get(p)).unwrap_or(&self.nobody);
+        decide(&DecisionInput {
+            principal: &self.ctx.principal,
+            principal_refs: &self.principal_refs,
+            relations: &view.relations,
+            patient: &view.facts,
+            item,
+            audited,
+            links: &view.links,
+            grants: &view.grants,
+            now: self.ctx.now,
+            config: &self.config,
+        })
+    }
+
+    /// The decision for a resource about to be written, from its content.
+    pub fn decide_resource(&self, patient_id: Option<&str>, resource: &Value, owner_org: Option<&str>) -> Decision {
+        let item = item_facts(resource, self.ctx.now, owner_org);
+        self.decide_facts(patient_id, &item, None)
+    }
+
+    /// Whether the item is visible at all.
+    pub fn visible(&self, columns: &ItemColumns) -> bool {
+        self.decide(columns).level != Level::None
+    }
+
+    /// Shapes a stored resource for this principal: unchanged at `full`, redacted at
+    /// `metadata` (with the REDACTED security label), `None` when hidden.
+    pub fn shape(&self, stored: StoredResource) -> Option<StoredResource> {
+        let decision = self.decide(&stored.columns);
+        match decision.level {
+            Level::None => None,
+            Level::Full => Some(stored),
+            Level::Metadata => {
+                let Ok(value) = serde_json::from_str::<Value>(&stored.body) else { return None };
+                let body = redact_with(&value, decision.redaction()).to_string();
+                Some(StoredResource { body, ..stored })
+            }
+        }
+    }
+
+    /// The patient's view, if loaded (for grant checks on writes).
+    pub(crate) fn view(&self, patient_id: &str) -> Option<&PatientView> {
+        self.views.get(patient_id)
+    }
+
+    pub(crate) fn principal(&self) -> &Principal {
+        &self.ctx.principal
+    }
+
+    /// Types no client writes: the server alone records the access log.
+    pub fn may_write_type(&self, resource_type: &str) -> bool {
+        resource_type != "AuditEvent"
+    }
+
+    /// Whether the principal may write an item with these facts at all (§ 10). Health
+    /// personnel and systems write their own organisation's data; citizens write only
+    /// grants (checked against § 8 by the policy) until the portal's write services
+    /// (messages, bookings, forms) open more.
+    pub fn may_write(&self, resource_type: &str, columns: &ItemColumns) -> bool {
+        if !self.may_write_type(resource_type) {
+            return false;
+        }
+        match &self.ctx.principal {
+            Principal::Citizen { .. } => resource_type == "Consent",
+            Principal::Practitioner { .. } | Principal::System { .. } => {
+                columns.owner_org.is_none() || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
+            }
+        }
+    }
+}
