@@ -383,6 +383,6 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), all.len());
-        assert_eq!(all.len(), 78);
+        assert_eq!(all.len(), 79);
     }
 }
