@@ -75,9 +75,10 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
         let t = b.text(&plan.resource_type);
         b.push(&format!(" AND r.res_type = {t}"));
     }
+    let rtype = (plan.resource_type != nordlys_store::search::ANY_TYPE).then_some(plan.resource_type.as_str());
     for clause in &plan.clauses {
         b.push(" AND ");
-        clause_sql(&mut b, clause, "r");
+        clause_sql(&mut b, clause, "r", rtype);
     }
     b.push(" ORDER BY ");
     for key in &plan.sort {
@@ -122,8 +123,17 @@ fn sort_columns(kind: ParamType) -> Option<(&'static str, &'static str, &'static
     })
 }
 
-/// Appends the SQL for one clause about the resource row aliased `r`.
-fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
+/// Appends the SQL for one clause about the resource row aliased `r`, whose type is
+/// `rtype` when known (then bound, so the index subquery is not correlated).
+///
+/// Why `r.res_id IN (SELECT … FROM idx_…)` and not a correlated `EXISTS`: the planner
+/// then drives the query from the index table (one range scan for the parameter's
+/// value) instead of probing the index once for every resource of the type.
+fn clause_sql(b: &mut Builder, clause: &Clause, r: &str, rtype: Option<&str>) {
+    let type_of = |b: &mut Builder| match rtype {
+        Some(t) => b.text(t),
+        None => format!("{r}.res_type"),
+    };
     match clause {
         Clause::Nothing => b.push("1 = 0"),
         Clause::Compartment(patient) => {
@@ -149,25 +159,17 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
             }
             b.push(")");
         }
-        Clause::Match {
-            param,
-            kind,
-            any_of,
-        }
-        | Clause::NotMatch {
-            param,
-            kind,
-            any_of,
-        } => {
+        Clause::Match { param, kind, any_of } | Clause::NotMatch { param, kind, any_of } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
             };
             let negate = matches!(clause, Clause::NotMatch { .. });
             let a = b.alias("i");
+            let t = type_of(b);
             let p = b.text(param);
             b.push(&format!(
-                "{}EXISTS (SELECT 1 FROM {table} {a} WHERE {a}.res_type = {r}.res_type AND {a}.res_id = {r}.res_id AND {a}.param = {p} AND (",
+                "{r}.res_id {}IN (SELECT {a}.res_id FROM {table} {a} WHERE {a}.res_type = {t} AND {a}.param = {p} AND (",
                 if negate { "NOT " } else { "" }
             ));
             for (i, cond) in any_of.iter().enumerate() {
@@ -181,54 +183,49 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str) {
             }
             b.push("))");
         }
-        Clause::Missing {
-            param,
-            kind,
-            missing,
-        } => {
+        Clause::Missing { param, kind, missing } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
             };
             let a = b.alias("i");
+            let t = type_of(b);
             let p = b.text(param);
             b.push(&format!(
-                "{}EXISTS (SELECT 1 FROM {table} {a} WHERE {a}.res_type = {r}.res_type AND {a}.res_id = {r}.res_id AND {a}.param = {p})",
+                "{r}.res_id {}IN (SELECT {a}.res_id FROM {table} {a} WHERE {a}.res_type = {t} AND {a}.param = {p})",
                 if *missing { "NOT " } else { "" }
             ));
         }
-        Clause::Chain {
-            param,
-            target_types,
-            inner,
-        } => {
+        Clause::Chain { param, target_types, inner } => {
             let x = b.alias("x");
             let t = b.alias("t");
+            let ty = type_of(b);
             let p = b.text(param);
             b.push(&format!(
-                "EXISTS (SELECT 1 FROM idx_reference {x} JOIN resources {t} ON {t}.res_type = {x}.target_type AND {t}.res_id = {x}.target_id WHERE {x}.res_type = {r}.res_type AND {x}.res_id = {r}.res_id AND {x}.param = {p} AND {t}.deleted = 0"
+                "{r}.res_id IN (SELECT {x}.res_id FROM idx_reference {x} JOIN resources {t} ON {t}.res_type = {x}.target_type AND {t}.res_id = {x}.target_id WHERE {x}.res_type = {ty} AND {x}.param = {p} AND {t}.deleted = 0"
             ));
             if !target_types.is_empty() {
                 let holders: Vec<String> = target_types.iter().map(|ty| b.text(ty)).collect();
                 b.push(&format!(" AND {x}.target_type IN ({})", holders.join(", ")));
             }
             b.push(" AND ");
-            clause_sql(b, inner, &t);
+            let inner_type = match target_types.as_slice() {
+                [only] => Some(only.as_str()),
+                _ => None,
+            };
+            clause_sql(b, inner, &t, inner_type);
             b.push(")");
         }
-        Clause::Has {
-            source_type,
-            source_param,
-            inner,
-        } => {
+        Clause::Has { source_type, source_param, inner } => {
             let x = b.alias("x");
             let s = b.alias("s");
             let st = b.text(source_type);
             let sp = b.text(source_param);
+            let ty = type_of(b);
             b.push(&format!(
-                "EXISTS (SELECT 1 FROM idx_reference {x} JOIN resources {s} ON {s}.res_type = {x}.res_type AND {s}.res_id = {x}.res_id WHERE {x}.res_type = {st} AND {x}.param = {sp} AND {x}.target_type = {r}.res_type AND {x}.target_id = {r}.res_id AND {s}.deleted = 0 AND "
+                "{r}.res_id IN (SELECT {x}.target_id FROM idx_reference {x} JOIN resources {s} ON {s}.res_type = {x}.res_type AND {s}.res_id = {x}.res_id WHERE {x}.res_type = {st} AND {x}.param = {sp} AND {x}.target_type = {ty} AND {s}.deleted = 0 AND "
             ));
-            clause_sql(b, inner, &s);
+            clause_sql(b, inner, &s, Some(source_type));
             b.push(")");
         }
     }
@@ -492,15 +489,16 @@ mod tests {
         };
         let q = search_query(&Numbered, &plan);
         assert!(q.sql.contains("r.res_type = $1"), "{}", q.sql);
-        assert!(q.sql.contains("i1.param = $2"), "{}", q.sql);
+        assert!(q.sql.contains("i1.res_type = $2 AND i1.param = $3"), "{}", q.sql);
         assert!(
-            q.sql.contains("(i1.code = $3 AND i1.system = $4)"),
+            q.sql.contains("(i1.code = $4 AND i1.system = $5)"),
             "{}",
             q.sql
         );
         assert_eq!(
             q.params,
             vec![
+                SqlValue::Text("Observation".into()),
                 SqlValue::Text("Observation".into()),
                 SqlValue::Text("code".into()),
                 SqlValue::Text("1234".into()),
