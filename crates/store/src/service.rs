@@ -2,7 +2,7 @@
 //! indexing, the access policy and paging in one place.
 use std::sync::Arc;
 
-use crate::access::PolicyCache;
+use crate::access::{PolicyCache, ViewCache};
 use crate::audit::sink::AuditSink;
 use crate::backend::Backend;
 use crate::error::StoreResult;
@@ -61,13 +61,15 @@ pub struct FhirStore {
     pub(crate) config: StoreConfig,
     pub(crate) audit: Arc<AuditSink>,
     pub(crate) policy: Arc<PolicyCache>,
+    pub(crate) views: Arc<ViewCache>,
 }
 
 impl FhirStore {
     pub fn new(backend: Arc<dyn Backend>, config: StoreConfig) -> Self {
         let audit = Arc::new(AuditSink::new(backend.clone()));
         let policy = Arc::new(PolicyCache::new(config.policy.clone()));
-        FhirStore { backend, config, audit, policy }
+        let views = Arc::new(ViewCache::new(std::time::Duration::from_secs(5), 20_000));
+        FhirStore { backend, config, audit, policy, views }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -85,7 +87,12 @@ impl FhirStore {
         writes: Vec<crate::model::PendingWrite>,
     ) -> StoreResult<Vec<crate::backend::Committed>> {
         let touches_units = writes.iter().any(|w| w.resource_type == "Organization");
+        let touched: Vec<(String, Option<String>)> =
+            writes.iter().map(|w| (w.resource_type.clone(), w.columns.patient_id.clone())).collect();
         let out = self.backend.commit(ctx, writes).await;
+        // Dropped after the commit: a request that loaded the view before it sees the
+        // change on its next load, never an older view cached after the change.
+        self.views.invalidate(touched.iter().map(|(t, p)| (t.as_str(), p.as_deref())));
         if touches_units {
             self.policy.invalidate();
         }

@@ -5,12 +5,14 @@
 //! These loads read through the backend directly: they are the policy's own inputs,
 //! never returned to the caller, and not themselves accesses to log.
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use nordlys_policy::{grant_from_consent, patient_facts, relation_candidates, Grant, ItemFacts, LinkGraph, PolicyConfig, Principal};
 use serde_json::{json, Value};
 
-use super::{AccessGate, PatientView};
+use super::{AccessGate, PatientBase, PatientView};
 use crate::context::RequestContext;
 use crate::error::StoreResult;
 use crate::model::{ItemColumns, ResourceKey};
@@ -65,7 +67,7 @@ impl FhirStore {
         Ok(config)
     }
 
-    async fn load_view(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientView> {
+    async fn load_base(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientBase> {
         let patient = self.backend.read_current(ctx, &ResourceKey::new("Patient", patient_id)).await?;
         let patient: Value = patient
             .filter(|p| !p.deleted)
@@ -83,24 +85,58 @@ impl FhirStore {
             .map(|c| grant_from_consent(c).unwrap_or_else(|_| Grant::unreadable(c.get("id").and_then(Value::as_str))))
             .collect();
         let mut links = LinkGraph::new();
-        for rt in ["ServiceRequest", "Encounter", "DiagnosticReport"] {
+        for rt in LINK_TYPES {
             for hit in self.backend.search(ctx, &in_compartment(rt)).await? {
                 if let Some(f) = hit.columns.facts.as_deref().and_then(|f| serde_json::from_str::<ItemFacts>(f).ok()) {
                     links.add(&f);
                 }
             }
         }
-        let facts = patient_facts(&patient, &related);
+        Ok(PatientBase { facts: patient_facts(&patient, &related), grants, links })
+    }
+
+    async fn load_view(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientView> {
+        let base = match self.views.get(patient_id) {
+            Some(b) => b,
+            None => {
+                let generation = self.views.generation();
+                let b = Arc::new(self.load_base(ctx, patient_id).await?);
+                self.views.put(patient_id, b.clone(), generation);
+                b
+            }
+        };
         let relations = match &ctx.principal {
-            Principal::Citizen { pid, .. } => relation_candidates(pid, &facts, &grants, ctx.now),
+            Principal::Citizen { pid, .. } => relation_candidates(pid, &base.facts, &base.grants, ctx.now),
             _ => Vec::new(),
         };
-        Ok(PatientView { facts, grants, links, relations })
+        Ok(PatientView { base, relations })
     }
 
     /// `Practitioner/…` and `Organization/…` references for the principal's HPR number
     /// and organisation number (for named blocks and held referrals).
     async fn principal_refs(&self, ctx: &RequestContext) -> StoreResult<Vec<String>> {
+        let key = match &ctx.principal {
+            Principal::Practitioner { hpr, orgnr, .. } => format!("p|{hpr}|{orgnr}"),
+            Principal::System { orgnr, .. } => format!("s|{orgnr}"),
+            Principal::Citizen { .. } => return Ok(Vec::new()),
+        };
+        let cached = self.views.principals.lock().ok().and_then(|m| {
+            m.get(&key).filter(|(at, _)| at.elapsed() < self.views.ttl).map(|(_, r)| r.clone())
+        });
+        if let Some(refs) = cached {
+            return Ok(refs);
+        }
+        let refs = self.lookup_principal_refs(ctx).await?;
+        if let Ok(mut m) = self.views.principals.lock() {
+            if m.len() >= self.views.capacity {
+                m.clear();
+            }
+            m.insert(key, (Instant::now(), refs.clone()));
+        }
+        Ok(refs)
+    }
+
+    async fn lookup_principal_refs(&self, ctx: &RequestContext) -> StoreResult<Vec<String>> {
         let mut lookups: Vec<(&str, &str, String)> = Vec::new();
         match &ctx.principal {
             Principal::Practitioner { hpr, orgnr, .. } => {
@@ -175,10 +211,80 @@ impl FhirStore {
             views: HashMap::new(),
             audited: HashMap::new(),
             principal_refs: self.principal_refs(ctx).await?,
-            nobody: PatientView { facts: nobody_facts, grants: Vec::new(), links: LinkGraph::new(), relations: Vec::new() },
+            nobody: PatientView {
+                base: Arc::new(PatientBase { facts: nobody_facts, grants: Vec::new(), links: LinkGraph::new() }),
+                relations: Vec::new(),
+            },
         };
         self.extend_gate(ctx, &mut gate, items).await?;
         Ok(gate)
+    }
+}
+
+/// Types whose writes change a patient's base view (facts, grants, link graph).
+pub(crate) const VIEW_TYPES: [&str; 6] = ["Patient", "RelatedPerson", "Consent", "ServiceRequest", "Encounter", "DiagnosticReport"];
+const LINK_TYPES: [&str; 3] = ["ServiceRequest", "Encounter", "DiagnosticReport"];
+
+/// Patients' base views across requests. Exact on one server (every write that
+/// touches a view drops it); with several servers on one PostgreSQL database the TTL
+/// bounds how long another server's change can go unseen.
+pub(crate) struct ViewCache {
+    map: Mutex<HashMap<String, (Instant, Arc<PatientBase>)>>,
+    /// Bumped by every invalidation: a view loaded across one is not cached, so a load
+    /// racing a commit can never put an older view back.
+    generation: AtomicU64,
+    /// `Practitioner/…`/`Organization/…` references per principal key.
+    principals: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+    ttl: Duration,
+    capacity: usize,
+}
+
+impl ViewCache {
+    pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
+        ViewCache {
+            map: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            principals: Mutex::new(HashMap::new()),
+            ttl,
+            capacity,
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn get(&self, patient_id: &str) -> Option<Arc<PatientBase>> {
+        let map = self.map.lock().ok()?;
+        map.get(patient_id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, b)| b.clone())
+    }
+
+    fn put(&self, patient_id: &str, base: Arc<PatientBase>, loaded_at: u64) {
+        if let Ok(mut map) = self.map.lock() {
+            if self.generation() != loaded_at {
+                return;
+            }
+            if map.len() >= self.capacity {
+                map.clear();
+            }
+            map.insert(patient_id.to_string(), (Instant::now(), base));
+        }
+    }
+
+    /// Drops the views these writes change.
+    pub(crate) fn invalidate<'a>(&self, writes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+        let Ok(mut map) = self.map.lock() else { return };
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for (rt, patient) in writes {
+            if rt == "Practitioner" || rt == "Organization" {
+                if let Ok(mut p) = self.principals.lock() {
+                    p.clear();
+                }
+            }
+            if let Some(p) = patient.filter(|_| VIEW_TYPES.contains(&rt)) {
+                map.remove(p);
+            }
+        }
     }
 }
 

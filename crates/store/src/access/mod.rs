@@ -20,14 +20,21 @@ use serde_json::Value;
 use crate::context::RequestContext;
 use crate::model::{ItemColumns, StoredResource};
 
-pub(crate) use load::{PolicyCache, GRANT_KIND_SYSTEM};
+pub(crate) use load::{PolicyCache, ViewCache, GRANT_KIND_SYSTEM};
 
-/// Everything the policy needs about one patient, loaded once per request.
-pub(crate) struct PatientView {
+/// What the policy needs about one patient, independent of who asks: cached across
+/// requests (see [`load::ViewCache`]) and dropped whenever a write touches it.
+pub(crate) struct PatientBase {
     pub(crate) facts: PatientFacts,
     pub(crate) grants: Vec<Grant>,
     pub(crate) links: LinkGraph,
-    /// For a citizen principal: their relations to this patient (held or refused).
+}
+
+/// One patient as this request's principal meets it.
+pub(crate) struct PatientView {
+    pub(crate) base: Arc<PatientBase>,
+    /// For a citizen principal: their relations to this patient (held or refused),
+    /// computed per request because they depend on `now`.
     pub(crate) relations: Vec<Relation>,
 }
 
@@ -77,11 +84,11 @@ impl AccessGate {
             principal: &self.ctx.principal,
             principal_refs: &self.principal_refs,
             relations: &view.relations,
-            patient: &view.facts,
+            patient: &view.base.facts,
             item,
             audited,
-            links: &view.links,
-            grants: &view.grants,
+            links: &view.base.links,
+            grants: &view.base.grants,
             now: self.ctx.now,
             config: &self.config,
         })

@@ -208,7 +208,7 @@ impl FhirStore {
             nordlys_policy::Principal::Practitioner { hpr, orgnr, .. } => nordlys_policy::Author::Practitioner { hpr, orgnr },
             nordlys_policy::Principal::System { orgnr, .. } => nordlys_policy::Author::System { orgnr },
         };
-        nordlys_policy::may_write_grant(&author, &grant, &view.facts, chrono::Utc::now()).map_err(|e| rule(e.to_string()))
+        nordlys_policy::may_write_grant(&author, &grant, &view.base.facts, chrono::Utc::now()).map_err(|e| rule(e.to_string()))
     }
 }
 
