@@ -12,7 +12,7 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, capabilities, create, delete, everything, history, read, search, update, vread,
+    batch, capabilities, create, delete, everything, explain, history, read, search, update, vread,
 };
 use crate::{health, observe, AppState};
 
@@ -38,7 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/fhir/Patient/{id}/$everything",
             get(everything::everything),
-        );
+        )
+        .route("/fhir/Patient/{id}/$explain", get(explain::explain));
     let mut app = fhir
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics));

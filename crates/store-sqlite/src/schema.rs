@@ -6,20 +6,24 @@ use rusqlite::Connection;
 use crate::conn::internal;
 
 /// Migrations, in order. Never edit a released one; append a new one.
+///
+/// Column order matters in SQLite: a row is read front to back, and a large `body`
+/// spills into overflow pages, so the small columns a search reads (policy columns,
+/// facts) come first and `body` last.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE resources (
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
-    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
-    patient_id TEXT, owner_org TEXT, facts TEXT, content_hash TEXT NOT NULL,
+    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    patient_id TEXT, owner_org TEXT, content_hash TEXT NOT NULL, facts TEXT, body TEXT NOT NULL,
     PRIMARY KEY (res_type, res_id)) WITHOUT ROWID;
 CREATE INDEX resources_patient ON resources (patient_id, res_type);
 CREATE INDEX resources_updated ON resources (res_type, last_updated);
 CREATE TABLE resource_versions (
     seq INTEGER PRIMARY KEY,
     res_type TEXT NOT NULL, res_id TEXT NOT NULL, version INTEGER NOT NULL,
-    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL,
-    patient_id TEXT, owner_org TEXT, facts TEXT);
+    last_updated INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    patient_id TEXT, owner_org TEXT, facts TEXT, body TEXT NOT NULL);
 CREATE UNIQUE INDEX versions_key ON resource_versions (res_type, res_id, version);
 CREATE INDEX versions_updated ON resource_versions (last_updated);
 CREATE INDEX versions_type_updated ON resource_versions (res_type, last_updated);

@@ -22,6 +22,7 @@ pub mod service;
 pub use backend::{Backend, Committed};
 pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
+pub use interactions::explain::{relation_code, Explanation};
 pub use model::{
     HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
 };

@@ -4,6 +4,7 @@ pub mod capabilities;
 pub mod create;
 pub mod delete;
 pub mod everything;
+pub mod explain;
 pub mod history;
 pub mod input;
 pub mod output;

@@ -11,9 +11,10 @@ mod load;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use nordlys_policy::{
-    decide, item_facts, redact_with, Decision, DecisionInput, Grant, ItemFacts, Level, LinkGraph, PatientFacts,
-    PolicyConfig, Principal, Reason, Relation,
+    decide, item_facts, opens_at, redact_with, Decision, DecisionInput, Grant, ItemFacts, Level, LinkGraph,
+    PatientFacts, PolicyConfig, Principal, Reason, Relation,
 };
 use serde_json::Value;
 
@@ -98,6 +99,33 @@ impl AccessGate {
     pub fn decide_resource(&self, patient_id: Option<&str>, resource: &Value, owner_org: Option<&str>) -> Decision {
         let item = item_facts(resource, self.ctx.now, owner_org);
         self.decide_facts(patient_id, &item, None)
+    }
+
+    /// The decision for an item with these columns, with what explains it (§ 12): the
+    /// instant it opens if only time stands in the way (`nordlys_policy::opens_at`),
+    /// and the principal's relations to the item's patient, held or refused. The
+    /// decision is exactly [`AccessGate::decide`]'s. For access-log entries the
+    /// opening instant is not computed (`None`): they follow the items they name.
+    pub fn explain(&self, columns: &ItemColumns) -> (Decision, Option<DateTime<Utc>>, Vec<Relation>) {
+        let decision = self.decide(columns);
+        let view = columns.patient_id.as_deref().and_then(|p| self.views.get(p)).unwrap_or(&self.nobody);
+        let facts: Option<ItemFacts> = columns.facts.as_deref().and_then(|f| serde_json::from_str(f).ok());
+        let opens = match &facts {
+            Some(item) if item.resource_type != "AuditEvent" => opens_at(&DecisionInput {
+                principal: &self.ctx.principal,
+                principal_refs: &self.principal_refs,
+                relations: &view.relations,
+                patient: &view.base.facts,
+                item,
+                audited: None,
+                links: &view.base.links,
+                grants: &view.base.grants,
+                now: self.ctx.now,
+                config: &self.config,
+            }),
+            _ => None,
+        };
+        (decision, opens, view.relations.clone())
     }
 
     /// Whether the item is visible at all.

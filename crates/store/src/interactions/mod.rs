@@ -4,6 +4,7 @@
 
 mod bundle;
 mod everything;
+pub(crate) mod explain;
 mod history;
 mod import;
 mod logging;
