@@ -4,6 +4,7 @@
 //! Why one binary: operators and developers install one thing; each job is a
 //! subcommand whose `--help` explains it. Exit codes are part of the contract:
 //! 0 success, 2 usage (clap), 1 failure with a one-line reason on stderr.
+mod audit;
 mod bench;
 mod db;
 mod demo;
@@ -49,6 +50,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Measure requests/s and latency against a server, or self-contained.
     Bench(bench::BenchArgs),
+    /// Check the access log: `audit verify` walks its hash chain (exit 1 if broken).
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             Command::Generate(args) => generate::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Audit(args) => audit::run(args).await,
         }
     });
     match result {

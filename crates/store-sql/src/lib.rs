@@ -33,6 +33,13 @@ pub struct Query {
 pub trait Dialect {
     /// The placeholder for the `n`-th parameter, 1-based (`?1` / `$1`).
     fn placeholder(&self, n: usize) -> String;
+
+    /// `column`, written so the planner does not use an index on it — for a search
+    /// whose index-table subquery should drive the plan instead (SQLite: `+column`;
+    /// PostgreSQL's planner needs no hint).
+    fn without_index(&self, column: &str) -> String {
+        column.to_string()
+    }
 }
 
 /// Columns every search/include hit selects, in this order: type, id, patient, owner, facts.

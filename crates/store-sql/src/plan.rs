@@ -80,12 +80,16 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
         b.push(" AND ");
         clause_sql(&mut b, clause, "r", rtype);
     }
+    // With a selective clause, its index subquery must drive the plan: an index that
+    // merely serves the ORDER BY (type, last_updated) would walk every resource of the
+    // type. So the order columns are written "without index" then (SQLite: `+col`).
+    let order_col = |c: &str| if plan.clauses.is_empty() { c.to_string() } else { dialect.without_index(c) };
     b.push(" ORDER BY ");
     for key in &plan.sort {
         let dir = if key.descending { "DESC" } else { "ASC" };
         match key.kind {
             SortKind::Id => b.push(&format!("r.res_id {dir}, ")),
-            SortKind::LastUpdated => b.push(&format!("r.last_updated {dir}, ")),
+            SortKind::LastUpdated => b.push(&format!("{} {dir}, ", order_col("r.last_updated"))),
             SortKind::Indexed(kind) => {
                 let Some((table, col_lo, col_hi)) = sort_columns(kind) else {
                     continue;
@@ -106,7 +110,7 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
             }
         }
     }
-    b.push("r.last_updated ASC, r.res_id ASC");
+    b.push(&format!("{} ASC, r.res_id ASC", order_col("r.last_updated")));
     b.finish()
 }
 

@@ -31,6 +31,10 @@ impl Dialect for Sqlite {
     fn placeholder(&self, n: usize) -> String {
         format!("?{n}")
     }
+
+    fn without_index(&self, column: &str) -> String {
+        format!("+{column}")
+    }
 }
 
 /// The SQLite backend.

@@ -7,6 +7,9 @@ use crate::conn::internal;
 
 /// Migrations, in order. Never edit a released one; append a new one.
 ///
+/// The value indexes end in `res_id` so a search's subquery is answered from the
+/// index alone (covering), without a lookup in the index table per row.
+///
 /// Column order matters in SQLite: a row is read front to back, and a large `body`
 /// spills into overflow pages, so the small columns a search reads (policy columns,
 /// facts) come first and `body` last.
@@ -28,25 +31,25 @@ CREATE UNIQUE INDEX versions_key ON resource_versions (res_type, res_id, version
 CREATE INDEX versions_updated ON resource_versions (last_updated);
 CREATE INDEX versions_type_updated ON resource_versions (res_type, last_updated);
 CREATE TABLE idx_string (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL);
-CREATE INDEX idx_string_value ON idx_string (res_type, param, norm);
+CREATE INDEX idx_string_value ON idx_string (res_type, param, norm, res_id);
 CREATE INDEX idx_string_res ON idx_string (res_type, res_id);
 CREATE TABLE idx_token (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT NOT NULL);
-CREATE INDEX idx_token_value ON idx_token (res_type, param, code, system);
+CREATE INDEX idx_token_value ON idx_token (res_type, param, code, system, res_id);
 CREATE INDEX idx_token_res ON idx_token (res_type, res_id);
 CREATE TABLE idx_reference (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, target_type TEXT, target_id TEXT, url TEXT NOT NULL);
-CREATE INDEX idx_reference_target ON idx_reference (target_id, target_type, res_type, param);
+CREATE INDEX idx_reference_target ON idx_reference (target_id, target_type, res_type, param, res_id);
 CREATE INDEX idx_reference_res ON idx_reference (res_type, res_id, param);
 CREATE TABLE idx_date (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL);
-CREATE INDEX idx_date_value ON idx_date (res_type, param, low, high);
+CREATE INDEX idx_date_value ON idx_date (res_type, param, low, high, res_id);
 CREATE INDEX idx_date_res ON idx_date (res_type, res_id);
 CREATE TABLE idx_number (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL);
-CREATE INDEX idx_number_value ON idx_number (res_type, param, value);
+CREATE INDEX idx_number_value ON idx_number (res_type, param, value, res_id);
 CREATE INDEX idx_number_res ON idx_number (res_type, res_id);
 CREATE TABLE idx_quantity (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL, system TEXT, code TEXT);
-CREATE INDEX idx_quantity_value ON idx_quantity (res_type, param, value);
+CREATE INDEX idx_quantity_value ON idx_quantity (res_type, param, value, res_id);
 CREATE INDEX idx_quantity_res ON idx_quantity (res_type, res_id);
 CREATE TABLE idx_uri (res_type TEXT NOT NULL, res_id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX idx_uri_value ON idx_uri (res_type, param, value);
+CREATE INDEX idx_uri_value ON idx_uri (res_type, param, value, res_id);
 CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
 "#,
     r#"

@@ -6,3 +6,4 @@ pub mod conformance;
 pub mod fixtures;
 pub mod server;
 pub mod postgres;
+pub mod leak;

@@ -147,8 +147,6 @@ pub enum GrantActor {
     Related(String),
     /// A citizen by national id (role given).
     Citizen(&'static str, String),
-    /// Everyone in a role (role-only actor; may not validate as R4).
-    Role(&'static str),
     /// An organisation by orgnr (role PROV).
     Org(String),
     /// A practitioner resource (role PROV).
@@ -163,7 +161,6 @@ impl GrantActor {
             GrantActor::Citizen(c, pid) => {
                 json!({"role": role(c), "reference": {"identifier": {"system": FNR_SYSTEM, "value": pid}}})
             }
-            GrantActor::Role(c) => json!({"role": role(c)}),
             GrantActor::Org(orgnr) => {
                 json!({"role": role("PROV"), "reference": {"identifier": {"system": ORGNR_SYSTEM, "value": orgnr}}})
             }

@@ -14,11 +14,11 @@
 //! - an access-log entry is seen at the strictest level over the items it names;
 //! - a search, chain, `_has` or include may only match or follow an element the
 //!   principal can see: at `metadata`, only parameters whose index entries survive the
-//!   redaction unchanged (so a masked Observation code never matches).
+//!   redaction unchanged (so a masked Observation code never matches); the checker
+//!   (`Checker::searchable`) applies this with the stored index.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use nordlys_fhir::{extract_index, IndexEntry};
 use nordlys_policy::{
     decide, grant_from_consent, item_facts, patient_facts, redact_with, relation_candidates, Decision, DecisionInput, Grant,
     ItemFacts, Level, LinkGraph, PatientFacts, PolicyConfig, Principal, Reason, GRANT_KIND_SYSTEM, HPR_SYSTEM, ORGNR_SYSTEM,
@@ -172,22 +172,22 @@ impl Oracle {
         stricter(self.decide_facts(who, refs, patient.as_deref(), &versions[v - 1], None), now)
     }
 
+    /// The facts of an access-log entry, from its stored body and storage time.
+    pub fn entry_facts(entry: &Value, stored_at: DateTime<Utc>) -> ItemFacts {
+        item_facts(entry, stored_at, None)
+    }
+
     /// An access-log entry: the strictest decision over the items it names.
-    pub fn decide_entry(&self, who: &Principal, refs: &[String], entry: &Value, stored_at: DateTime<Utc>) -> Decision {
-        let facts = item_facts(entry, stored_at, None);
-        let patient = facts
-            .entities
-            .iter()
-            .find_map(|e| e.strip_prefix("Patient/"))
-            .map(str::to_string);
+    pub fn decide_entry(&self, who: &Principal, refs: &[String], facts: &ItemFacts) -> Decision {
+        let patient = facts.entities.iter().find_map(|e| e.strip_prefix("Patient/")).map(str::to_string);
         let mut strictest: Option<Decision> = None;
         for e in &facts.entities {
             if let Some(audited) = self.facts.get(e).and_then(|v| v.last()) {
-                let d = self.decide_facts(who, refs, patient.as_deref(), &facts, Some(audited));
+                let d = self.decide_facts(who, refs, patient.as_deref(), facts, Some(audited));
                 strictest = Some(strictest.map_or(d, |s| stricter(s, d)));
             }
         }
-        strictest.unwrap_or_else(|| self.decide_facts(who, refs, patient.as_deref(), &facts, None))
+        strictest.unwrap_or_else(|| self.decide_facts(who, refs, patient.as_deref(), facts, None))
     }
 
     /// The body a principal must get for `stored` at `decision`.
@@ -196,21 +196,6 @@ impl Oracle {
             Level::None => None,
             Level::Full => Some(stored.clone()),
             Level::Metadata => Some(redact_with(stored, decision.redaction())),
-        }
-    }
-
-    /// May a search match (or an include follow) `params` of `stored` seen at `decision`?
-    /// At full, yes; at metadata, only if the redaction leaves their index entries as they are.
-    pub fn searchable(stored: &Value, decision: Decision, params: &[&str]) -> bool {
-        match decision.level {
-            Level::None => false,
-            Level::Full => true,
-            Level::Metadata => {
-                let before = extract_index(stored);
-                let after = extract_index(&redact_with(stored, decision.redaction()));
-                let of = |idx: &[IndexEntry], p: &str| -> Vec<IndexEntry> { idx.iter().filter(|e| e.param == p).cloned().collect() };
-                params.iter().all(|p| of(&before, p) == of(&after, p))
-            }
         }
     }
 }

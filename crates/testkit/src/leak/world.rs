@@ -169,7 +169,10 @@ impl Gen {
         let d = match self.rng.random_range(0..4) {
             0 if twelve <= self.today => twelve - TimeDelta::days(1),
             1 if twelve <= self.today => twelve,
-            _ => self.ago(self.rng.random_range(1..3000)),
+            _ => {
+                let days = self.rng.random_range(1..3000);
+                self.ago(days)
+            }
         };
         d.max(birth)
     }
@@ -248,7 +251,7 @@ fn family_of(g: &mut Gen, mut ctx: PatientCtx, child: &PersonData, parents: &[(&
 fn items_of(g: &mut Gen, p: &PatientCtx) {
     let pat = p.reference.as_str();
     let id = |s: &str| format!("{}-{s}", p.id);
-    let mut marked = |g: &mut Gen, v: Value, owner: &str| {
+    let marked = |g: &mut Gen, v: Value, owner: &str| {
         let m = g.marks();
         g.push(m.apply(v), owner, Some(&p.id));
     };
@@ -290,7 +293,8 @@ fn referral_chain(g: &mut Gen, p: &PatientCtx) -> String {
     let id = |s: &str| format!("{}-{s}", p.id);
     let receiver = *g.pick(&["Organization/org-a", "Organization/org-b", "Organization/org-paed"]);
     let owner = g.org();
-    let authored = instant(g.ago(*g.pick(&[3, 40, 400])), 11);
+    let days = *g.pick(&[3, 40, 400]);
+    let authored = instant(g.ago(days), 11);
     let r1 = id("ref1");
     let m = g.marks();
     g.push(m.apply(build::service_request(&r1, pat, &authored, receiver, false, None, None)), &owner, Some(&p.id));
@@ -326,7 +330,7 @@ fn referral_chain(g: &mut Gen, p: &PatientCtx) -> String {
 fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     let pat = p.reference.as_str();
     let id = |s: &str| format!("{}-{s}", p.id);
-    let mut add = |g: &mut Gen, percent: u32, v: Value| {
+    let add = |g: &mut Gen, percent: u32, v: Value| {
         if g.chance(percent) {
             let (owner, m) = (g.org(), g.marks());
             g.push(m.apply(v), &owner, Some(&p.id));
@@ -335,7 +339,8 @@ fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     let (start, end) = (instant(g.ago(-7), 9), instant(g.ago(-7), 10));
     let appt_based = if g.chance(50) { referral } else { None };
     add(g, 60, build::appointment(&id("appt"), pat, &start, &end, appt_based));
-    let sent = instant(g.ago(g.rng.random_range(1..100)), 14);
+    let days = g.rng.random_range(1..100);
+    let sent = instant(g.ago(days), 14);
     let from_patient = g.chance(50);
     add(g, 60, build::communication(&id("msg"), pat, &sent, from_patient, "Practitioner/prac-a"));
     add(g, 50, build::care_plan(&id("plan"), pat));
@@ -343,7 +348,8 @@ fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     let date = instant(g.item_day(p.birth), 10);
     add(g, 40, build::measurement(&id("pulse"), pat, &date));
     add(g, 30, build::questionnaire_response(&id("form"), pat, &date));
-    add(g, 50, build::immunization(&id("vacc"), pat, &day(g.item_day(p.birth))));
+    let vacc_day = day(g.item_day(p.birth));
+    add(g, 50, build::immunization(&id("vacc"), pat, &vacc_day));
     if g.chance(60) {
         let owner = g.org();
         let mut m = g.marks();
@@ -379,6 +385,8 @@ fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&s
     }
     if let Some(r) = referral {
         if g.chance(40) && !p.parents.is_empty() {
+            // A role-only actor (all parents, contract.md) does not pass R4 validation
+            // (Consent.provision.actor.reference is required), so parents are named.
             let actor = GrantActor::Related(g.pick(&p.parents).clone());
             let level = *g.pick(&[Some("metadata"), Some("full"), None]);
             grant(g, "parent-access", clinician(), vec![actor], level, vec![(r.to_string(), true)], Vec::new());
