@@ -61,44 +61,19 @@ impl IntoResponse for ApiError {
 pub fn error_response(err: &ApiError) -> Response {
     use ApiError as A;
     let one = |code: &'static str, text: String| vec![OutcomeIssue::error(code, text)];
+    // Store errors have ONE mapping, shared with the batch/transaction responses:
+    // `nordlys_store::outcome::error_outcome`. Internal errors are logged here, with
+    // the request id, and answered in general terms.
+    if let A::Store(store) = err {
+        if !matches!(store, StoreError::Internal(_)) {
+            let (code, outcome) = nordlys_store::outcome::error_outcome(store);
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return outcome_response(status, &outcome);
+        }
+    }
     let (status, issues) = match err {
-        A::Store(store) => match store {
-            StoreError::NotFound { resource_type, id } => (
-                StatusCode::NOT_FOUND,
-                one("not-found", format!("{resource_type}/{id} is not known")),
-            ),
-            StoreError::Gone {
-                resource_type,
-                id,
-                version,
-            } => (
-                StatusCode::GONE,
-                one(
-                    "deleted",
-                    format!("{resource_type}/{id} was deleted (version {version})"),
-                ),
-            ),
-            StoreError::UnknownType(t) => unknown_type(t),
-            StoreError::BadRequest(m) => (StatusCode::BAD_REQUEST, one("invalid", m.clone())),
-            StoreError::Invalid(issues) => {
-                let mut list: Vec<OutcomeIssue> =
-                    issues.iter().map(OutcomeIssue::from_validation).collect();
-                if list.is_empty() {
-                    list.push(OutcomeIssue::error("invalid", "resource is not valid"));
-                }
-                (StatusCode::UNPROCESSABLE_ENTITY, list)
-            }
-            StoreError::PreconditionFailed(m) => {
-                (StatusCode::PRECONDITION_FAILED, one("conflict", m.clone()))
-            }
-            StoreError::Conflict(m) => (StatusCode::CONFLICT, one("conflict", m.clone())),
-            StoreError::Forbidden(m) => (StatusCode::FORBIDDEN, one("forbidden", m.clone())),
-            StoreError::NotSupported(m) => (
-                StatusCode::BAD_REQUEST,
-                one("not-supported", format!("not supported: {m}")),
-            ),
-            StoreError::Internal(detail) => internal(detail),
-        },
+        A::Store(StoreError::Internal(detail)) => internal(detail),
+        A::Store(_) => internal("unmapped store error"),
         A::BadRequest(m) => (StatusCode::BAD_REQUEST, one("invalid", m.clone())),
         A::UnknownType(t) => unknown_type(t),
         A::NotFound(m) => (StatusCode::NOT_FOUND, one("not-found", m.clone())),
@@ -132,7 +107,12 @@ pub fn error_response(err: &ApiError) -> Response {
         ),
         A::Internal(detail) => internal(detail),
     };
-    let body = resource_text(&operation_outcome(&issues));
+    outcome_response(status, &operation_outcome(&issues))
+}
+
+/// The HTTP response carrying an OperationOutcome.
+fn outcome_response(status: StatusCode, outcome: &serde_json::Value) -> Response {
+    let body = resource_text(outcome);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -21,6 +21,12 @@ pub fn operation_outcome(issues: Vec<Value>) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": issues})
 }
 
+/// Text from the request (a type or id in the URL) made safe to echo: only the
+/// characters FHIR allows in types and ids, at most 64 of them.
+fn echo(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.').take(64).collect()
+}
+
 /// The status and OperationOutcome for an error.
 pub fn error_outcome(err: &StoreError) -> (u16, Value) {
     let single = |status: u16, code: &str, text: &str| {
@@ -33,16 +39,14 @@ pub fn error_outcome(err: &StoreError) -> (u16, Value) {
         StoreError::NotFound { resource_type, id } => single(
             404,
             "not-found",
-            &format!("{resource_type}/{id} is not known"),
+            &format!("{}/{} is not known", echo(resource_type), echo(id)),
         ),
         StoreError::Gone {
             resource_type, id, ..
-        } => single(410, "deleted", &format!("{resource_type}/{id} was deleted")),
-        StoreError::UnknownType(t) => single(
-            404,
-            "not-supported",
-            &format!("'{t}' is not a resource type this server knows"),
-        ),
+        } => single(410, "deleted", &format!("{}/{} was deleted", echo(resource_type), echo(id))),
+        StoreError::UnknownType(t) => {
+            single(404, "not-supported", &format!("resource type '{}' is not supported", echo(t)))
+        }
         StoreError::BadRequest(m) => single(400, "invalid", m),
         StoreError::Invalid(issues) => (
             422,

@@ -196,6 +196,72 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_is_a_valid_parameters_resource() {
+        use nordlys_policy::{Decision, Level, Reason, Refusal, Relation, RelationKind};
+        let until = chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        let e = Explanation {
+            item: "DocumentReference/doc-1".into(),
+            principal: Principal::Citizen {
+                pid: "14871371270".into(),
+                level: SecurityLevel::High,
+            },
+            decision: Decision::new(Level::None, Reason::ParentYouthClosed),
+            opens_at: Some(until),
+            relations: vec![
+                Relation {
+                    kind: RelationKind::Parent,
+                    related_person: Some("RelatedPerson/mother".into()),
+                    grant: None,
+                    refusal: Some(Refusal::AddressRule),
+                },
+                Relation {
+                    kind: RelationKind::FosterParent,
+                    related_person: None,
+                    grant: Some("consent-1".into()),
+                    refusal: None,
+                },
+            ],
+        };
+        let p = parameters(&e);
+        assert_eq!(nordlys_fhir::validate_resource(&p), Ok(()), "{p}");
+        let names: Vec<&str> = p["parameter"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            names,
+            [
+                "item",
+                "principal",
+                "level",
+                "reason",
+                "opensAt",
+                "notifyPatient",
+                "relation",
+                "relation"
+            ]
+        );
+        assert_eq!(
+            p["parameter"][3]["valueCode"],
+            "parent.youth.default-closed"
+        );
+        assert_eq!(
+            p["parameter"][4]["valueDateTime"],
+            "2026-12-02T09:00:00.000Z"
+        );
+        assert_eq!(
+            p["parameter"][6]["part"][2],
+            json!({"name": "refusal", "valueCode": "relation.parent.address-rule"})
+        );
+        assert_eq!(
+            p["parameter"][7]["part"][2],
+            json!({"name": "grant", "valueReference": {"reference": "Consent/consent-1"}})
+        );
+    }
+
+    #[test]
     fn bad_principals_are_refused() {
         for text in [
             "",
