@@ -20,7 +20,11 @@ pub fn date_range(value: &str) -> Option<(i64, i64)> {
         let (y, m) = v.split_once('-')?;
         let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
         let start = NaiveDate::from_ymd_opt(y, m, 1)?;
-        let end = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(y, m + 1, 1)? };
+        let end = if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)?
+        };
         return Some(day_span(start, end));
     }
     if v.len() == 10 {
@@ -31,12 +35,26 @@ pub fn date_range(value: &str) -> Option<(i64, i64)> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         let ms = t.with_timezone(&Utc).timestamp_millis();
         let has_fraction = v.contains('.');
-        return Some(if has_fraction { (ms, ms) } else { (ms, ms + 999) });
+        return Some(if has_fraction {
+            (ms, ms)
+        } else {
+            (ms, ms + 999)
+        });
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(v, fmt) {
             let ms = Utc.from_utc_datetime(&t).timestamp_millis();
-            let span = if fmt.ends_with("%M") { 59_999 } else if v.contains('.') { 0 } else { 999 };
+            let span = if fmt.ends_with("%M") {
+                59_999
+            } else if v.contains('.') {
+                0
+            } else {
+                999
+            };
             return Some((ms, ms + span));
         }
     }
@@ -52,8 +70,13 @@ pub fn date_range(value: &str) -> Option<(i64, i64)> {
 }
 
 fn day_span(start: NaiveDate, end_exclusive: NaiveDate) -> (i64, i64) {
-    let low = Utc.from_utc_datetime(&start.and_time(NaiveTime::MIN)).timestamp_millis();
-    let high = Utc.from_utc_datetime(&end_exclusive.and_time(NaiveTime::MIN)).timestamp_millis() - 1;
+    let low = Utc
+        .from_utc_datetime(&start.and_time(NaiveTime::MIN))
+        .timestamp_millis();
+    let high = Utc
+        .from_utc_datetime(&end_exclusive.and_time(NaiveTime::MIN))
+        .timestamp_millis()
+        - 1;
     (low, high)
 }
 
@@ -88,8 +111,14 @@ mod tests {
         assert_eq!(hi - lo + 1, 29 * 86_400_000);
         let (lo, hi) = date_range("2024-02-03").unwrap_or_default();
         assert_eq!(hi - lo + 1, 86_400_000);
-        assert_eq!(date_range("2024-02-03T10:00:00Z").map(|(l, h)| h - l), Some(999));
-        assert_eq!(date_range("2024-02-03T10:00:00.123+01:00").map(|(l, h)| h - l), Some(0));
+        assert_eq!(
+            date_range("2024-02-03T10:00:00Z").map(|(l, h)| h - l),
+            Some(999)
+        );
+        assert_eq!(
+            date_range("2024-02-03T10:00:00.123+01:00").map(|(l, h)| h - l),
+            Some(0)
+        );
         assert!(date_range("2024-13").is_none());
         assert!(date_range("yesterday").is_none());
     }
@@ -97,7 +126,13 @@ mod tests {
     #[test]
     fn age_changes_on_the_birthday() {
         let b = NaiveDate::from_ymd_opt(2013, 11, 22).unwrap_or_default();
-        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 11, 21).unwrap_or_default()), 11);
-        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 11, 22).unwrap_or_default()), 12);
+        assert_eq!(
+            age_on(b, NaiveDate::from_ymd_opt(2025, 11, 21).unwrap_or_default()),
+            11
+        );
+        assert_eq!(
+            age_on(b, NaiveDate::from_ymd_opt(2025, 11, 22).unwrap_or_default()),
+            12
+        );
     }
 }

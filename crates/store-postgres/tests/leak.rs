@@ -8,8 +8,13 @@ use nordlys_testkit::postgres::{fresh_database, DropGuard};
 
 async fn fresh() -> (Arc<dyn Backend>, DropGuard) {
     let (url, guard) = fresh_database().await;
-    let backend = PostgresBackend::connect(&url).await.unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
-    backend.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    let backend = PostgresBackend::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
+    backend
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     (Arc::new(backend), guard)
 }
 

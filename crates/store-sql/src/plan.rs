@@ -75,7 +75,8 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
         let t = b.text(&plan.resource_type);
         b.push(&format!(" AND r.res_type = {t}"));
     }
-    let rtype = (plan.resource_type != nordlys_store::search::ANY_TYPE).then_some(plan.resource_type.as_str());
+    let rtype = (plan.resource_type != nordlys_store::search::ANY_TYPE)
+        .then_some(plan.resource_type.as_str());
     for clause in &plan.clauses {
         b.push(" AND ");
         clause_sql(&mut b, clause, "r", rtype);
@@ -83,7 +84,13 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
     // With a selective clause, its index subquery must drive the plan: an index that
     // merely serves the ORDER BY (type, last_updated) would walk every resource of the
     // type. So the order columns are written "without index" then (SQLite: `+col`).
-    let order_col = |c: &str| if plan.clauses.is_empty() { c.to_string() } else { dialect.without_index(c) };
+    let order_col = |c: &str| {
+        if plan.clauses.is_empty() {
+            c.to_string()
+        } else {
+            dialect.without_index(c)
+        }
+    };
     b.push(" ORDER BY ");
     for key in &plan.sort {
         let dir = if key.descending { "DESC" } else { "ASC" };
@@ -110,7 +117,10 @@ pub fn search_query(dialect: &dyn Dialect, plan: &SearchPlan) -> Query {
             }
         }
     }
-    b.push(&format!("{} ASC, r.res_id ASC", order_col("r.last_updated")));
+    b.push(&format!(
+        "{} ASC, r.res_id ASC",
+        order_col("r.last_updated")
+    ));
     b.finish()
 }
 
@@ -163,7 +173,16 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str, rtype: Option<&str>) {
             }
             b.push(")");
         }
-        Clause::Match { param, kind, any_of } | Clause::NotMatch { param, kind, any_of } => {
+        Clause::Match {
+            param,
+            kind,
+            any_of,
+        }
+        | Clause::NotMatch {
+            param,
+            kind,
+            any_of,
+        } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
@@ -187,7 +206,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str, rtype: Option<&str>) {
             }
             b.push("))");
         }
-        Clause::Missing { param, kind, missing } => {
+        Clause::Missing {
+            param,
+            kind,
+            missing,
+        } => {
             let Some(table) = table_of(*kind) else {
                 b.push("1 = 0");
                 return;
@@ -200,7 +223,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str, rtype: Option<&str>) {
                 if *missing { "NOT " } else { "" }
             ));
         }
-        Clause::Chain { param, target_types, inner } => {
+        Clause::Chain {
+            param,
+            target_types,
+            inner,
+        } => {
             let x = b.alias("x");
             let t = b.alias("t");
             let ty = type_of(b);
@@ -220,7 +247,11 @@ fn clause_sql(b: &mut Builder, clause: &Clause, r: &str, rtype: Option<&str>) {
             clause_sql(b, inner, &t, inner_type);
             b.push(")");
         }
-        Clause::Has { source_type, source_param, inner } => {
+        Clause::Has {
+            source_type,
+            source_param,
+            inner,
+        } => {
             let x = b.alias("x");
             let s = b.alias("s");
             let st = b.text(source_type);
@@ -493,7 +524,11 @@ mod tests {
         };
         let q = search_query(&Numbered, &plan);
         assert!(q.sql.contains("r.res_type = $1"), "{}", q.sql);
-        assert!(q.sql.contains("i1.res_type = $2 AND i1.param = $3"), "{}", q.sql);
+        assert!(
+            q.sql.contains("i1.res_type = $2 AND i1.param = $3"),
+            "{}",
+            q.sql
+        );
         assert!(
             q.sql.contains("(i1.code = $4 AND i1.system = $5)"),
             "{}",

@@ -7,7 +7,10 @@ use nordlys_store_sqlite::SqliteBackend;
 
 async fn fresh() -> (Arc<dyn Backend>, ()) {
     let backend = SqliteBackend::in_memory().unwrap_or_else(|e| panic!("open: {e:?}"));
-    backend.migrate().await.unwrap_or_else(|e| panic!("migrate: {e:?}"));
+    backend
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
     (Arc::new(backend), ())
 }
 

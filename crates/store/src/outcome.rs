@@ -24,7 +24,10 @@ pub fn operation_outcome(issues: Vec<Value>) -> Value {
 /// Text from the request (a type or id in the URL) made safe to echo: only the
 /// characters FHIR allows in types and ids, at most 64 of them.
 fn echo(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.').take(64).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+        .take(64)
+        .collect()
 }
 
 /// The status and OperationOutcome for an error.
@@ -43,10 +46,16 @@ pub fn error_outcome(err: &StoreError) -> (u16, Value) {
         ),
         StoreError::Gone {
             resource_type, id, ..
-        } => single(410, "deleted", &format!("{}/{} was deleted", echo(resource_type), echo(id))),
-        StoreError::UnknownType(t) => {
-            single(404, "not-supported", &format!("resource type '{}' is not supported", echo(t)))
-        }
+        } => single(
+            410,
+            "deleted",
+            &format!("{}/{} was deleted", echo(resource_type), echo(id)),
+        ),
+        StoreError::UnknownType(t) => single(
+            404,
+            "not-supported",
+            &format!("resource type '{}' is not supported", echo(t)),
+        ),
         StoreError::BadRequest(m) => single(400, "invalid", m),
         StoreError::Invalid(issues) => (
             422,

@@ -22,7 +22,11 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { default_count: 50, max_count: 1000, policy: nordlys_policy::PolicyConfig::default() }
+        StoreConfig {
+            default_count: 50,
+            max_count: 1000,
+            policy: nordlys_policy::PolicyConfig::default(),
+        }
     }
 }
 
@@ -69,7 +73,13 @@ impl FhirStore {
         let audit = Arc::new(AuditSink::new(backend.clone()));
         let policy = Arc::new(PolicyCache::new(config.policy.clone()));
         let views = Arc::new(ViewCache::new(std::time::Duration::from_secs(5), 20_000));
-        FhirStore { backend, config, audit, policy, views }
+        FhirStore {
+            backend,
+            config,
+            audit,
+            policy,
+            views,
+        }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -87,12 +97,15 @@ impl FhirStore {
         writes: Vec<crate::model::PendingWrite>,
     ) -> StoreResult<Vec<crate::backend::Committed>> {
         let touches_units = writes.iter().any(|w| w.resource_type == "Organization");
-        let touched: Vec<(String, Option<String>)> =
-            writes.iter().map(|w| (w.resource_type.clone(), w.columns.patient_id.clone())).collect();
+        let touched: Vec<(String, Option<String>)> = writes
+            .iter()
+            .map(|w| (w.resource_type.clone(), w.columns.patient_id.clone()))
+            .collect();
         let out = self.backend.commit(ctx, writes).await;
         // Dropped after the commit: a request that loaded the view before it sees the
         // change on its next load, never an older view cached after the change.
-        self.views.invalidate(touched.iter().map(|(t, p)| (t.as_str(), p.as_deref())));
+        self.views
+            .invalidate(touched.iter().map(|(t, p)| (t.as_str(), p.as_deref())));
         if touches_units {
             self.policy.invalidate();
         }

@@ -37,7 +37,10 @@ pub fn treating_practitioner() -> RequestContext {
 
 /// A citizen logged in at security level high.
 pub fn citizen(pid: &str) -> RequestContext {
-    RequestContext::new(Principal::Citizen { pid: pid.into(), level: nordlys_policy::SecurityLevel::High })
+    RequestContext::new(Principal::Citizen {
+        pid: pid.into(),
+        level: nordlys_policy::SecurityLevel::High,
+    })
 }
 
 /// A patient with a (synthetic, valid) fødselsnummer.

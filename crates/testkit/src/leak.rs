@@ -11,8 +11,9 @@
 //! never less (a missing visible item is also a failure).
 //!
 //! Each backend runs [`leak_suite`] with a function that makes a fresh backend.
-//! Failures print the seed, principal, path and item; `NORDLYS_LEAK_SEEDS=1,2,3`
-//! chooses the worlds (default [`SEEDS`]).
+//! Failures print the seed, principal, path and item (grouped, four of each kind;
+//! `NORDLYS_LEAK_VERBOSE=1` prints every one); `NORDLYS_LEAK_SEEDS=1,2,3` chooses the
+//! worlds (default [`SEEDS`]).
 mod build;
 mod check;
 mod log;
@@ -67,35 +68,83 @@ fn principals(world: &World, oracle: &Oracle) -> Vec<Who> {
     let mut out: Vec<(Principal, String)> = world
         .citizens
         .iter()
-        .map(|c| (Principal::Citizen { pid: c.pid.clone(), level: SecurityLevel::High }, format!("citizen {} [{}]", c.who, c.pid)))
+        .map(|c| {
+            (
+                Principal::Citizen {
+                    pid: c.pid.clone(),
+                    level: SecurityLevel::High,
+                },
+                format!("citizen {} [{}]", c.who, c.pid),
+            )
+        })
         .collect();
     if let Some(c) = world.citizens.iter().find(|c| c.who.starts_with("patient")) {
-        out.push((Principal::Citizen { pid: c.pid.clone(), level: SecurityLevel::Substantial }, format!("citizen {} at substantial", c.who)));
+        out.push((
+            Principal::Citizen {
+                pid: c.pid.clone(),
+                level: SecurityLevel::Substantial,
+            },
+            format!("citizen {} at substantial", c.who),
+        ));
     }
-    for (orgnr, hpr, org) in [(HOSPITAL_ORG, world::HPR_A, "A"), (OTHER_ORG, world::HPR_B, "B")] {
+    for (orgnr, hpr, org) in [
+        (HOSPITAL_ORG, world::HPR_A, "A"),
+        (OTHER_ORG, world::HPR_B, "B"),
+    ] {
         for purpose in [Some(Purpose::Treat), Some(Purpose::EmergencyTreat), None] {
-            let p = Principal::Practitioner { hpr: hpr.into(), orgnr: orgnr.into(), purpose };
-            out.push((p, format!("practitioner of org {org} ({orgnr}) purpose {}", purpose.map_or("none", Purpose::code))));
+            let p = Principal::Practitioner {
+                hpr: hpr.into(),
+                orgnr: orgnr.into(),
+                purpose,
+            };
+            out.push((
+                p,
+                format!(
+                    "practitioner of org {org} ({orgnr}) purpose {}",
+                    purpose.map_or("none", Purpose::code)
+                ),
+            ));
         }
-        let s = Principal::System { client_id: format!("system-{org}"), orgnr: orgnr.into(), scopes: vec!["system/*.read".into()] };
+        let s = Principal::System {
+            client_id: format!("system-{org}"),
+            orgnr: orgnr.into(),
+            scopes: vec!["system/*.read".into()],
+        };
         out.push((s, format!("system of org {org} ({orgnr})")));
     }
-    out.into_iter().map(|(principal, label)| Who { refs: oracle.principal_refs(&principal), principal, label }).collect()
+    out.into_iter()
+        .map(|(principal, label)| Who {
+            refs: oracle.principal_refs(&principal),
+            principal,
+            label,
+        })
+        .collect()
 }
 
 /// Loads the world: first versions grouped by owner, then the second versions.
 async fn load(store: &FhirStore, world: &World) -> Result<(), String> {
-    let rounds = world.items.iter().map(|i| i.versions.len()).max().unwrap_or(1);
+    let rounds = world
+        .items
+        .iter()
+        .map(|i| i.versions.len())
+        .max()
+        .unwrap_or(1);
     for round in 0..rounds {
         let mut by_owner: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
         for item in &world.items {
             if let Some(v) = item.versions.get(round) {
-                by_owner.entry(item.owner.as_str()).or_default().push(v.clone());
+                by_owner
+                    .entry(item.owner.as_str())
+                    .or_default()
+                    .push(v.clone());
             }
         }
         for (owner, resources) in by_owner {
             let sent = resources.clone();
-            let report = store.unchecked_import(resources, Some(owner)).await.map_err(|e| format!("import: {e:?}"))?;
+            let report = store
+                .unchecked_import(resources, Some(owner))
+                .await
+                .map_err(|e| format!("import: {e:?}"))?;
             if let Some((i, why)) = report.failed.first() {
                 return Err(format!("import refused {} of the world: {why}", sent[*i]));
             }
@@ -105,14 +154,24 @@ async fn load(store: &FhirStore, world: &World) -> Result<(), String> {
 }
 
 /// The bodies the backend stored, per version.
-async fn stored_bodies(backend: &Arc<dyn Backend>, world: &World) -> Result<std::collections::HashMap<String, Vec<Value>>, String> {
-    let ctx = RequestContext::new(Principal::System { client_id: "leak-test".into(), orgnr: String::new(), scopes: Vec::new() });
+async fn stored_bodies(
+    backend: &Arc<dyn Backend>,
+    world: &World,
+) -> Result<std::collections::HashMap<String, Vec<Value>>, String> {
+    let ctx = RequestContext::new(Principal::System {
+        client_id: "leak-test".into(),
+        orgnr: String::new(),
+        scopes: Vec::new(),
+    });
     let mut out = std::collections::HashMap::new();
     for item in &world.items {
         let key = ResourceKey::new(item.resource_type(), item.id());
         let mut versions = Vec::new();
         for v in 1..=item.versions.len() {
-            let s = backend.read_version(&ctx, &key, v as i64).await.map_err(|e| format!("{e:?}"))?;
+            let s = backend
+                .read_version(&ctx, &key, v as i64)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
             let s = s.ok_or_else(|| format!("{} v{v} was not stored", item.reference()))?;
             versions.push(serde_json::from_str(&s.body).map_err(|e| e.to_string())?);
         }
@@ -134,7 +193,13 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
         principals: 0,
         calls: 0,
         assertions: 0,
-        findings: vec![Finding { seed, principal: "-".into(), path: "load".into(), item: "-".into(), problem }],
+        findings: vec![Finding {
+            seed,
+            principal: "-".into(),
+            path: "load".into(),
+            item: "-".into(),
+            problem,
+        }],
         seconds: 0.0,
         phases: String::new(),
     };
@@ -188,7 +253,12 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
         c.access_log(who, &log).await;
     }
     phases[7] = t.elapsed().as_secs_f64();
-    let phases = PHASES.iter().zip(phases).map(|(n, s)| format!("{n} {s:.1}s")).collect::<Vec<_>>().join(", ");
+    let phases = PHASES
+        .iter()
+        .zip(phases)
+        .map(|(n, s)| format!("{n} {s:.1}s"))
+        .collect::<Vec<_>>()
+        .join(", ");
     WorldReport {
         seed,
         items: world.items.len(),
@@ -201,7 +271,16 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
     }
 }
 
-const PHASES: [&str; 8] = ["read/vread", "search", "include", "chain/_has", "history", "$everything", "batch", "access log"];
+const PHASES: [&str; 8] = [
+    "read/vread",
+    "search",
+    "include",
+    "chain/_has",
+    "history",
+    "$everything",
+    "batch",
+    "access log",
+];
 
 /// Runs every seed, each on a fresh backend from `fresh` (whose second value, e.g. a
 /// database guard, is dropped after the world), prints the coverage, and panics with
@@ -220,6 +299,9 @@ where
             "leak test [{backend_name}] seed {}: {} items, {} principals, {} calls, {} assertions, {} findings, {:.1} s ({})",
             r.seed, r.items, r.principals, r.calls, r.assertions, r.findings.len(), r.seconds, r.phases
         );
+        if std::env::var_os("NORDLYS_LEAK_VERBOSE").is_some() {
+            r.findings.iter().for_each(|f| eprintln!("  {f}"));
+        }
         reports.push(r);
     }
     let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
@@ -228,7 +310,12 @@ where
     }
     let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
     for f in &findings {
-        let path = f.path.split(['?', ' ', '(']).take(2).collect::<Vec<_>>().join(" ");
+        let path = f
+            .path
+            .split(['?', ' ', '('])
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         let problem = f.problem.split(':').next().unwrap_or_default().to_string();
         groups.entry((path, problem)).or_default().push(f);
     }

@@ -4,6 +4,6 @@
 
 pub mod conformance;
 pub mod fixtures;
-pub mod server;
-pub mod postgres;
 pub mod leak;
+pub mod postgres;
+pub mod server;

@@ -5,11 +5,14 @@
 //! These loads read through the backend directly: they are the policy's own inputs,
 //! never returned to the caller, and not themselves accesses to log.
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use nordlys_policy::{grant_from_consent, patient_facts, relation_candidates, Grant, ItemFacts, LinkGraph, PolicyConfig, Principal};
+use nordlys_policy::{
+    grant_from_consent, patient_facts, relation_candidates, Grant, ItemFacts, LinkGraph,
+    PolicyConfig, Principal,
+};
 use serde_json::{json, Value};
 
 use super::{AccessGate, PatientBase, PatientView};
@@ -29,7 +32,10 @@ pub(crate) struct PolicyCache {
 
 impl PolicyCache {
     pub(crate) fn new(base: PolicyConfig) -> Self {
-        PolicyCache { base, built: RwLock::new(None) }
+        PolicyCache {
+            base,
+            built: RwLock::new(None),
+        }
     }
 
     /// Forget the built configuration (an Organization changed).
@@ -41,11 +47,18 @@ impl PolicyCache {
 }
 
 fn plan(resource_type: &str, clauses: Vec<Clause>) -> SearchPlan {
-    SearchPlan { resource_type: resource_type.to_string(), clauses, sort: Vec::new() }
+    SearchPlan {
+        resource_type: resource_type.to_string(),
+        clauses,
+        sort: Vec::new(),
+    }
 }
 
 fn bodies_of(stored: Vec<crate::model::StoredResource>) -> Vec<Value> {
-    stored.iter().filter_map(|s| serde_json::from_str(&s.body).ok()).collect()
+    stored
+        .iter()
+        .filter_map(|s| serde_json::from_str(&s.body).ok())
+        .collect()
 }
 
 impl FhirStore {
@@ -55,7 +68,10 @@ impl FhirStore {
                 return Ok(c.clone());
             }
         }
-        let hits = self.backend.search(ctx, &plan("Organization", Vec::new())).await?;
+        let hits = self
+            .backend
+            .search(ctx, &plan("Organization", Vec::new()))
+            .await?;
         let keys: Vec<ResourceKey> = hits.into_iter().map(|h| h.key).collect();
         let orgs = bodies_of(self.backend.read_many(ctx, &keys).await?);
         let mut config = self.policy.base.clone();
@@ -68,31 +84,60 @@ impl FhirStore {
     }
 
     async fn load_base(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientBase> {
-        let patient = self.backend.read_current(ctx, &ResourceKey::new("Patient", patient_id)).await?;
+        let patient = self
+            .backend
+            .read_current(ctx, &ResourceKey::new("Patient", patient_id))
+            .await?;
         let patient: Value = patient
             .filter(|p| !p.deleted)
             .and_then(|p| serde_json::from_str(&p.body).ok())
             .unwrap_or_else(|| json!({"resourceType": "Patient", "id": patient_id}));
         let in_compartment = |rt: &str| plan(rt, vec![Clause::Compartment(patient_id.to_string())]);
-        let related_keys: Vec<ResourceKey> =
-            self.backend.search(ctx, &in_compartment("RelatedPerson")).await?.into_iter().map(|h| h.key).collect();
+        let related_keys: Vec<ResourceKey> = self
+            .backend
+            .search(ctx, &in_compartment("RelatedPerson"))
+            .await?
+            .into_iter()
+            .map(|h| h.key)
+            .collect();
         let related = bodies_of(self.backend.read_many(ctx, &related_keys).await?);
-        let consent_keys: Vec<ResourceKey> =
-            self.backend.search(ctx, &in_compartment("Consent")).await?.into_iter().map(|h| h.key).collect();
+        let consent_keys: Vec<ResourceKey> = self
+            .backend
+            .search(ctx, &in_compartment("Consent"))
+            .await?
+            .into_iter()
+            .map(|h| h.key)
+            .collect();
         let grants: Vec<Grant> = bodies_of(self.backend.read_many(ctx, &consent_keys).await?)
             .iter()
-            .filter(|c| c.pointer("/category/0/coding/0/system").and_then(Value::as_str) == Some(GRANT_KIND_SYSTEM))
-            .map(|c| grant_from_consent(c).unwrap_or_else(|_| Grant::unreadable(c.get("id").and_then(Value::as_str))))
+            .filter(|c| {
+                c.pointer("/category/0/coding/0/system")
+                    .and_then(Value::as_str)
+                    == Some(GRANT_KIND_SYSTEM)
+            })
+            .map(|c| {
+                grant_from_consent(c)
+                    .unwrap_or_else(|_| Grant::unreadable(c.get("id").and_then(Value::as_str)))
+            })
             .collect();
         let mut links = LinkGraph::new();
         for rt in LINK_TYPES {
             for hit in self.backend.search(ctx, &in_compartment(rt)).await? {
-                if let Some(f) = hit.columns.facts.as_deref().and_then(|f| serde_json::from_str::<ItemFacts>(f).ok()) {
+                if let Some(f) = hit
+                    .columns
+                    .facts
+                    .as_deref()
+                    .and_then(|f| serde_json::from_str::<ItemFacts>(f).ok())
+                {
                     links.add(&f);
                 }
             }
         }
-        Ok(PatientBase { facts: patient_facts(&patient, &related), grants, links })
+        Ok(PatientBase {
+            facts: patient_facts(&patient, &related),
+            grants,
+            links,
+        })
     }
 
     async fn load_view(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<PatientView> {
@@ -106,7 +151,9 @@ impl FhirStore {
             }
         };
         let relations = match &ctx.principal {
-            Principal::Citizen { pid, .. } => relation_candidates(pid, &base.facts, &base.grants, ctx.now),
+            Principal::Citizen { pid, .. } => {
+                relation_candidates(pid, &base.facts, &base.grants, ctx.now)
+            }
             _ => Vec::new(),
         };
         Ok(PatientView { base, relations })
@@ -121,7 +168,9 @@ impl FhirStore {
             Principal::Citizen { .. } => return Ok(Vec::new()),
         };
         let cached = self.views.principals.lock().ok().and_then(|m| {
-            m.get(&key).filter(|(at, _)| at.elapsed() < self.views.ttl).map(|(_, r)| r.clone())
+            m.get(&key)
+                .filter(|(at, _)| at.elapsed() < self.views.ttl)
+                .map(|(_, r)| r.clone())
         });
         if let Some(refs) = cached {
             return Ok(refs);
@@ -143,7 +192,9 @@ impl FhirStore {
                 lookups.push(("Practitioner", HPR_SYSTEM, hpr.clone()));
                 lookups.push(("Organization", ORGNR_SYSTEM, orgnr.clone()));
             }
-            Principal::System { orgnr, .. } => lookups.push(("Organization", ORGNR_SYSTEM, orgnr.clone())),
+            Principal::System { orgnr, .. } => {
+                lookups.push(("Organization", ORGNR_SYSTEM, orgnr.clone()))
+            }
             Principal::Citizen { .. } => {}
         }
         let mut refs = Vec::new();
@@ -151,8 +202,15 @@ impl FhirStore {
             if value.is_empty() {
                 continue;
             }
-            let token = Condition::Token { system: SystemMatch::Is(system.into()), code: Some(value) };
-            let clause = Clause::Match { param: "identifier".into(), kind: nordlys_fhir::ParamType::Token, any_of: vec![token] };
+            let token = Condition::Token {
+                system: SystemMatch::Is(system.into()),
+                code: Some(value),
+            };
+            let clause = Clause::Match {
+                param: "identifier".into(),
+                kind: nordlys_fhir::ParamType::Token,
+                any_of: vec![token],
+            };
             for hit in self.backend.search(ctx, &plan(rt, vec![clause])).await? {
                 refs.push(format!("{}/{}", hit.key.resource_type, hit.key.id));
             }
@@ -162,7 +220,12 @@ impl FhirStore {
 
     /// Loads what the gate does not know yet about these items: their patients' views,
     /// and for access-log entries the facts of the items they are about.
-    pub(crate) async fn extend_gate<'a, I>(&self, ctx: &RequestContext, gate: &mut AccessGate, items: I) -> StoreResult<()>
+    pub(crate) async fn extend_gate<'a, I>(
+        &self,
+        ctx: &RequestContext,
+        gate: &mut AccessGate,
+        items: I,
+    ) -> StoreResult<()>
     where
         I: IntoIterator<Item = &'a ItemColumns>,
     {
@@ -176,7 +239,12 @@ impl FhirStore {
             }
             if let Some(f) = c.facts.as_deref().filter(|f| f.contains("\"AuditEvent\"")) {
                 if let Ok(facts) = serde_json::from_str::<ItemFacts>(f) {
-                    audited.extend(facts.entities.into_iter().filter(|r| !gate.audited.contains_key(r)));
+                    audited.extend(
+                        facts
+                            .entities
+                            .into_iter()
+                            .filter(|r| !gate.audited.contains_key(r)),
+                    );
                 }
             }
         }
@@ -187,8 +255,14 @@ impl FhirStore {
             .collect();
         if !keys.is_empty() {
             for s in self.backend.read_many(ctx, &keys).await? {
-                if let Some(f) = s.columns.facts.as_deref().and_then(|f| serde_json::from_str::<ItemFacts>(f).ok()) {
-                    gate.audited.insert(format!("{}/{}", s.resource_type, s.id), f);
+                if let Some(f) = s
+                    .columns
+                    .facts
+                    .as_deref()
+                    .and_then(|f| serde_json::from_str::<ItemFacts>(f).ok())
+                {
+                    gate.audited
+                        .insert(format!("{}/{}", s.resource_type, s.id), f);
                 }
             }
         }
@@ -200,7 +274,11 @@ impl FhirStore {
     }
 
     /// A gate for these items (their patients and audited items loaded).
-    pub(crate) async fn gate<'a, I>(&self, ctx: &RequestContext, items: I) -> StoreResult<AccessGate>
+    pub(crate) async fn gate<'a, I>(
+        &self,
+        ctx: &RequestContext,
+        items: I,
+    ) -> StoreResult<AccessGate>
     where
         I: IntoIterator<Item = &'a ItemColumns>,
     {
@@ -212,7 +290,11 @@ impl FhirStore {
             audited: HashMap::new(),
             principal_refs: self.principal_refs(ctx).await?,
             nobody: PatientView {
-                base: Arc::new(PatientBase { facts: nobody_facts, grants: Vec::new(), links: LinkGraph::new() }),
+                base: Arc::new(PatientBase {
+                    facts: nobody_facts,
+                    grants: Vec::new(),
+                    links: LinkGraph::new(),
+                }),
                 relations: Vec::new(),
             },
         };
@@ -222,7 +304,14 @@ impl FhirStore {
 }
 
 /// Types whose writes change a patient's base view (facts, grants, link graph).
-pub(crate) const VIEW_TYPES: [&str; 6] = ["Patient", "RelatedPerson", "Consent", "ServiceRequest", "Encounter", "DiagnosticReport"];
+pub(crate) const VIEW_TYPES: [&str; 6] = [
+    "Patient",
+    "RelatedPerson",
+    "Consent",
+    "ServiceRequest",
+    "Encounter",
+    "DiagnosticReport",
+];
 const LINK_TYPES: [&str; 3] = ["ServiceRequest", "Encounter", "DiagnosticReport"];
 
 /// Patients' base views across requests. Exact on one server (every write that
@@ -256,7 +345,9 @@ impl ViewCache {
 
     fn get(&self, patient_id: &str) -> Option<Arc<PatientBase>> {
         let map = self.map.lock().ok()?;
-        map.get(patient_id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, b)| b.clone())
+        map.get(patient_id)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, b)| b.clone())
     }
 
     fn put(&self, patient_id: &str, base: Arc<PatientBase>, loaded_at: u64) {
@@ -272,7 +363,10 @@ impl ViewCache {
     }
 
     /// Drops the views these writes change.
-    pub(crate) fn invalidate<'a>(&self, writes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+    pub(crate) fn invalidate<'a>(
+        &self,
+        writes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) {
         let Ok(mut map) = self.map.lock() else { return };
         self.generation.fetch_add(1, Ordering::SeqCst);
         for (rt, patient) in writes {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use nordlys_policy::{
-    decide, item_facts, opens_at, redact_with, Decision, DecisionInput, Grant, ItemFacts, Level, LinkGraph,
-    PatientFacts, PolicyConfig, Principal, Reason, Relation,
+    decide, item_facts, opens_at, redact_with, Decision, DecisionInput, Grant, ItemFacts, Level,
+    LinkGraph, PatientFacts, PolicyConfig, Principal, Reason, Relation,
 };
 use serde_json::Value;
 
@@ -55,7 +55,10 @@ pub struct AccessGate {
 impl AccessGate {
     /// The decision for an item with these columns.
     pub fn decide(&self, columns: &ItemColumns) -> Decision {
-        let facts: Option<ItemFacts> = columns.facts.as_deref().and_then(|f| serde_json::from_str(f).ok());
+        let facts: Option<ItemFacts> = columns
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok());
         let Some(item) = facts else {
             // No readable facts (should not happen for stored items): fail closed.
             return Decision::none(Reason::ItemUnreadable);
@@ -79,8 +82,15 @@ impl AccessGate {
         strictest.unwrap_or_else(|| self.decide_facts(patient_id, entry, None))
     }
 
-    fn decide_facts(&self, patient_id: Option<&str>, item: &ItemFacts, audited: Option<&ItemFacts>) -> Decision {
-        let view = patient_id.and_then(|p| self.views.get(p)).unwrap_or(&self.nobody);
+    fn decide_facts(
+        &self,
+        patient_id: Option<&str>,
+        item: &ItemFacts,
+        audited: Option<&ItemFacts>,
+    ) -> Decision {
+        let view = patient_id
+            .and_then(|p| self.views.get(p))
+            .unwrap_or(&self.nobody);
         decide(&DecisionInput {
             principal: &self.ctx.principal,
             principal_refs: &self.principal_refs,
@@ -96,7 +106,12 @@ impl AccessGate {
     }
 
     /// The decision for a resource about to be written, from its content.
-    pub fn decide_resource(&self, patient_id: Option<&str>, resource: &Value, owner_org: Option<&str>) -> Decision {
+    pub fn decide_resource(
+        &self,
+        patient_id: Option<&str>,
+        resource: &Value,
+        owner_org: Option<&str>,
+    ) -> Decision {
         let item = item_facts(resource, self.ctx.now, owner_org);
         self.decide_facts(patient_id, &item, None)
     }
@@ -106,10 +121,20 @@ impl AccessGate {
     /// and the principal's relations to the item's patient, held or refused. The
     /// decision is exactly [`AccessGate::decide`]'s. For access-log entries the
     /// opening instant is not computed (`None`): they follow the items they name.
-    pub fn explain(&self, columns: &ItemColumns) -> (Decision, Option<DateTime<Utc>>, Vec<Relation>) {
+    pub fn explain(
+        &self,
+        columns: &ItemColumns,
+    ) -> (Decision, Option<DateTime<Utc>>, Vec<Relation>) {
         let decision = self.decide(columns);
-        let view = columns.patient_id.as_deref().and_then(|p| self.views.get(p)).unwrap_or(&self.nobody);
-        let facts: Option<ItemFacts> = columns.facts.as_deref().and_then(|f| serde_json::from_str(f).ok());
+        let view = columns
+            .patient_id
+            .as_deref()
+            .and_then(|p| self.views.get(p))
+            .unwrap_or(&self.nobody);
+        let facts: Option<ItemFacts> = columns
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok());
         let opens = match &facts {
             Some(item) if item.resource_type != "AuditEvent" => opens_at(&DecisionInput {
                 principal: &self.ctx.principal,
@@ -141,7 +166,9 @@ impl AccessGate {
             Level::None => None,
             Level::Full => Some(stored),
             Level::Metadata => {
-                let Ok(value) = serde_json::from_str::<Value>(&stored.body) else { return None };
+                let Ok(value) = serde_json::from_str::<Value>(&stored.body) else {
+                    return None;
+                };
                 let body = redact_with(&value, decision.redaction()).to_string();
                 Some(StoredResource { body, ..stored })
             }
@@ -173,7 +200,8 @@ impl AccessGate {
         match &self.ctx.principal {
             Principal::Citizen { .. } => resource_type == "Consent",
             Principal::Practitioner { .. } | Principal::System { .. } => {
-                columns.owner_org.is_none() || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
+                columns.owner_org.is_none()
+                    || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
             }
         }
     }

@@ -352,7 +352,8 @@ impl FhirStore {
                 .backend
                 .read_current(ctx, &ResourceKey::new(rt, id))
                 .await?;
-            self.extend_gate(ctx, &mut gate, current.as_ref().map(|c| &c.columns)).await?;
+            self.extend_gate(ctx, &mut gate, current.as_ref().map(|c| &c.columns))
+                .await?;
             let live = current.filter(|c| !c.deleted && gate.visible(&c.columns));
             if let Some(c) = &live {
                 if !gate.may_write(rt, &c.columns) {
@@ -381,7 +382,8 @@ impl FhirStore {
                 let w = prepare_write(resource, rt, id, owner, precondition)
                     .map_err(|err| in_entry(i, err))?;
                 self.extend_gate(ctx, &mut gate, [&w.columns]).await?;
-                self.check_write(&gate, &w).map_err(|err| in_entry(i, err))?;
+                self.check_write(&gate, &w)
+                    .map_err(|err| in_entry(i, err))?;
                 w
             };
             write_of[i] = Some(writes.len());

@@ -9,7 +9,11 @@ use crate::service::FhirStore;
 
 impl FhirStore {
     /// The patient first, then the compartment in storage order.
-    pub async fn everything(&self, ctx: &RequestContext, patient_id: &str) -> StoreResult<Vec<StoredResource>> {
+    pub async fn everything(
+        &self,
+        ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<StoredResource>> {
         let patient = self.read(ctx, "Patient", patient_id).await?;
         let plan = SearchPlan {
             resource_type: ANY_TYPE.to_string(),
@@ -26,7 +30,8 @@ impl FhirStore {
             .collect();
         let mut out = vec![patient];
         out.extend(self.shaped_bodies(ctx, &gate, &keys).await?);
-        self.log_access(ctx, AuditAction::Everything, out.iter().skip(1)).await?;
+        self.log_access(ctx, AuditAction::Everything, out.iter().skip(1))
+            .await?;
         Ok(out)
     }
 }

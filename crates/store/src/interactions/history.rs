@@ -8,7 +8,11 @@ use crate::service::FhirStore;
 
 impl FhirStore {
     /// Instance, type or system history, newest first.
-    pub async fn history(&self, ctx: &RequestContext, query: &HistoryQuery) -> StoreResult<Vec<StoredResource>> {
+    pub async fn history(
+        &self,
+        ctx: &RequestContext,
+        query: &HistoryQuery,
+    ) -> StoreResult<Vec<StoredResource>> {
         if let Some(rt) = &query.resource_type {
             self.check_type(rt)?;
         }
@@ -23,9 +27,14 @@ impl FhirStore {
         loop {
             let rows = self.backend.history(ctx, &q).await?;
             let n = rows.len();
-            self.extend_gate(ctx, &mut gate, rows.iter().map(|r| &r.columns)).await?;
+            self.extend_gate(ctx, &mut gate, rows.iter().map(|r| &r.columns))
+                .await?;
             for r in rows {
-                let shaped = if r.deleted { gate.visible(&r.columns).then_some(r) } else { gate.shape(r) };
+                let shaped = if r.deleted {
+                    gate.visible(&r.columns).then_some(r)
+                } else {
+                    gate.shape(r)
+                };
                 let Some(r) = shaped else { continue };
                 if skip > 0 {
                     skip -= 1;
@@ -36,7 +45,8 @@ impl FhirStore {
                 }
             }
             if out.len() >= wanted || n < q.count {
-                self.log_access(ctx, AuditAction::History, out.iter()).await?;
+                self.log_access(ctx, AuditAction::History, out.iter())
+                    .await?;
                 return Ok(out);
             }
             q.offset += n;

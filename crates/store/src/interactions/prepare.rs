@@ -80,8 +80,13 @@ pub fn prepare_write(
     validate_resource(&resource).map_err(StoreError::Invalid)?;
     let index = extract_index(&resource);
     let facts = nordlys_policy::item_facts(&resource, chrono::Utc::now(), owner_org.as_deref());
-    let facts = serde_json::to_string(&facts).map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;
-    let columns = ItemColumns { patient_id: patient_of(resource_type, id, &index), owner_org, facts: Some(facts) };
+    let facts = serde_json::to_string(&facts)
+        .map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;
+    let columns = ItemColumns {
+        patient_id: patient_of(resource_type, id, &index),
+        owner_org,
+        facts: Some(facts),
+    };
     Ok(PendingWrite {
         resource_type: resource_type.to_string(),
         id: id.to_string(),

@@ -6,7 +6,10 @@ use crate::model::{ResourceKey, StoredResource};
 use crate::service::FhirStore;
 
 fn not_found(resource_type: &str, id: &str) -> StoreError {
-    StoreError::NotFound { resource_type: resource_type.to_string(), id: id.to_string() }
+    StoreError::NotFound {
+        resource_type: resource_type.to_string(),
+        id: id.to_string(),
+    }
 }
 
 impl FhirStore {
@@ -19,7 +22,12 @@ impl FhirStore {
     }
 
     /// `GET [type]/[id]`: the current version; `NotFound` for unknown or hidden, `Gone` for deleted.
-    pub async fn read(&self, ctx: &RequestContext, resource_type: &str, id: &str) -> StoreResult<StoredResource> {
+    pub async fn read(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> StoreResult<StoredResource> {
         self.check_type(resource_type)?;
         let key = ResourceKey::new(resource_type, id);
         let Some(stored) = self.backend.read_current(ctx, &key).await? else {
@@ -29,7 +37,12 @@ impl FhirStore {
     }
 
     /// The gate, the access log and the deleted check, shared by read and vread.
-    async fn finish_read(&self, ctx: &RequestContext, action: AuditAction, stored: StoredResource) -> StoreResult<StoredResource> {
+    async fn finish_read(
+        &self,
+        ctx: &RequestContext,
+        action: AuditAction,
+        stored: StoredResource,
+    ) -> StoreResult<StoredResource> {
         let gate = self.gate(ctx, [&stored.columns]).await?;
         let (rt, id) = (stored.resource_type.clone(), stored.id.clone());
         if stored.deleted {
@@ -37,7 +50,11 @@ impl FhirStore {
             if !gate.visible(&stored.columns) {
                 return Err(not_found(&rt, &id));
             }
-            return Err(StoreError::Gone { resource_type: rt, id, version: stored.version });
+            return Err(StoreError::Gone {
+                resource_type: rt,
+                id,
+                version: stored.version,
+            });
         }
         let audit_copy = stored.clone();
         let Some(shaped) = gate.shape(stored) else {
@@ -49,7 +66,13 @@ impl FhirStore {
     }
 
     /// `GET [type]/[id]/_history/[vid]`.
-    pub async fn vread(&self, ctx: &RequestContext, resource_type: &str, id: &str, version: i64) -> StoreResult<StoredResource> {
+    pub async fn vread(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        version: i64,
+    ) -> StoreResult<StoredResource> {
         self.check_type(resource_type)?;
         let key = ResourceKey::new(resource_type, id);
         let Some(stored) = self.backend.read_version(ctx, &key, version).await? else {

@@ -29,30 +29,62 @@ impl FhirStore {
         keys: &[ResourceKey],
     ) -> StoreResult<Vec<StoredResource>> {
         let fetched = self.backend.read_many(ctx, keys).await?;
-        let mut by_key: HashMap<ResourceKey, StoredResource> = fetched.into_iter().map(|r| (r.key(), r)).collect();
-        Ok(keys.iter().filter_map(|k| by_key.remove(k)).filter_map(|s| gate.shape(s)).collect())
+        let mut by_key: HashMap<ResourceKey, StoredResource> =
+            fetched.into_iter().map(|r| (r.key(), r)).collect();
+        Ok(keys
+            .iter()
+            .filter_map(|k| by_key.remove(k))
+            .filter_map(|s| gate.shape(s))
+            .collect())
     }
 
     /// `GET [type]?…` / `POST [type]/_search`.
-    pub async fn search(&self, ctx: &RequestContext, request: &SearchRequest) -> StoreResult<SearchResult> {
+    pub async fn search(
+        &self,
+        ctx: &RequestContext,
+        request: &SearchRequest,
+    ) -> StoreResult<SearchResult> {
         self.check_type(&request.plan.resource_type)?;
         let hits = self.backend.search(ctx, &request.plan).await?;
         let mut gate = self.gate(ctx, hits.iter().map(|h| &h.columns)).await?;
-        let visible: Vec<Hit> = hits.into_iter().filter(|h| gate.visible(&h.columns)).collect();
+        let visible: Vec<Hit> = hits
+            .into_iter()
+            .filter(|h| gate.visible(&h.columns))
+            .collect();
         let total = visible.len();
         if request.summary_count {
-            return Ok(SearchResult { matches: Vec::new(), included: Vec::new(), total: Some(total), has_next: false });
+            return Ok(SearchResult {
+                matches: Vec::new(),
+                included: Vec::new(),
+                total: Some(total),
+                has_next: false,
+            });
         }
-        let page: Vec<ResourceKey> = visible.iter().skip(request.offset).take(request.count).map(|h| h.key.clone()).collect();
+        let page: Vec<ResourceKey> = visible
+            .iter()
+            .skip(request.offset)
+            .take(request.count)
+            .map(|h| h.key.clone())
+            .collect();
         let has_next = request.offset.saturating_add(request.count) < total;
         let matches = self.shaped_bodies(ctx, &gate, &page).await?;
         let included = self.includes(ctx, &mut gate, request, &matches).await?;
-        self.log_access(ctx, AuditAction::Search, matches.iter().chain(included.iter())).await?;
+        self.log_access(
+            ctx,
+            AuditAction::Search,
+            matches.iter().chain(included.iter()),
+        )
+        .await?;
         let total = match request.total {
             crate::search::TotalMode::None => None,
             crate::search::TotalMode::Accurate => Some(total),
         };
-        Ok(SearchResult { matches, included, total, has_next })
+        Ok(SearchResult {
+            matches,
+            included,
+            total,
+            has_next,
+        })
     }
 
     async fn includes(
@@ -73,10 +105,19 @@ impl FhirStore {
             for spec in request.include.iter().filter(|s| round == 0 || s.iterate) {
                 found.extend(self.follow_include(ctx, spec, &frontier).await?);
             }
-            for spec in request.revinclude.iter().filter(|s| round == 0 || s.iterate) {
-                found.extend(self.backend.referencing(ctx, &frontier, &spec.source_type, &spec.param).await?);
+            for spec in request
+                .revinclude
+                .iter()
+                .filter(|s| round == 0 || s.iterate)
+            {
+                found.extend(
+                    self.backend
+                        .referencing(ctx, &frontier, &spec.source_type, &spec.param)
+                        .await?,
+                );
             }
-            self.extend_gate(ctx, gate, found.iter().map(|h| &h.columns)).await?;
+            self.extend_gate(ctx, gate, found.iter().map(|h| &h.columns))
+                .await?;
             let fresh: Vec<ResourceKey> = found
                 .into_iter()
                 .filter(|h| gate.visible(&h.columns))
@@ -92,14 +133,33 @@ impl FhirStore {
         Ok(included)
     }
 
-    async fn follow_include(&self, ctx: &RequestContext, spec: &IncludeSpec, frontier: &[ResourceKey]) -> StoreResult<Vec<Hit>> {
-        let sources: Vec<ResourceKey> =
-            frontier.iter().filter(|k| spec.source_type == "*" || k.resource_type == spec.source_type).cloned().collect();
+    async fn follow_include(
+        &self,
+        ctx: &RequestContext,
+        spec: &IncludeSpec,
+        frontier: &[ResourceKey],
+    ) -> StoreResult<Vec<Hit>> {
+        let sources: Vec<ResourceKey> = frontier
+            .iter()
+            .filter(|k| spec.source_type == "*" || k.resource_type == spec.source_type)
+            .cloned()
+            .collect();
         if sources.is_empty() {
             return Ok(Vec::new());
         }
-        let params = if spec.param == "*" { Vec::new() } else { vec![spec.param.clone()] };
+        let params = if spec.param == "*" {
+            Vec::new()
+        } else {
+            vec![spec.param.clone()]
+        };
         let hits = self.backend.referenced_by(ctx, &sources, &params).await?;
-        Ok(hits.into_iter().filter(|h| spec.target_type.as_ref().is_none_or(|t| &h.key.resource_type == t)).collect())
+        Ok(hits
+            .into_iter()
+            .filter(|h| {
+                spec.target_type
+                    .as_ref()
+                    .is_none_or(|t| &h.key.resource_type == t)
+            })
+            .collect())
     }
 }

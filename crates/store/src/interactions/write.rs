@@ -177,15 +177,23 @@ impl FhirStore {
 impl FhirStore {
     /// May this write go through? The kind of data (§ 10), and for grants the rules of
     /// § 8 about who sets which kind (checked by the policy; a broken rule is a 422).
-    pub(crate) fn check_write(&self, gate: &AccessGate, write: &crate::model::PendingWrite) -> StoreResult<()> {
+    pub(crate) fn check_write(
+        &self,
+        gate: &AccessGate,
+        write: &crate::model::PendingWrite,
+    ) -> StoreResult<()> {
         if !gate.may_write(&write.resource_type, &write.columns) {
             return Err(forbidden());
         }
-        let Some(resource) = &write.resource else { return Ok(()) };
+        let Some(resource) = &write.resource else {
+            return Ok(());
+        };
         if write.resource_type != "Consent" {
             return Ok(());
         }
-        let is_grant = resource.pointer("/category/0/coding/0/system").and_then(Value::as_str)
+        let is_grant = resource
+            .pointer("/category/0/coding/0/system")
+            .and_then(Value::as_str)
             == Some(crate::access::GRANT_KIND_SYSTEM);
         if !is_grant {
             return Ok(());
@@ -198,17 +206,38 @@ impl FhirStore {
                 diagnostics: msg,
             }])
         };
-        let grant = nordlys_policy::grant_from_consent(resource).map_err(|e| rule(e.to_string()))?;
-        let Some(view) = write.columns.patient_id.as_deref().and_then(|p| gate.view(p)) else {
-            return Err(rule("a grant must name an existing patient (Consent.patient)".into()));
+        let grant =
+            nordlys_policy::grant_from_consent(resource).map_err(|e| rule(e.to_string()))?;
+        let Some(view) = write
+            .columns
+            .patient_id
+            .as_deref()
+            .and_then(|p| gate.view(p))
+        else {
+            return Err(rule(
+                "a grant must name an existing patient (Consent.patient)".into(),
+            ));
         };
-        let relations: Vec<nordlys_policy::Relation> = view.relations.iter().filter(|r| r.holds()).cloned().collect();
+        let relations: Vec<nordlys_policy::Relation> = view
+            .relations
+            .iter()
+            .filter(|r| r.holds())
+            .cloned()
+            .collect();
         let author = match gate.principal() {
-            nordlys_policy::Principal::Citizen { pid, .. } => nordlys_policy::Author::Citizen { pid, relations: &relations },
-            nordlys_policy::Principal::Practitioner { hpr, orgnr, .. } => nordlys_policy::Author::Practitioner { hpr, orgnr },
-            nordlys_policy::Principal::System { orgnr, .. } => nordlys_policy::Author::System { orgnr },
+            nordlys_policy::Principal::Citizen { pid, .. } => nordlys_policy::Author::Citizen {
+                pid,
+                relations: &relations,
+            },
+            nordlys_policy::Principal::Practitioner { hpr, orgnr, .. } => {
+                nordlys_policy::Author::Practitioner { hpr, orgnr }
+            }
+            nordlys_policy::Principal::System { orgnr, .. } => {
+                nordlys_policy::Author::System { orgnr }
+            }
         };
-        nordlys_policy::may_write_grant(&author, &grant, &view.base.facts, chrono::Utc::now()).map_err(|e| rule(e.to_string()))
+        nordlys_policy::may_write_grant(&author, &grant, &view.base.facts, chrono::Utc::now())
+            .map_err(|e| rule(e.to_string()))
     }
 }
 

@@ -53,8 +53,11 @@ pub struct Marks {
 impl Marks {
     pub fn meta(&self) -> Value {
         let mut m = json!({});
-        let mut security: Vec<Value> =
-            self.labels.iter().map(|c| json!({"system": LABEL_SYSTEM, "code": c})).collect();
+        let mut security: Vec<Value> = self
+            .labels
+            .iter()
+            .map(|c| json!({"system": LABEL_SYSTEM, "code": c}))
+            .collect();
         if let Some(until) = &self.noru_until {
             security.push(json!({"system": LABEL_SYSTEM, "code": "NORU"}));
             m["extension"] = json!([{"url": DEFERRED_UNTIL_URL, "valueDateTime": until}]);
@@ -120,7 +123,14 @@ pub enum Responsibility {
     Ended(NaiveDate, NaiveDate),
 }
 
-pub fn related_person(id: &str, patient_id: &str, p: &PersonData, role: &str, resp: Responsibility, active: bool) -> Value {
+pub fn related_person(
+    id: &str,
+    patient_id: &str,
+    p: &PersonData,
+    role: &str,
+    resp: Responsibility,
+    active: bool,
+) -> Value {
     let mut r = json!({"resourceType": "RelatedPerson", "id": id, "active": active,
         "patient": reference(&format!("Patient/{patient_id}")), "identifier": [p.identifier()],
         "relationship": [cc(ROLE_SYSTEM, role)], "name": [{"family": p.family, "given": [p.given]}],
@@ -189,7 +199,13 @@ impl GrantSpec {
     pub fn json(&self) -> Value {
         let deny = matches!(
             self.kind,
-            "deny-parents" | "self-deny-results" | "lockdown" | "emergency-lock" | "block" | "shield" | "reservation"
+            "deny-parents"
+                | "self-deny-results"
+                | "lockdown"
+                | "emergency-lock"
+                | "block"
+                | "shield"
+                | "reservation"
         );
         let mut provision = json!({"type": if deny { "deny" } else { "permit" }, "period": {"start": self.recorded}});
         if !self.actors.is_empty() {
@@ -207,8 +223,12 @@ impl GrantSpec {
             provision["data"] = Value::Array(data);
         }
         if !self.classes.is_empty() {
-            provision["class"] =
-                Value::Array(self.classes.iter().map(|c| json!({"system": CATEGORY_SYSTEM, "code": c})).collect());
+            provision["class"] = Value::Array(
+                self.classes
+                    .iter()
+                    .map(|c| json!({"system": CATEGORY_SYSTEM, "code": c}))
+                    .collect(),
+            );
         }
         json!({"resourceType": "Consent", "id": self.id, "status": if self.active { "active" } else { "inactive" },
             "scope": cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
@@ -229,10 +249,22 @@ pub fn practitioner(id: &str, hpr: &str) -> Value {
 }
 
 /// A journal document or a letter; links to a referral (`context.related`) or encounter.
-pub fn document(id: &str, patient: &str, date: &str, letter: bool, related: Option<&str>, encounter: Option<&str>, binary: Option<&str>) -> Value {
+pub fn document(
+    id: &str,
+    patient: &str,
+    date: &str,
+    letter: bool,
+    related: Option<&str>,
+    encounter: Option<&str>,
+    binary: Option<&str>,
+) -> Value {
     let attachment = match binary {
-        Some(b) => json!({"contentType": "application/pdf", "url": format!("Binary/{b}"), "title": "Notat"}),
-        None => json!({"contentType": "text/plain", "data": "S2xpbmlzayBub3RhdA==", "title": "Notat"}),
+        Some(b) => {
+            json!({"contentType": "application/pdf", "url": format!("Binary/{b}"), "title": "Notat"})
+        }
+        None => {
+            json!({"contentType": "text/plain", "data": "S2xpbmlzayBub3RhdA==", "title": "Notat"})
+        }
     };
     let mut context = json!({});
     if let Some(r) = related {
@@ -256,7 +288,15 @@ pub fn binary(id: &str, document_id: &str) -> Value {
 }
 
 /// A referral, or (with `requisition`) a laboratory order.
-pub fn service_request(id: &str, patient: &str, authored: &str, performer: &str, requisition: bool, based_on: Option<&str>, replaces: Option<&str>) -> Value {
+pub fn service_request(
+    id: &str,
+    patient: &str,
+    authored: &str,
+    performer: &str,
+    requisition: bool,
+    based_on: Option<&str>,
+    replaces: Option<&str>,
+) -> Value {
     let category = if requisition { "108252007" } else { "3457005" };
     let mut r = json!({"resourceType": "ServiceRequest", "id": id, "status": "active", "intent": "order",
         "category": [cc(SNOMED, category)], "code": {"text": "Henvisning"}, "subject": reference(patient),
@@ -270,7 +310,13 @@ pub fn service_request(id: &str, patient: &str, authored: &str, performer: &str,
     r
 }
 
-pub fn diagnostic_report(id: &str, patient: &str, issued: &str, based_on: &str, results: &[String]) -> Value {
+pub fn diagnostic_report(
+    id: &str,
+    patient: &str,
+    issued: &str,
+    based_on: &str,
+    results: &[String],
+) -> Value {
     json!({"resourceType": "DiagnosticReport", "id": id, "status": "final", "category": [cc("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB")],
         "code": cc(LOINC, "11502-2"), "subject": reference(patient), "effectiveDateTime": issued, "issued": issued,
         "basedOn": [reference(based_on)], "conclusion": "Normale funn",
@@ -297,7 +343,13 @@ pub fn encounter(id: &str, patient: &str, start: &str, based_on: &str) -> Value 
         "subject": reference(patient), "period": {"start": start}, "basedOn": [reference(based_on)]})
 }
 
-pub fn appointment(id: &str, patient: &str, start: &str, end: &str, based_on: Option<&str>) -> Value {
+pub fn appointment(
+    id: &str,
+    patient: &str,
+    start: &str,
+    end: &str,
+    based_on: Option<&str>,
+) -> Value {
     let mut r = json!({"resourceType": "Appointment", "id": id, "status": "booked", "description": "Kontroll",
         "start": start, "end": end, "participant": [{"actor": reference(patient), "status": "accepted"}]});
     if let Some(b) = based_on {
@@ -306,8 +358,18 @@ pub fn appointment(id: &str, patient: &str, start: &str, end: &str, based_on: Op
     r
 }
 
-pub fn communication(id: &str, patient: &str, sent: &str, from_patient: bool, practitioner: &str) -> Value {
-    let (sender, recipient) = if from_patient { (patient, practitioner) } else { (practitioner, patient) };
+pub fn communication(
+    id: &str,
+    patient: &str,
+    sent: &str,
+    from_patient: bool,
+    practitioner: &str,
+) -> Value {
+    let (sender, recipient) = if from_patient {
+        (patient, practitioner)
+    } else {
+        (practitioner, patient)
+    };
     json!({"resourceType": "Communication", "id": id, "status": "completed", "subject": reference(patient),
         "sent": sent, "sender": reference(sender), "recipient": [reference(recipient)],
         "payload": [{"contentString": "Hei, et spørsmål"}]})

@@ -35,7 +35,11 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "seed {} | {} | {} | {} | {}", self.seed, self.principal, self.path, self.item, self.problem)
+        write!(
+            f,
+            "seed {} | {} | {} | {} | {}",
+            self.seed, self.principal, self.path, self.item, self.problem
+        )
     }
 }
 
@@ -73,7 +77,8 @@ impl<'a> Checker<'a> {
     }
 
     pub fn expect(&self, who: &Who, reference: &str, version: Option<usize>) -> Decision {
-        self.oracle.decide(&who.principal, &who.refs, reference, version)
+        self.oracle
+            .decide(&who.principal, &who.refs, reference, version)
     }
 
     pub fn fail(&mut self, who: &Who, path: &str, item: &str, problem: String) {
@@ -96,16 +101,36 @@ impl<'a> Checker<'a> {
     }
 
     /// Compares one returned body with what `decision` allows.
-    pub fn check_body(&mut self, who: &Who, path: &str, reference: &str, version: Option<usize>, got: &Value, decision: Decision) {
+    pub fn check_body(
+        &mut self,
+        who: &Who,
+        path: &str,
+        reference: &str,
+        version: Option<usize>,
+        got: &Value,
+        decision: Decision,
+    ) {
         self.assertions += 1;
         let Some(stored) = self.stored_body(reference, version).cloned() else {
-            self.fail(who, path, reference, "returned an item the world does not have".into());
+            self.fail(
+                who,
+                path,
+                reference,
+                "returned an item the world does not have".into(),
+            );
             return;
         };
         match Oracle::shaped(&stored, decision) {
-            None => self.fail(who, path, reference, format!("LEAK: returned, expected {}", reason(decision))),
+            None => self.fail(
+                who,
+                path,
+                reference,
+                format!("LEAK: returned, expected {}", reason(decision)),
+            ),
             Some(want) if &want != got => {
-                let redacted = got.pointer("/meta/security").is_some_and(|s| s.to_string().contains("REDACTED"));
+                let redacted = got
+                    .pointer("/meta/security")
+                    .is_some_and(|s| s.to_string().contains("REDACTED"));
                 self.fail(
                     who,
                     path,
@@ -118,7 +143,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Compares a list of returned resources with the expected set (by key and version).
-    pub fn compare(&mut self, who: &Who, path: &str, expected: &Expected, got: &[StoredResource], versioned: bool) {
+    pub fn compare(
+        &mut self,
+        who: &Who,
+        path: &str,
+        expected: &Expected,
+        got: &[StoredResource],
+        versioned: bool,
+    ) {
         let mut seen: BTreeMap<(String, usize), usize> = BTreeMap::new();
         for s in got {
             let reference = format!("{}/{}", s.resource_type, s.id);
@@ -139,22 +171,44 @@ impl<'a> Checker<'a> {
                 }
                 Some(d) => {
                     let body = body_of(s);
-                    self.check_body(who, path, &reference, versioned.then_some(version), &body, *d);
+                    self.check_body(
+                        who,
+                        path,
+                        &reference,
+                        versioned.then_some(version),
+                        &body,
+                        *d,
+                    );
                 }
             }
         }
         for ((reference, version), d) in expected {
             self.assertions += 1;
             match seen.get(&(reference.clone(), *version)) {
-                None => self.fail(who, path, &format!("{reference} v{version}"), format!("MISSING: not returned, expected {}", reason(*d))),
-                Some(n) if *n > 1 => self.fail(who, path, reference, format!("DUPLICATE: returned {n} times")),
+                None => self.fail(
+                    who,
+                    path,
+                    &format!("{reference} v{version}"),
+                    format!("MISSING: not returned, expected {}", reason(*d)),
+                ),
+                Some(n) if *n > 1 => self.fail(
+                    who,
+                    path,
+                    reference,
+                    format!("DUPLICATE: returned {n} times"),
+                ),
                 Some(_) => {}
             }
         }
     }
 
     /// Visible items of the world matching `filter`, at their current version.
-    pub fn visible(&self, who: &Who, filter: impl Fn(&super::world::Item) -> bool, params: &[&str]) -> Expected {
+    pub fn visible(
+        &self,
+        who: &Who,
+        filter: impl Fn(&super::world::Item) -> bool,
+        params: &[&str],
+    ) -> Expected {
         let mut out = Expected::new();
         for item in self.world.items.iter().filter(|i| filter(i)) {
             let r = item.reference();
@@ -174,14 +228,21 @@ impl<'a> Checker<'a> {
             Level::None => false,
             Level::Full => true,
             Level::Metadata => {
-                let Some(before) = self.index.get(reference) else { return false };
+                let Some(before) = self.index.get(reference) else {
+                    return false;
+                };
                 let key = (reference.to_string(), format!("{:?}", d.redaction()));
                 let mut cache = self.redacted_index.borrow_mut();
                 let after = cache.entry(key).or_insert_with(|| {
-                    let body = self.stored_body(reference, None).cloned().unwrap_or(Value::Null);
+                    let body = self
+                        .stored_body(reference, None)
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     extract_index(&redact_with(&body, d.redaction()))
                 });
-                let of = |idx: &[IndexEntry], p: &str| -> Vec<IndexEntry> { idx.iter().filter(|e| e.param == p).cloned().collect() };
+                let of = |idx: &[IndexEntry], p: &str| -> Vec<IndexEntry> {
+                    idx.iter().filter(|e| e.param == p).cloned().collect()
+                };
                 params.iter().all(|p| of(before, p) == of(after, p))
             }
         }
@@ -189,12 +250,18 @@ impl<'a> Checker<'a> {
 
     /// Reference targets (`Type/id`) of `param` in the stored body of `reference`.
     pub fn refs(&self, reference: &str, param: &str) -> Vec<String> {
-        let Some(index) = self.index.get(reference) else { return Vec::new() };
+        let Some(index) = self.index.get(reference) else {
+            return Vec::new();
+        };
         index
             .iter()
             .filter(|e| e.param == param)
             .filter_map(|e| match &e.value {
-                IndexValue::Reference { target_type: Some(t), target_id: Some(id), .. } => Some(format!("{t}/{id}")),
+                IndexValue::Reference {
+                    target_type: Some(t),
+                    target_id: Some(id),
+                    ..
+                } => Some(format!("{t}/{id}")),
                 _ => None,
             })
             .collect()
@@ -203,5 +270,8 @@ impl<'a> Checker<'a> {
 
 /// The search index of every stored current body, computed once.
 pub fn index_of(stored: &HashMap<String, Vec<Value>>) -> HashMap<String, Vec<IndexEntry>> {
-    stored.iter().filter_map(|(r, v)| Some((r.clone(), extract_index(v.last()?)))).collect()
+    stored
+        .iter()
+        .filter_map(|(r, v)| Some((r.clone(), extract_index(v.last()?))))
+        .collect()
 }

@@ -20,8 +20,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use nordlys_policy::{
-    decide, grant_from_consent, item_facts, patient_facts, redact_with, relation_candidates, Decision, DecisionInput, Grant,
-    ItemFacts, Level, LinkGraph, PatientFacts, PolicyConfig, Principal, Reason, GRANT_KIND_SYSTEM, HPR_SYSTEM, ORGNR_SYSTEM,
+    decide, grant_from_consent, item_facts, patient_facts, redact_with, relation_candidates,
+    Decision, DecisionInput, Grant, ItemFacts, Level, LinkGraph, PatientFacts, PolicyConfig,
+    Principal, Reason, GRANT_KIND_SYSTEM, HPR_SYSTEM, ORGNR_SYSTEM,
 };
 use serde_json::Value;
 
@@ -50,8 +51,15 @@ pub struct Oracle {
 }
 
 fn empty_view() -> View {
-    let facts = patient_facts(&serde_json::json!({"resourceType": "Patient", "id": "-"}), &[]);
-    View { facts, grants: Vec::new(), links: LinkGraph::new() }
+    let facts = patient_facts(
+        &serde_json::json!({"resourceType": "Patient", "id": "-"}),
+        &[],
+    );
+    View {
+        facts,
+        grants: Vec::new(),
+        links: LinkGraph::new(),
+    }
 }
 
 fn stricter(a: Decision, b: Decision) -> Decision {
@@ -71,10 +79,18 @@ impl Oracle {
         let mut directory = Vec::new();
         let mut security_context = HashMap::new();
         for item in &world.items {
-            if let Some(doc) = item.current().pointer("/securityContext/reference").and_then(Value::as_str) {
+            if let Some(doc) = item
+                .current()
+                .pointer("/securityContext/reference")
+                .and_then(Value::as_str)
+            {
                 security_context.insert(item.reference(), doc.to_string());
             }
-            let f = item.versions.iter().map(|v| item_facts(v, stored_at, Some(&item.owner))).collect();
+            let f = item
+                .versions
+                .iter()
+                .map(|v| item_facts(v, stored_at, Some(&item.owner)))
+                .collect();
             facts.insert(item.reference(), f);
             patient_of.insert(item.reference(), item.patient.clone());
             if item.patient.is_none() && item.resource_type() != "Binary" {
@@ -89,16 +105,28 @@ impl Oracle {
                 world
                     .items
                     .iter()
-                    .filter(|i| i.patient.as_deref() == Some(pid.as_str()) && i.resource_type() == rt)
+                    .filter(|i| {
+                        i.patient.as_deref() == Some(pid.as_str()) && i.resource_type() == rt
+                    })
                     .map(|i| i.current())
                     .collect()
             };
-            let patient = mine("Patient").first().copied().cloned().unwrap_or(Value::Null);
+            let patient = mine("Patient")
+                .first()
+                .copied()
+                .cloned()
+                .unwrap_or(Value::Null);
             let related: Vec<Value> = mine("RelatedPerson").into_iter().cloned().collect();
             let grants = mine("Consent")
                 .into_iter()
-                .filter(|c| c.pointer("/category/0/coding/0/system").and_then(Value::as_str) == Some(GRANT_KIND_SYSTEM))
-                .map(|c| grant_from_consent(c).unwrap_or_else(|_| Grant::unreadable(c["id"].as_str())))
+                .filter(|c| {
+                    c.pointer("/category/0/coding/0/system")
+                        .and_then(Value::as_str)
+                        == Some(GRANT_KIND_SYSTEM)
+                })
+                .map(|c| {
+                    grant_from_consent(c).unwrap_or_else(|_| Grant::unreadable(c["id"].as_str()))
+                })
                 .collect();
             let links = LinkGraph::from_items(
                 world
@@ -107,16 +135,35 @@ impl Oracle {
                     .filter(|i| i.patient.as_deref() == Some(pid.as_str()))
                     .filter_map(|i| facts.get(&i.reference()).and_then(|v| v.last())),
             );
-            views.insert(pid.clone(), View { facts: patient_facts(&patient, &related), grants, links });
+            views.insert(
+                pid.clone(),
+                View {
+                    facts: patient_facts(&patient, &related),
+                    grants,
+                    links,
+                },
+            );
         }
-        Oracle { now, config, views, facts, patient_of, directory, security_context, nobody: empty_view() }
+        Oracle {
+            now,
+            config,
+            views,
+            facts,
+            patient_of,
+            directory,
+            security_context,
+            nobody: empty_view(),
+        }
     }
 
     /// References that denote the principal (its Practitioner and Organization).
     pub fn principal_refs(&self, principal: &Principal) -> Vec<String> {
         let wanted: Vec<(&str, &str, &str)> = match principal {
             Principal::Practitioner { hpr, orgnr, .. } => {
-                vec![("Practitioner", HPR_SYSTEM, hpr.as_str()), ("Organization", ORGNR_SYSTEM, orgnr.as_str())]
+                vec![
+                    ("Practitioner", HPR_SYSTEM, hpr.as_str()),
+                    ("Organization", ORGNR_SYSTEM, orgnr.as_str()),
+                ]
             }
             Principal::System { orgnr, .. } => vec![("Organization", ORGNR_SYSTEM, orgnr.as_str())],
             Principal::Citizen { .. } => Vec::new(),
@@ -125,7 +172,10 @@ impl Oracle {
         for (rt, system, value) in wanted {
             for d in self.directory.iter().filter(|d| d["resourceType"] == rt) {
                 let ids = d["identifier"].as_array().cloned().unwrap_or_default();
-                if ids.iter().any(|i| i["system"] == system && i["value"] == value) {
+                if ids
+                    .iter()
+                    .any(|i| i["system"] == system && i["value"] == value)
+                {
                     out.push(format!("{rt}/{}", d["id"].as_str().unwrap_or_default()));
                 }
             }
@@ -133,10 +183,21 @@ impl Oracle {
         out
     }
 
-    fn decide_facts(&self, who: &Principal, refs: &[String], patient: Option<&str>, item: &ItemFacts, audited: Option<&ItemFacts>) -> Decision {
-        let view = patient.and_then(|p| self.views.get(p)).unwrap_or(&self.nobody);
+    fn decide_facts(
+        &self,
+        who: &Principal,
+        refs: &[String],
+        patient: Option<&str>,
+        item: &ItemFacts,
+        audited: Option<&ItemFacts>,
+    ) -> Decision {
+        let view = patient
+            .and_then(|p| self.views.get(p))
+            .unwrap_or(&self.nobody);
         let relations = match who {
-            Principal::Citizen { pid, .. } => relation_candidates(pid, &view.facts, &view.grants, self.now),
+            Principal::Citizen { pid, .. } => {
+                relation_candidates(pid, &view.facts, &view.grants, self.now)
+            }
             _ => Vec::new(),
         };
         decide(&DecisionInput {
@@ -154,7 +215,13 @@ impl Oracle {
     }
 
     /// The expected decision for `reference` (current version, or `version`).
-    pub fn decide(&self, who: &Principal, refs: &[String], reference: &str, version: Option<usize>) -> Decision {
+    pub fn decide(
+        &self,
+        who: &Principal,
+        refs: &[String],
+        reference: &str,
+        version: Option<usize>,
+    ) -> Decision {
         let Some(versions) = self.facts.get(reference) else {
             return Decision::none(Reason::ItemUnreadable);
         };
@@ -163,13 +230,19 @@ impl Oracle {
         let v = version.unwrap_or(current).clamp(1, current);
         if let Some(doc) = self.security_context.get(reference) {
             let d = self.decide(who, refs, doc, None);
-            return Decision { level: d.content_level(), ..d };
+            return Decision {
+                level: d.content_level(),
+                ..d
+            };
         }
         let now = self.decide_facts(who, refs, patient.as_deref(), &versions[current - 1], None);
         if v == current {
             return now;
         }
-        stricter(self.decide_facts(who, refs, patient.as_deref(), &versions[v - 1], None), now)
+        stricter(
+            self.decide_facts(who, refs, patient.as_deref(), &versions[v - 1], None),
+            now,
+        )
     }
 
     /// The facts of an access-log entry, from its stored body and storage time.
@@ -179,7 +252,11 @@ impl Oracle {
 
     /// An access-log entry: the strictest decision over the items it names.
     pub fn decide_entry(&self, who: &Principal, refs: &[String], facts: &ItemFacts) -> Decision {
-        let patient = facts.entities.iter().find_map(|e| e.strip_prefix("Patient/")).map(str::to_string);
+        let patient = facts
+            .entities
+            .iter()
+            .find_map(|e| e.strip_prefix("Patient/"))
+            .map(str::to_string);
         let mut strictest: Option<Decision> = None;
         for e in &facts.entities {
             if let Some(audited) = self.facts.get(e).and_then(|v| v.last()) {

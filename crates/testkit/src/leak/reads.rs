@@ -20,7 +20,13 @@ impl Checker<'_> {
             .world
             .items
             .iter()
-            .map(|i| (i.resource_type().to_string(), i.id().to_string(), i.versions.len()))
+            .map(|i| {
+                (
+                    i.resource_type().to_string(),
+                    i.id().to_string(),
+                    i.versions.len(),
+                )
+            })
             .collect();
         for (rt, id, n) in items {
             let reference = format!("{rt}/{id}");
@@ -32,13 +38,30 @@ impl Checker<'_> {
                 let d = self.expect(who, &reference, Some(v));
                 self.calls += 1;
                 let got = self.store.vread(&ctx, &rt, &id, v as i64).await;
-                self.one_read(who, &format!("vread v{v}"), &reference, Some(v), got, d, &rt, &id);
+                self.one_read(
+                    who,
+                    &format!("vread v{v}"),
+                    &reference,
+                    Some(v),
+                    got,
+                    d,
+                    &rt,
+                    &id,
+                );
             }
         }
         self.calls += 1;
         self.assertions += 1;
-        if !matches!(self.store.read(&ctx, "Observation", "never-used").await, Err(StoreError::NotFound { .. })) {
-            self.fail(who, "read", "Observation/never-used", "an unknown id is not NotFound".into());
+        if !matches!(
+            self.store.read(&ctx, "Observation", "never-used").await,
+            Err(StoreError::NotFound { .. })
+        ) {
+            self.fail(
+                who,
+                "read",
+                "Observation/never-used",
+                "an unknown id is not NotFound".into(),
+            );
         }
     }
 
@@ -61,15 +84,30 @@ impl Checker<'_> {
                 self.check_body(who, path, reference, version, &body, d);
             }
             (Err(e), Level::None) if is_not_found(&e, rt, id) => {}
-            (Err(e), Level::None) => self.fail(who, path, reference, format!("hidden item answers {e:?}, not NotFound like an unknown id")),
-            (Err(e), _) => self.fail(who, path, reference, format!("MISSING: {e:?}, expected {}", reason(d))),
+            (Err(e), Level::None) => self.fail(
+                who,
+                path,
+                reference,
+                format!("hidden item answers {e:?}, not NotFound like an unknown id"),
+            ),
+            (Err(e), _) => self.fail(
+                who,
+                path,
+                reference,
+                format!("MISSING: {e:?}, expected {}", reason(d)),
+            ),
         }
     }
 
     /// Type history of every type, instance history of relabelled items and Binaries.
     pub async fn histories(&mut self, who: &Who) {
         let ctx = self.ctx(who);
-        let mut types: Vec<String> = self.world.items.iter().map(|i| i.resource_type().to_string()).collect();
+        let mut types: Vec<String> = self
+            .world
+            .items
+            .iter()
+            .map(|i| i.resource_type().to_string())
+            .collect();
         types.sort();
         types.dedup();
         // Type history covers every version of every item; instance history is run
@@ -81,14 +119,29 @@ impl Checker<'_> {
             .filter(|i| i.versions.len() > 1 || i.resource_type() == "Binary")
             .map(|i| (i.resource_type().to_string(), i.id().to_string()))
             .collect();
-        for (rt, id) in keys.iter().map(|(r, i)| (Some(r.clone()), Some(i.clone()))).chain(types.iter().map(|t| (Some(t.clone()), None))) {
-            let q = HistoryQuery { resource_type: rt.clone(), id: id.clone(), since: None, count: 1000, offset: 0 };
+        for (rt, id) in keys
+            .iter()
+            .map(|(r, i)| (Some(r.clone()), Some(i.clone())))
+            .chain(types.iter().map(|t| (Some(t.clone()), None)))
+        {
+            let q = HistoryQuery {
+                resource_type: rt.clone(),
+                id: id.clone(),
+                since: None,
+                count: 1000,
+                offset: 0,
+            };
             let path = match &id {
                 Some(i) => format!("history {}/{i}", rt.clone().unwrap_or_default()),
                 None => format!("history {}", rt.clone().unwrap_or_default()),
             };
             let mut expected = Expected::new();
-            for item in self.world.items.iter().filter(|i| Some(i.resource_type()) == rt.as_deref()) {
+            for item in self
+                .world
+                .items
+                .iter()
+                .filter(|i| Some(i.resource_type()) == rt.as_deref())
+            {
                 if id.as_deref().is_some_and(|x| x != item.id()) {
                     continue;
                 }
@@ -120,17 +173,32 @@ impl Checker<'_> {
             let got = match (got, pd.level) {
                 (Err(e), Level::None) if is_not_found(&e, "Patient", &pid) => continue,
                 (Err(e), _) => {
-                    self.fail(who, &path, &patient, format!("ERROR {e:?}, patient expected {}", reason(pd)));
+                    self.fail(
+                        who,
+                        &path,
+                        &patient,
+                        format!("ERROR {e:?}, patient expected {}", reason(pd)),
+                    );
                     continue;
                 }
                 (Ok(_), Level::None) => {
-                    self.fail(who, &path, &patient, format!("LEAK: answered for a hidden patient, expected {}", reason(pd)));
+                    self.fail(
+                        who,
+                        &path,
+                        &patient,
+                        format!(
+                            "LEAK: answered for a hidden patient, expected {}",
+                            reason(pd)
+                        ),
+                    );
                     continue;
                 }
                 (Ok(v), _) => v,
             };
             let expected = self.visible(who, |i| i.patient.as_deref() == Some(pid.as_str()), &[]);
-            let (log, data): (Vec<_>, Vec<_>) = got.into_iter().partition(|s| s.resource_type == "AuditEvent");
+            let (log, data): (Vec<_>, Vec<_>) = got
+                .into_iter()
+                .partition(|s| s.resource_type == "AuditEvent");
             self.compare(who, &path, &expected, &data, false);
             self.check_log_entries(who, &path, &log).await;
         }
@@ -141,10 +209,19 @@ impl Checker<'_> {
     pub async fn batches(&mut self, who: &Who) {
         let ctx = self.ctx(who);
         for pid in self.world.patients.clone() {
-            let refs: Vec<String> = self.world.items.iter().filter(|i| i.patient.as_deref() == Some(pid.as_str())).map(|i| i.reference()).collect();
+            let refs: Vec<String> = self
+                .world
+                .items
+                .iter()
+                .filter(|i| i.patient.as_deref() == Some(pid.as_str()))
+                .map(|i| i.reference())
+                .collect();
             let mut urls: Vec<String> = refs.clone();
             urls.push("Observation/never-used".into());
-            let entries: Vec<Value> = urls.iter().map(|u| json!({"request": {"method": "GET", "url": u}})).collect();
+            let entries: Vec<Value> = urls
+                .iter()
+                .map(|u| json!({"request": {"method": "GET", "url": u}}))
+                .collect();
             let bundle = json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
             let path = format!("batch GET ({pid})");
             self.calls += 1;
@@ -158,24 +235,49 @@ impl Checker<'_> {
             let answers = answer["entry"].as_array().cloned().unwrap_or_default();
             self.assertions += 1;
             if answers.len() != urls.len() {
-                self.fail(who, &path, "-", format!("{} answers for {} entries", answers.len(), urls.len()));
+                self.fail(
+                    who,
+                    &path,
+                    "-",
+                    format!("{} answers for {} entries", answers.len(), urls.len()),
+                );
                 continue;
             }
             for (url, entry) in urls.iter().zip(answers) {
                 let (rt, id) = url.split_once('/').unwrap_or_default();
                 let d = self.expect(who, url, None);
-                let status = entry.pointer("/response/status").and_then(Value::as_str).unwrap_or_default().to_string();
+                let status = entry
+                    .pointer("/response/status")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 self.assertions += 1;
                 if d.level == Level::None {
-                    let (_, oo) = error_outcome(&StoreError::NotFound { resource_type: rt.into(), id: id.into() });
-                    if !status.starts_with("404") || entry.pointer("/response/outcome") != Some(&oo) || entry.get("resource").is_some() {
-                        self.fail(who, &path, url, format!("hidden item answers {status}, not exactly as an unknown id"));
+                    let (_, oo) = error_outcome(&StoreError::NotFound {
+                        resource_type: rt.into(),
+                        id: id.into(),
+                    });
+                    if !status.starts_with("404")
+                        || entry.pointer("/response/outcome") != Some(&oo)
+                        || entry.get("resource").is_some()
+                    {
+                        self.fail(
+                            who,
+                            &path,
+                            url,
+                            format!("hidden item answers {status}, not exactly as an unknown id"),
+                        );
                     }
                 } else if status.starts_with("200") {
                     let body = entry.get("resource").cloned().unwrap_or(Value::Null);
                     self.check_body(who, &path, url, None, &body, d);
                 } else {
-                    self.fail(who, &path, url, format!("MISSING: answers {status}, expected {}", reason(d)));
+                    self.fail(
+                        who,
+                        &path,
+                        url,
+                        format!("MISSING: answers {status}, expected {}", reason(d)),
+                    );
                 }
             }
         }

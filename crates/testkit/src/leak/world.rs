@@ -84,7 +84,9 @@ struct Gen {
 
 /// A person `years` old whose birthday was `days_since` days ago (negative: ahead).
 fn born(today: NaiveDate, years: u32, days_since: i64) -> NaiveDate {
-    let anniversary = today.checked_sub_months(Months::new(12 * years)).unwrap_or(today);
+    let anniversary = today
+        .checked_sub_months(Months::new(12 * years))
+        .unwrap_or(today);
     anniversary - TimeDelta::days(days_since)
 }
 
@@ -99,7 +101,12 @@ impl Gen {
         self.today - TimeDelta::days(days)
     }
     fn org(&mut self) -> String {
-        if self.chance(50) { HOSPITAL_ORG } else { OTHER_ORG }.to_string()
+        if self.chance(50) {
+            HOSPITAL_ORG
+        } else {
+            OTHER_ORG
+        }
+        .to_string()
     }
 
     fn pid(&mut self, birth: NaiveDate) -> String {
@@ -114,7 +121,14 @@ impl Gen {
         }
     }
 
-    fn person(&mut self, birth: NaiveDate, family: &str, given: &str, address: &str, confidential: bool) -> PersonData {
+    fn person(
+        &mut self,
+        birth: NaiveDate,
+        family: &str,
+        given: &str,
+        address: &str,
+        confidential: bool,
+    ) -> PersonData {
         PersonData {
             pid: self.pid(birth),
             family: family.into(),
@@ -126,17 +140,37 @@ impl Gen {
     }
 
     fn push(&mut self, v: Value, owner: &str, patient: Option<&str>) {
-        self.items.push(Item { versions: vec![v], owner: owner.to_string(), patient: patient.map(str::to_string) });
+        self.items.push(Item {
+            versions: vec![v],
+            owner: owner.to_string(),
+            patient: patient.map(str::to_string),
+        });
     }
 
     /// A birth date in a random age band, often with a birthday at 12, 16 or 18 within a day of today.
     fn child_birth(&mut self) -> NaiveDate {
         let today = self.today;
         match self.rng.random_range(0..8) {
-            0 => born(today, self.rng.random_range(4..=11), self.rng.random_range(10..300)),
-            1 => born(today, self.rng.random_range(12..=15), self.rng.random_range(10..300)),
-            2 => born(today, self.rng.random_range(16..=17), self.rng.random_range(10..300)),
-            3 => born(today, self.rng.random_range(18..=60), self.rng.random_range(10..300)),
+            0 => born(
+                today,
+                self.rng.random_range(4..=11),
+                self.rng.random_range(10..300),
+            ),
+            1 => born(
+                today,
+                self.rng.random_range(12..=15),
+                self.rng.random_range(10..300),
+            ),
+            2 => born(
+                today,
+                self.rng.random_range(16..=17),
+                self.rng.random_range(10..300),
+            ),
+            3 => born(
+                today,
+                self.rng.random_range(18..=60),
+                self.rng.random_range(10..300),
+            ),
             _ => {
                 let years = *self.pick(&[12, 16, 18]);
                 let offset = self.rng.random_range(-1..=1);
@@ -180,10 +214,28 @@ impl Gen {
 
 /// Generates the world of `seed`, dated relative to `today` (Europe/Oslo).
 pub fn generate(seed: u64, today: NaiveDate) -> World {
-    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), today, items: Vec::new(), citizens: Vec::new(), individual: (seed % 400) as u16 };
-    g.push(build::organization("org-a", HOSPITAL_ORG, "Sykehuset", "hospital"), HOSPITAL_ORG, None);
-    g.push(build::organization("org-b", OTHER_ORG, "Legekontoret", "general-practice"), HOSPITAL_ORG, None);
-    g.push(build::organization("org-paed", &paed_org(), "Barneavdelingen", "paediatrics"), HOSPITAL_ORG, None);
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        today,
+        items: Vec::new(),
+        citizens: Vec::new(),
+        individual: (seed % 400) as u16,
+    };
+    g.push(
+        build::organization("org-a", HOSPITAL_ORG, "Sykehuset", "hospital"),
+        HOSPITAL_ORG,
+        None,
+    );
+    g.push(
+        build::organization("org-b", OTHER_ORG, "Legekontoret", "general-practice"),
+        HOSPITAL_ORG,
+        None,
+    );
+    g.push(
+        build::organization("org-paed", &paed_org(), "Barneavdelingen", "paediatrics"),
+        HOSPITAL_ORG,
+        None,
+    );
     g.push(build::practitioner("prac-a", HPR_A), HOSPITAL_ORG, None);
     g.push(build::practitioner("prac-b", HPR_B), OTHER_ORG, None);
     let mut patients = Vec::new();
@@ -195,12 +247,27 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
         let address = format!("{family}veien {}", f + 1);
         let n_parents = g.rng.random_range(1..=2);
         let mut parents = Vec::new();
-        for (k, (role, given)) in [("MTH", "Mor"), ("FTH", "Far")].into_iter().take(n_parents).enumerate() {
-            let birth = born(today, g.rng.random_range(30..=55), g.rng.random_range(1..300));
-            let home = if g.chance(75) { address.clone() } else { format!("Annen gate {}", k + 1) };
+        for (k, (role, given)) in [("MTH", "Mor"), ("FTH", "Far")]
+            .into_iter()
+            .take(n_parents)
+            .enumerate()
+        {
+            let birth = born(
+                today,
+                g.rng.random_range(30..=55),
+                g.rng.random_range(1..300),
+            );
+            let home = if g.chance(75) {
+                address.clone()
+            } else {
+                format!("Annen gate {}", k + 1)
+            };
             let confidential = g.chance(8);
             let p = g.person(birth, &family, given, &home, confidential);
-            g.citizens.push(Citizen { pid: p.pid.clone(), who: format!("{given} ({role}) in family {family}") });
+            g.citizens.push(Citizen {
+                pid: p.pid.clone(),
+                who: format!("{given} ({role}) in family {family}"),
+            });
             parents.push((role, p));
         }
         for c in 0..g.rng.random_range(1..=2) {
@@ -208,8 +275,16 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
             let birth = g.child_birth();
             let confidential = g.chance(8);
             let child = g.person(birth, &family, &format!("Barn{c}"), &address, confidential);
-            g.citizens.push(Citizen { pid: child.pid.clone(), who: format!("patient {pid} born {}", day(birth)) });
-            let ctx = PatientCtx { id: pid.clone(), reference: format!("Patient/{pid}"), birth, parents: Vec::new() };
+            g.citizens.push(Citizen {
+                pid: child.pid.clone(),
+                who: format!("patient {pid} born {}", day(birth)),
+            });
+            let ctx = PatientCtx {
+                id: pid.clone(),
+                reference: format!("Patient/{pid}"),
+                birth,
+                parents: Vec::new(),
+            };
             let ctx = family_of(&mut g, ctx, &child, &parents);
             items_of(&mut g, &ctx);
             patients.push(pid);
@@ -217,9 +292,19 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
     }
     let stranger = born(today, 40, 3);
     let pid = g.pid(stranger);
-    g.citizens.push(Citizen { pid, who: "a stranger".into() });
+    g.citizens.push(Citizen {
+        pid,
+        who: "a stranger".into(),
+    });
     relabel_some(&mut g);
-    World { seed, today, items: g.items, citizens: g.citizens, patients, families }
+    World {
+        seed,
+        today,
+        items: g.items,
+        citizens: g.citizens,
+        patients,
+        families,
+    }
 }
 
 /// What the item builders need to know about a patient.
@@ -231,8 +316,17 @@ struct PatientCtx {
     parents: Vec<String>,
 }
 
-fn family_of(g: &mut Gen, mut ctx: PatientCtx, child: &PersonData, parents: &[(&str, PersonData)]) -> PatientCtx {
-    g.push(build::patient(&ctx.id, child), HOSPITAL_ORG, Some(&ctx.id.clone()));
+fn family_of(
+    g: &mut Gen,
+    mut ctx: PatientCtx,
+    child: &PersonData,
+    parents: &[(&str, PersonData)],
+) -> PatientCtx {
+    g.push(
+        build::patient(&ctx.id, child),
+        HOSPITAL_ORG,
+        Some(&ctx.id.clone()),
+    );
     for (k, (role, p)) in parents.iter().enumerate() {
         let resp = match g.rng.random_range(0..10) {
             0 => Responsibility::None,
@@ -241,7 +335,11 @@ fn family_of(g: &mut Gen, mut ctx: PatientCtx, child: &PersonData, parents: &[(&
         };
         let active = g.chance(95);
         let rp = format!("{}-rp{k}", ctx.id);
-        g.push(build::related_person(&rp, &ctx.id, p, role, resp, active), HOSPITAL_ORG, Some(&ctx.id.clone()));
+        g.push(
+            build::related_person(&rp, &ctx.id, p, role, resp, active),
+            HOSPITAL_ORG,
+            Some(&ctx.id.clone()),
+        );
         ctx.parents.push(format!("RelatedPerson/{rp}"));
     }
     ctx
@@ -258,28 +356,76 @@ fn items_of(g: &mut Gen, p: &PatientCtx) {
     for k in 0..g.rng.random_range(1..=2) {
         let (owner, date) = (g.org(), g.item_day(p.birth));
         let bin = g.chance(35).then(|| id(&format!("bin{k}")));
-        marked(g, build::document(&id(&format!("doc{k}")), pat, &instant(date, 12), false, None, None, bin.as_deref()), &owner);
+        marked(
+            g,
+            build::document(
+                &id(&format!("doc{k}")),
+                pat,
+                &instant(date, 12),
+                false,
+                None,
+                None,
+                bin.as_deref(),
+            ),
+            &owner,
+        );
         if let Some(b) = bin {
             g.push(build::binary(&b, &id(&format!("doc{k}"))), &owner, None);
         }
     }
     if g.chance(70) {
         let (owner, date) = (g.org(), g.item_day(p.birth));
-        marked(g, build::document(&id("letter"), pat, &instant(date, 9), true, None, None, None), &owner);
+        marked(
+            g,
+            build::document(
+                &id("letter"),
+                pat,
+                &instant(date, 9),
+                true,
+                None,
+                None,
+                None,
+            ),
+            &owner,
+        );
     }
     let mut report = None;
     if g.chance(75) {
         let owner = g.org();
         let issued_ago = *g.pick(&[1, 5, 13, 15, 20, 60, 2000]);
         let issued = instant(g.ago(issued_ago), 10);
-        g.push(build::service_request(&id("req"), pat, &issued, "Organization/org-a", true, None, None), &owner, Some(&p.id));
-        let obs: Vec<String> = (0..g.rng.random_range(1..=2)).map(|k| format!("Observation/{}", id(&format!("obs{k}")))).collect();
+        g.push(
+            build::service_request(
+                &id("req"),
+                pat,
+                &issued,
+                "Organization/org-a",
+                true,
+                None,
+                None,
+            ),
+            &owner,
+            Some(&p.id),
+        );
+        let obs: Vec<String> = (0..g.rng.random_range(1..=2))
+            .map(|k| format!("Observation/{}", id(&format!("obs{k}"))))
+            .collect();
         for o in &obs {
             let code = *g.pick(&CODES);
             let oid = o.trim_start_matches("Observation/");
             marked(g, build::observation(oid, pat, code, &issued), &owner);
         }
-        marked(g, build::diagnostic_report(&id("dr"), pat, &issued, &format!("ServiceRequest/{}", id("req")), &obs), &owner);
+        marked(
+            g,
+            build::diagnostic_report(
+                &id("dr"),
+                pat,
+                &issued,
+                &format!("ServiceRequest/{}", id("req")),
+                &obs,
+            ),
+            &owner,
+        );
         report = Some(format!("DiagnosticReport/{}", id("dr")));
     }
     let referral = g.chance(75).then(|| referral_chain(g, p));
@@ -291,36 +437,90 @@ fn items_of(g: &mut Gen, p: &PatientCtx) {
 fn referral_chain(g: &mut Gen, p: &PatientCtx) -> String {
     let pat = p.reference.as_str();
     let id = |s: &str| format!("{}-{s}", p.id);
-    let receiver = *g.pick(&["Organization/org-a", "Organization/org-b", "Organization/org-paed"]);
+    let receiver = *g.pick(&[
+        "Organization/org-a",
+        "Organization/org-b",
+        "Organization/org-paed",
+    ]);
     let owner = g.org();
     let days = *g.pick(&[3, 40, 400]);
     let authored = instant(g.ago(days), 11);
     let r1 = id("ref1");
     let m = g.marks();
-    g.push(m.apply(build::service_request(&r1, pat, &authored, receiver, false, None, None)), &owner, Some(&p.id));
+    g.push(
+        m.apply(build::service_request(
+            &r1, pat, &authored, receiver, false, None, None,
+        )),
+        &owner,
+        Some(&p.id),
+    );
     let mut last = format!("ServiceRequest/{r1}");
     if g.chance(60) {
         let owner = g.org();
         let r2 = id("ref2");
-        g.push(build::service_request(&r2, pat, &authored, "Organization/org-a", false, Some(&last), None), &owner, Some(&p.id));
+        g.push(
+            build::service_request(
+                &r2,
+                pat,
+                &authored,
+                "Organization/org-a",
+                false,
+                Some(&last),
+                None,
+            ),
+            &owner,
+            Some(&p.id),
+        );
         last = format!("ServiceRequest/{r2}");
         if g.chance(30) {
             let r3 = id("ref3");
-            g.push(build::service_request(&r3, pat, &authored, "Organization/org-b", false, None, Some(&last)), &owner, Some(&p.id));
+            g.push(
+                build::service_request(
+                    &r3,
+                    pat,
+                    &authored,
+                    "Organization/org-b",
+                    false,
+                    None,
+                    Some(&last),
+                ),
+                &owner,
+                Some(&p.id),
+            );
             last = format!("ServiceRequest/{r3}");
         }
     }
     let owner = g.org();
     if g.chance(70) {
         let enc = id("enc");
-        g.push(build::encounter(&enc, pat, &authored, &last), &owner, Some(&p.id));
+        g.push(
+            build::encounter(&enc, pat, &authored, &last),
+            &owner,
+            Some(&p.id),
+        );
         let m = g.marks();
-        let doc = build::document(&id("encdoc"), pat, &authored, false, None, Some(&format!("Encounter/{enc}")), None);
+        let doc = build::document(
+            &id("encdoc"),
+            pat,
+            &authored,
+            false,
+            None,
+            Some(&format!("Encounter/{enc}")),
+            None,
+        );
         g.push(m.apply(doc), &owner, Some(&p.id));
     }
     if g.chance(60) {
         let m = g.marks();
-        let doc = build::document(&id("refletter"), pat, &authored, true, Some(&format!("ServiceRequest/{r1}")), None, None);
+        let doc = build::document(
+            &id("refletter"),
+            pat,
+            &authored,
+            true,
+            Some(&format!("ServiceRequest/{r1}")),
+            None,
+            None,
+        );
         g.push(m.apply(doc), &owner, Some(&p.id));
     }
     format!("ServiceRequest/{r1}")
@@ -338,23 +538,39 @@ fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     };
     let (start, end) = (instant(g.ago(-7), 9), instant(g.ago(-7), 10));
     let appt_based = if g.chance(50) { referral } else { None };
-    add(g, 60, build::appointment(&id("appt"), pat, &start, &end, appt_based));
+    add(
+        g,
+        60,
+        build::appointment(&id("appt"), pat, &start, &end, appt_based),
+    );
     let days = g.rng.random_range(1..100);
     let sent = instant(g.ago(days), 14);
     let from_patient = g.chance(50);
-    add(g, 60, build::communication(&id("msg"), pat, &sent, from_patient, "Practitioner/prac-a"));
+    add(
+        g,
+        60,
+        build::communication(&id("msg"), pat, &sent, from_patient, "Practitioner/prac-a"),
+    );
     add(g, 50, build::care_plan(&id("plan"), pat));
     add(g, 40, build::allergy(&id("allergy"), pat));
     let date = instant(g.item_day(p.birth), 10);
     add(g, 40, build::measurement(&id("pulse"), pat, &date));
-    add(g, 30, build::questionnaire_response(&id("form"), pat, &date));
+    add(
+        g,
+        30,
+        build::questionnaire_response(&id("form"), pat, &date),
+    );
     let vacc_day = day(g.item_day(p.birth));
     add(g, 50, build::immunization(&id("vacc"), pat, &vacc_day));
     if g.chance(60) {
         let owner = g.org();
         let mut m = g.marks();
         m.sharing = *g.pick(&[None, Some("shared"), Some("only-youth")]);
-        g.push(m.apply(build::medication_statement(&id("med"), pat, &date)), &owner, Some(&p.id));
+        g.push(
+            m.apply(build::medication_statement(&id("med"), pat, &date)),
+            &owner,
+            Some(&p.id),
+        );
     }
 }
 
@@ -362,7 +578,13 @@ fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
 fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&str>) {
     let recorded = instant(g.ago(10), 10);
     let mut n = 0;
-    let mut grant = |g: &mut Gen, kind: &'static str, performer: String, actors: Vec<GrantActor>, action: Option<&'static str>, data: Vec<(String, bool)>, classes: Vec<&'static str>| {
+    let mut grant = |g: &mut Gen,
+                     kind: &'static str,
+                     performer: String,
+                     actors: Vec<GrantActor>,
+                     action: Option<&'static str>,
+                     data: Vec<(String, bool)>,
+                     classes: Vec<&'static str>| {
         n += 1;
         let spec = GrantSpec {
             id: format!("{}-g{n}", p.id),
@@ -381,7 +603,15 @@ fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&s
     let clinician = || "Practitioner/prac-a".to_string();
     if !p.parents.is_empty() && g.chance(60) {
         let performer = g.pick(&p.parents).clone();
-        grant(g, "parental-consent", performer, Vec::new(), None, Vec::new(), Vec::new());
+        grant(
+            g,
+            "parental-consent",
+            performer,
+            Vec::new(),
+            None,
+            Vec::new(),
+            Vec::new(),
+        );
     }
     if let Some(r) = referral {
         if g.chance(40) && !p.parents.is_empty() {
@@ -389,11 +619,27 @@ fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&s
             // (Consent.provision.actor.reference is required), so parents are named.
             let actor = GrantActor::Related(g.pick(&p.parents).clone());
             let level = *g.pick(&[Some("metadata"), Some("full"), None]);
-            grant(g, "parent-access", clinician(), vec![actor], level, vec![(r.to_string(), true)], Vec::new());
+            grant(
+                g,
+                "parent-access",
+                clinician(),
+                vec![actor],
+                level,
+                vec![(r.to_string(), true)],
+                Vec::new(),
+            );
         }
         if g.chance(30) {
             let level = *g.pick(&[Some("metadata"), Some("full"), None]);
-            grant(g, "youth-access", clinician(), Vec::new(), level, vec![(r.to_string(), true)], Vec::new());
+            grant(
+                g,
+                "youth-access",
+                clinician(),
+                Vec::new(),
+                level,
+                vec![(r.to_string(), true)],
+                Vec::new(),
+            );
         }
     }
     let classes = |g: &mut Gen| -> Vec<&'static str> {
@@ -405,21 +651,53 @@ fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&s
     };
     if g.chance(20) {
         let c = classes(g);
-        grant(g, "deny-parents", p.reference.clone(), Vec::new(), None, Vec::new(), c);
+        grant(
+            g,
+            "deny-parents",
+            p.reference.clone(),
+            Vec::new(),
+            None,
+            Vec::new(),
+            c,
+        );
     }
     if g.chance(15) {
-        grant(g, "self-deny-results", p.reference.clone(), Vec::new(), None, Vec::new(), Vec::new());
+        grant(
+            g,
+            "self-deny-results",
+            p.reference.clone(),
+            Vec::new(),
+            None,
+            Vec::new(),
+            Vec::new(),
+        );
     }
     if g.chance(10) {
         let c = classes(g);
-        grant(g, "lockdown", p.reference.clone(), Vec::new(), None, Vec::new(), c);
+        grant(
+            g,
+            "lockdown",
+            p.reference.clone(),
+            Vec::new(),
+            None,
+            Vec::new(),
+            c,
+        );
     }
     if g.chance(10) {
         let data = match referral {
             Some(r) if g.chance(50) => vec![(r.to_string(), true)],
             _ => Vec::new(),
         };
-        grant(g, "emergency-lock", clinician(), Vec::new(), None, data, Vec::new());
+        grant(
+            g,
+            "emergency-lock",
+            clinician(),
+            Vec::new(),
+            None,
+            data,
+            Vec::new(),
+        );
     }
     for (kind, percent) in [("block", 25), ("shield", 10)] {
         if g.chance(percent) {
@@ -431,40 +709,95 @@ fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&s
             };
             let strength = Some(*g.pick(&["soft", "hard"]));
             let c = classes(g);
-            let performer = if kind == "block" { p.reference.clone() } else { clinician() };
+            let performer = if kind == "block" {
+                p.reference.clone()
+            } else {
+                clinician()
+            };
             grant(g, kind, performer, actors, strength, Vec::new(), c);
         }
     }
     if g.chance(5) {
-        grant(g, "reservation", p.reference.clone(), Vec::new(), None, Vec::new(), vec!["results"]);
+        grant(
+            g,
+            "reservation",
+            p.reference.clone(),
+            Vec::new(),
+            None,
+            Vec::new(),
+            vec!["results"],
+        );
     }
     if let Some(r) = report {
         if g.chance(30) {
-            grant(g, "release", clinician(), Vec::new(), None, vec![(r.to_string(), false)], Vec::new());
+            grant(
+                g,
+                "release",
+                clinician(),
+                Vec::new(),
+                None,
+                vec![(r.to_string(), false)],
+                Vec::new(),
+            );
         }
     }
     named_people(g, p, &mut grant);
 }
 
-type GrantFn<'a> = dyn FnMut(&mut Gen, &'static str, String, Vec<GrantActor>, Option<&'static str>, Vec<(String, bool)>, Vec<&'static str>) + 'a;
+type GrantFn<'a> = dyn FnMut(
+        &mut Gen,
+        &'static str,
+        String,
+        Vec<GrantActor>,
+        Option<&'static str>,
+        Vec<(String, bool)>,
+        Vec<&'static str>,
+    ) + 'a;
 
 /// Proxies (adult or 17), foster parents and guardians, each a citizen who logs in.
 fn named_people(g: &mut Gen, p: &PatientCtx, grant: &mut GrantFn<'_>) {
-    let kinds: [(&'static str, &'static str, u32); 3] = [("proxy", "POWATT", 30), ("foster-parent", "PRNFOST", 12), ("lacks-capacity", "GUARD", 10)];
+    let kinds: [(&'static str, &'static str, u32); 3] = [
+        ("proxy", "POWATT", 30),
+        ("foster-parent", "PRNFOST", 12),
+        ("lacks-capacity", "GUARD", 10),
+    ];
     for (kind, role, percent) in kinds {
         if !g.chance(percent) {
             continue;
         }
-        let years = if kind == "proxy" && g.chance(20) { 17 } else { g.rng.random_range(25..=70) };
+        let years = if kind == "proxy" && g.chance(20) {
+            17
+        } else {
+            g.rng.random_range(25..=70)
+        };
         let birth = born(g.today, years, g.rng.random_range(1..300));
         let pid = g.pid(birth);
         let action = match kind {
             "proxy" => Some(*g.pick(&["full", "limited"])),
             _ => None,
         };
-        g.citizens.push(Citizen { pid: pid.clone(), who: format!("{kind} ({}) of {} aged {years}", action.unwrap_or("-"), p.id) });
-        let performer = if kind == "proxy" { p.reference.clone() } else { "Practitioner/prac-a".to_string() };
-        grant(g, kind, performer, vec![GrantActor::Citizen(role, pid)], action, Vec::new(), Vec::new());
+        g.citizens.push(Citizen {
+            pid: pid.clone(),
+            who: format!(
+                "{kind} ({}) of {} aged {years}",
+                action.unwrap_or("-"),
+                p.id
+            ),
+        });
+        let performer = if kind == "proxy" {
+            p.reference.clone()
+        } else {
+            "Practitioner/prac-a".to_string()
+        };
+        grant(
+            g,
+            kind,
+            performer,
+            vec![GrantActor::Citizen(role, pid)],
+            action,
+            Vec::new(),
+            Vec::new(),
+        );
     }
 }
 
@@ -473,11 +806,18 @@ fn named_people(g: &mut Gen, p: &PatientCtx, grant: &mut GrantFn<'_>) {
 fn relabel_some(g: &mut Gen) {
     for i in 0..g.items.len() {
         let rt = g.items[i].resource_type().to_string();
-        let clinical = !matches!(rt.as_str(), "Patient" | "RelatedPerson" | "Consent" | "Organization" | "Practitioner" | "Binary");
+        let clinical = !matches!(
+            rt.as_str(),
+            "Patient" | "RelatedPerson" | "Consent" | "Organization" | "Practitioner" | "Binary"
+        );
         if clinical && g.chance(10) {
             let mut v2 = g.items[i].current().clone();
-            let label = serde_json::json!({"system": nordlys_policy::LABEL_SYSTEM, "code": "NORN_EPO"});
-            match v2.pointer_mut("/meta/security").and_then(Value::as_array_mut) {
+            let label =
+                serde_json::json!({"system": nordlys_policy::LABEL_SYSTEM, "code": "NORN_EPO"});
+            match v2
+                .pointer_mut("/meta/security")
+                .and_then(Value::as_array_mut)
+            {
                 Some(sec) => sec.push(label),
                 None => v2["meta"]["security"] = serde_json::json!([label]),
             }
