@@ -28,8 +28,9 @@ pub struct LinkNode {
     pub service_request: bool,
     /// ServiceRequest performer references / identifier values.
     pub receivers: Vec<String>,
-    /// When the referral counts as received: the later of `authoredOn` and the time
-    /// the server stored it (stricter than either alone).
+    /// When the referral counts as received: `authoredOn` (the sending system's own
+    /// time), else the time this server stored it. Not "the later of the two": records
+    /// loaded from an existing system are stored today, and would all be deferred anew.
     pub received: DateTime<Utc>,
 }
 
@@ -62,9 +63,7 @@ impl LinkGraph {
                 let sr = item.resource_type == "ServiceRequest";
                 let mut parents = item.based_on.clone();
                 parents.extend(item.replaces.iter().cloned());
-                let received = item
-                    .authored
-                    .map_or(item.stored_at, |a| a.max(item.stored_at));
+                let received = item.authored.unwrap_or(item.stored_at);
                 self.nodes.insert(
                     item.reference.clone(),
                     LinkNode {

@@ -260,7 +260,7 @@ fn deferral_rows() -> Vec<Case> {
         paed(case("paediatric referral: unlinked document open")).item(doc()).expect(F, "parent.child"),
         paed(case("paediatric referral: release ends it")).item(doc().based_on("ServiceRequest/rp")).grant(grant("release").related("ServiceRequest/rp")).expect(F, "parent.child"),
         paed(case("paediatric referral: by identifier value")).config(|c| c.paediatric_units = vec!["4001031".into()])
-            .with(referral().id("rq").set("performer", json!([{"identifier": {"value": "4001031"}}])).stored("2026-11-19T09:00:00Z"))
+            .with(referral().id("rq").set("performer", json!([{"identifier": {"value": "4001031"}}])).set("authoredOn", json!("2026-11-19T09:00:00Z")))
             .item(doc().based_on("ServiceRequest/rq")).expect(N, "deferred.paediatric.until:2026-11-29"),
         paed(case("paediatric referral: producing organisation sees it")).who(Who::Practitioner(ORG_A, None)).item(doc().based_on("ServiceRequest/rp")).expect(F, "practitioner.own-org"),
         paed(case("paediatric referral: receiving unit (referral holder) sees it")).who(Who::Practitioner(ORG_B, None)).refs("Organization/paed")

@@ -62,6 +62,8 @@ pub struct WorldReport {
     pub seconds: f64,
     /// Time per path.
     pub phases: String,
+    /// Item reads whose expected level was none / metadata / full.
+    pub levels: [u64; 3],
 }
 
 fn principals(world: &World, oracle: &Oracle) -> Vec<Who> {
@@ -202,6 +204,7 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
         }],
         seconds: 0.0,
         phases: String::new(),
+        levels: [0; 3],
     };
     if let Err(e) = load(&store, &world).await {
         return fatal(e);
@@ -222,6 +225,7 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
         index,
         redacted_index: Default::default(),
         findings: Vec::new(),
+        levels: [0; 3],
         calls: 0,
         assertions: 0,
     };
@@ -268,6 +272,7 @@ pub async fn check_world(backend: Arc<dyn Backend>, seed: u64) -> WorldReport {
         findings: c.findings,
         seconds: started.elapsed().as_secs_f64(),
         phases,
+        levels: c.levels,
     }
 }
 
@@ -296,8 +301,8 @@ where
         let r = check_world(backend, seed).await;
         drop(guard);
         eprintln!(
-            "leak test [{backend_name}] seed {}: {} items, {} principals, {} calls, {} assertions, {} findings, {:.1} s ({})",
-            r.seed, r.items, r.principals, r.calls, r.assertions, r.findings.len(), r.seconds, r.phases
+            "leak test [{backend_name}] seed {}: {} items, {} principals, {} calls, {} assertions, reads expected none/metadata/full {:?}, {} findings, {:.1} s ({})",
+            r.seed, r.items, r.principals, r.calls, r.assertions, r.levels, r.findings.len(), r.seconds, r.phases
         );
         if std::env::var_os("NORDLYS_LEAK_VERBOSE").is_some() {
             r.findings.iter().for_each(|f| eprintln!("  {f}"));

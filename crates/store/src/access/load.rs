@@ -215,6 +215,43 @@ impl FhirStore {
                 refs.push(format!("{}/{}", hit.key.resource_type, hit.key.id));
             }
         }
+        // A referral sent to a ward is held by the legal entity the ward is part of:
+        // the principal's organisation also stands for its units (`partOf`, a few levels).
+        let mut frontier: Vec<String> = refs
+            .iter()
+            .filter(|r| r.starts_with("Organization/"))
+            .cloned()
+            .collect();
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for org in &frontier {
+                let (t, id) = org.split_once('/').unwrap_or(("Organization", org));
+                let cond = Condition::Reference {
+                    target_type: Some(t.to_string()),
+                    id: id.to_string(),
+                };
+                let clause = Clause::Match {
+                    param: "partof".into(),
+                    kind: nordlys_fhir::ParamType::Reference,
+                    any_of: vec![cond],
+                };
+                for hit in self
+                    .backend
+                    .search(ctx, &plan("Organization", vec![clause]))
+                    .await?
+                {
+                    let r = format!("Organization/{}", hit.key.id);
+                    if !refs.contains(&r) {
+                        refs.push(r.clone());
+                        next.push(r);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
         Ok(refs)
     }
 
@@ -231,7 +268,19 @@ impl FhirStore {
     {
         let mut patients = BTreeSet::new();
         let mut audited = BTreeSet::new();
+        let mut binaries: Vec<ResourceKey> = Vec::new();
         for c in items {
+            if let Some(f) = c.facts.as_deref().filter(|f| f.contains("\"Binary\"")) {
+                if let Ok(facts) = serde_json::from_str::<ItemFacts>(f) {
+                    if facts.resource_type == "Binary"
+                        && !gate.binary_documents.contains_key(&facts.reference)
+                    {
+                        if let Some((t, id)) = facts.reference.split_once('/') {
+                            binaries.push(ResourceKey::new(t, id));
+                        }
+                    }
+                }
+            }
             if let Some(p) = &c.patient_id {
                 if !gate.views.contains_key(p) {
                     patients.insert(p.clone());
@@ -266,6 +315,38 @@ impl FhirStore {
                 }
             }
         }
+        if !binaries.is_empty() {
+            let docs = self
+                .backend
+                .referencing(
+                    ctx,
+                    &binaries,
+                    "DocumentReference",
+                    crate::interactions::prepare::BINARY_LINK_PARAM,
+                )
+                .await?;
+            let doc_keys: Vec<ResourceKey> = docs.iter().map(|h| h.key.clone()).collect();
+            let bodies = self.backend.read_many(ctx, &doc_keys).await?;
+            for b in &binaries {
+                gate.binary_documents
+                    .insert(format!("{}/{}", b.resource_type, b.id), Vec::new());
+            }
+            for doc in bodies {
+                if let Some(p) = &doc.columns.patient_id {
+                    if !gate.views.contains_key(p) {
+                        patients.insert(p.clone());
+                    }
+                }
+                let Ok(v) = serde_json::from_str::<Value>(&doc.body) else {
+                    continue;
+                };
+                for link in crate::interactions::prepare::binary_targets(&v) {
+                    if let Some(list) = gate.binary_documents.get_mut(&link) {
+                        list.push(doc.columns.clone());
+                    }
+                }
+            }
+        }
         for p in patients {
             let view = self.load_view(ctx, &p).await?;
             gate.views.insert(p, view);
@@ -288,6 +369,7 @@ impl FhirStore {
             config: self.policy_config(ctx).await?,
             views: HashMap::new(),
             audited: HashMap::new(),
+            binary_documents: HashMap::new(),
             principal_refs: self.principal_refs(ctx).await?,
             nobody: PatientView {
                 base: Arc::new(PatientBase {

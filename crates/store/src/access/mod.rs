@@ -46,6 +46,8 @@ pub struct AccessGate {
     views: HashMap<String, PatientView>,
     /// Facts of the items access-log entries are about (`Type/id` → facts).
     audited: HashMap<String, ItemFacts>,
+    /// The DocumentReferences carrying each Binary (`Binary/id` → their columns).
+    binary_documents: HashMap<String, Vec<ItemColumns>>,
     /// References that denote the principal (`Practitioner/…`, `Organization/…`).
     principal_refs: Vec<String>,
     /// For items of no patient: facts of an empty patient, so they still go through `decide`.
@@ -66,7 +68,30 @@ impl AccessGate {
         if item.resource_type == "AuditEvent" {
             return self.decide_log_entry(columns.patient_id.as_deref(), &item);
         }
+        if item.resource_type == "Binary" {
+            if let Some(docs) = self
+                .binary_documents
+                .get(&item.reference)
+                .filter(|d| !d.is_empty())
+            {
+                return self.decide_binary(docs);
+            }
+        }
         self.decide_facts(columns.patient_id.as_deref(), &item, None)
+    }
+
+    /// A Binary is content: full where one of its documents is seen in full, else
+    /// nothing (a metadata-level document shows no content).
+    fn decide_binary(&self, documents: &[ItemColumns]) -> Decision {
+        let mut best: Option<Decision> = None;
+        for doc in documents {
+            let d = self.decide(doc);
+            if d.content_level() == Level::Full {
+                return d;
+            }
+            best.get_or_insert(Decision::none(d.reason));
+        }
+        best.unwrap_or_else(|| Decision::none(Reason::ItemUnreadable))
     }
 
     /// An access-log entry is seen as the items it names are (§ 6 "access log" row):

@@ -46,6 +46,14 @@ fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<Str
         return Some(id.to_string());
     }
     let params = definitions().patient_compartment_params(resource_type);
+    // R4's Patient compartment leaves out Device, but a Device with `patient` (a home
+    // monitoring device) belongs to that patient's record (docs/access-policy.md).
+    let device_patient = ["patient".to_string()];
+    let params: &[String] = if resource_type == "Device" {
+        &device_patient
+    } else {
+        params
+    };
     index.iter().find_map(|e| match &e.value {
         IndexValue::Reference {
             target_type: Some(t),
@@ -54,6 +62,55 @@ fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<Str
         } if t == "Patient" && params.iter().any(|p| p == &e.param) => Some(pid.clone()),
         _ => None,
     })
+}
+
+/// The internal parameter linking a DocumentReference to the Binary it carries, so a
+/// Binary is decided through its document (access-policy.md § 1: content follows the
+/// document, and reads as `none` at `metadata`).
+pub const BINARY_LINK_PARAM: &str = "_binary";
+
+/// `Binary/id` references a DocumentReference carries.
+pub(crate) fn binary_targets(document: &Value) -> Vec<String> {
+    binary_links(document)
+        .into_iter()
+        .filter_map(|e| match e.value {
+            IndexValue::Reference {
+                target_id: Some(id),
+                ..
+            } => Some(format!("Binary/{id}")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn binary_links(document: &Value) -> Vec<IndexEntry> {
+    let mut out = Vec::new();
+    for content in document
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(url) = content.pointer("/attachment/url").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(id) = url
+            .rsplit_once("Binary/")
+            .map(|(_, id)| id)
+            .filter(|id| is_valid_id(id))
+        else {
+            continue;
+        };
+        out.push(IndexEntry {
+            param: BINARY_LINK_PARAM.to_string(),
+            value: IndexValue::Reference {
+                target_type: Some("Binary".into()),
+                target_id: Some(id.to_string()),
+                url: url.to_string(),
+            },
+        });
+    }
+    out
 }
 
 /// Validates `resource` (whose `id` is set to `id`) and builds the write.
@@ -78,7 +135,10 @@ pub fn prepare_write(
     };
     map.insert("id".into(), Value::String(id.to_string()));
     validate_resource(&resource).map_err(StoreError::Invalid)?;
-    let index = extract_index(&resource);
+    let mut index = extract_index(&resource);
+    if resource_type == "DocumentReference" {
+        index.extend(binary_links(&resource));
+    }
     let facts = nordlys_policy::item_facts(&resource, chrono::Utc::now(), owner_org.as_deref());
     let facts = serde_json::to_string(&facts)
         .map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;

@@ -47,10 +47,24 @@ impl FhirStore {
         self.check_type(&request.plan.resource_type)?;
         let hits = self.backend.search(ctx, &request.plan).await?;
         let mut gate = self.gate(ctx, hits.iter().map(|h| &h.columns)).await?;
+        let mut refused_for_no_purpose = false;
         let visible: Vec<Hit> = hits
             .into_iter()
-            .filter(|h| gate.visible(&h.columns))
+            .filter(|h| {
+                let d = gate.decide(&h.columns);
+                refused_for_no_purpose |=
+                    d.reason == nordlys_policy::Reason::PractitionerNoCareRelationship;
+                d.level != nordlys_policy::Level::None
+            })
             .collect();
+        if refused_for_no_purpose {
+            // § 9: searching other organisations' patient data without an asserted care
+            // relationship is refused as a whole, with a clear answer (reads answer 404).
+            return Err(crate::error::StoreError::Forbidden(
+                "searching other organisations' patient data needs a care relationship (purpose of use TREAT, ETREAT or COC)"
+                    .into(),
+            ));
+        }
         let total = visible.len();
         if request.summary_count {
             return Ok(SearchResult {

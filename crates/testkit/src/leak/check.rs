@@ -57,6 +57,8 @@ pub struct Checker<'a> {
     pub index: HashMap<String, Vec<IndexEntry>>,
     pub redacted_index: RefCell<HashMap<(String, String), Vec<IndexEntry>>>,
     pub findings: Vec<Finding>,
+    /// Reads whose expected level was none / metadata / full (coverage).
+    pub levels: [u64; 3],
     pub calls: u64,
     pub assertions: u64,
 }

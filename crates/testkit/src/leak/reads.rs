@@ -31,6 +31,7 @@ impl Checker<'_> {
         for (rt, id, n) in items {
             let reference = format!("{rt}/{id}");
             let d = self.expect(who, &reference, None);
+            self.levels[d.level as usize] += 1;
             self.calls += 1;
             let got = self.store.read(&ctx, &rt, &id).await;
             self.one_read(who, "read", &reference, None, got, d, &rt, &id);
