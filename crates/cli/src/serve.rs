@@ -78,9 +78,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(%addr, backend = state.store.backend_name(), "serving FHIR at http://{addr}/fhir");
-    nordlys_api::serve(listener, state, shutdown_signal())
-        .await
-        .context("server stopped with an error")?;
+    // Deferred notifications fall due on their own; the scheduler re-decides them.
+    let scheduler = state
+        .store
+        .spawn_scheduler(std::time::Duration::from_secs(60));
+    let served = nordlys_api::serve(listener, state, shutdown_signal()).await;
+    scheduler.abort();
+    served.context("server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
 }

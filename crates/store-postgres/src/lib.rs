@@ -10,6 +10,7 @@ mod chain;
 mod conn;
 mod decide;
 mod index;
+mod outbox;
 mod pipeline;
 mod schema;
 mod write;
@@ -19,8 +20,8 @@ use deadpool_postgres::Pool;
 use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::Hit;
 use nordlys_store::{
-    Backend, Committed, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan,
-    StoreResult, StoredResource,
+    Backend, Committed, HistoryQuery, OutboxEntry, PendingWrite, RequestContext, ResourceKey,
+    SearchPlan, Settle, StoreResult, StoredResource,
 };
 use nordlys_store_sql::{statements, Dialect, Query};
 
@@ -235,7 +236,55 @@ impl Backend for PostgresBackend {
         _ctx: &RequestContext,
         writes: Vec<PendingWrite>,
     ) -> StoreResult<Vec<Committed>> {
-        write::commit(&self.pool, &writes).await
+        write::commit(&self.pool, &writes, &[]).await
+    }
+
+    async fn commit_with_outbox(
+        &self,
+        _ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+        entries: Vec<OutboxEntry>,
+    ) -> StoreResult<Vec<Committed>> {
+        write::commit(&self.pool, &writes, &entries).await
+    }
+
+    async fn enqueue(
+        &self,
+        _ctx: &RequestContext,
+        entries: Vec<OutboxEntry>,
+    ) -> StoreResult<usize> {
+        let client = conn::client(&self.pool).await?;
+        outbox::insert(&client, &entries, None)
+            .await
+            .map_err(conn::internal)
+    }
+
+    async fn outbox_due(
+        &self,
+        _ctx: &RequestContext,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        outbox::due(&conn::client(&self.pool).await?, now_ms, limit).await
+    }
+
+    async fn outbox_settle(
+        &self,
+        _ctx: &RequestContext,
+        person: &str,
+        item: &str,
+        settle: Settle,
+    ) -> StoreResult<bool> {
+        outbox::settle(&conn::client(&self.pool).await?, person, item, settle).await
+    }
+
+    async fn outbox_of_patient(
+        &self,
+        _ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        outbox::of_patient(&conn::client(&self.pool).await?, patient_id).await
     }
 }
 

@@ -66,6 +66,17 @@ CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
     r#"
 CREATE TABLE audit_chain (seq BIGINT PRIMARY KEY, event_id TEXT COLLATE "C" NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 "#,
+    // The notification outbox (nordlys_store::notify): UNIQUE (person, item) is the
+    // exactly-once rule.
+    r#"
+CREATE TABLE outbox (
+    person TEXT COLLATE "C" NOT NULL, item TEXT COLLATE "C" NOT NULL, patient_id TEXT COLLATE "C" NOT NULL,
+    kind TEXT NOT NULL, due BIGINT NOT NULL, created BIGINT NOT NULL, delivered BIGINT, ready BIGINT,
+    withdrawn BIGINT, attempts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (person, item));
+CREATE INDEX outbox_due ON outbox (due) WHERE delivered IS NULL AND withdrawn IS NULL AND ready IS NULL;
+CREATE INDEX outbox_patient ON outbox (patient_id);
+"#,
 ];
 
 /// Key of the advisory lock serialising migrations (ASCII "nordlys").

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use deadpool_postgres::{Object, Pool, Transaction};
-use nordlys_store::{Committed, PendingWrite, StoreError, StoreResult};
+use nordlys_store::{Committed, OutboxEntry, PendingWrite, StoreError, StoreResult};
 use nordlys_store_sql::{index_rows, statements, IndexRow};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
@@ -60,14 +60,18 @@ impl From<tokio_postgres::Error> for Attempt {
 }
 
 /// Commits the batch, retrying transient failures a few times.
-pub(crate) async fn commit(pool: &Pool, writes: &[PendingWrite]) -> StoreResult<Vec<Committed>> {
+pub(crate) async fn commit(
+    pool: &Pool,
+    writes: &[PendingWrite],
+    outbox: &[OutboxEntry],
+) -> StoreResult<Vec<Committed>> {
     if writes.is_empty() {
         return Ok(Vec::new());
     }
     let mut attempt = 1;
     loop {
         let mut client = conn::client(pool).await?;
-        match apply(&mut client, writes).await {
+        match apply(&mut client, writes, outbox).await {
             Ok(out) => return Ok(out),
             Err(Attempt::Fail(e)) => return Err(e),
             Err(Attempt::Retry(detail)) if attempt < MAX_ATTEMPTS => {
@@ -95,7 +99,11 @@ struct Planned<'a> {
     deleted: i32,
 }
 
-async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Committed>, Attempt> {
+async fn apply(
+    client: &mut Object,
+    writes: &[PendingWrite],
+    outbox: &[OutboxEntry],
+) -> Result<Vec<Committed>, Attempt> {
     let tx = client.transaction().await?;
     let mut state = lock(&tx, writes).await?;
     let before: Vec<Key> = {
@@ -156,6 +164,10 @@ async fn apply(client: &mut Object, writes: &[PendingWrite]) -> Result<Vec<Commi
             });
             chain::append(&tx, &chain::links(last_link, events)).await?;
         }
+    }
+    if !outbox.is_empty() {
+        // The notifications of these writes commit with them (nordlys_store::notify).
+        crate::outbox::insert(&tx, outbox, Some(&out)).await?;
     }
     tx.commit().await?;
     Ok(out)

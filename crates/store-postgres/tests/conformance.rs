@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::Hit;
 use nordlys_store::{
-    Backend, Committed, FhirStore, HistoryQuery, PendingWrite, RequestContext, ResourceKey,
-    SearchPlan, StoreConfig, StoreResult, StoredResource,
+    Backend, Committed, FhirStore, HistoryQuery, OutboxEntry, PendingWrite, RequestContext,
+    ResourceKey, SearchPlan, Settle, StoreConfig, StoreResult, StoredResource,
 };
 use nordlys_store_postgres::PostgresBackend;
 use nordlys_testkit::postgres::{fresh_database, DropGuard};
@@ -92,6 +92,41 @@ impl Backend for Owned {
         writes: Vec<PendingWrite>,
     ) -> StoreResult<Vec<Committed>> {
         self.inner.commit(ctx, writes).await
+    }
+    async fn commit_with_outbox(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+        outbox: Vec<OutboxEntry>,
+    ) -> StoreResult<Vec<Committed>> {
+        self.inner.commit_with_outbox(ctx, writes, outbox).await
+    }
+    async fn enqueue(&self, ctx: &RequestContext, outbox: Vec<OutboxEntry>) -> StoreResult<usize> {
+        self.inner.enqueue(ctx, outbox).await
+    }
+    async fn outbox_due(
+        &self,
+        ctx: &RequestContext,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        self.inner.outbox_due(ctx, now_ms, limit).await
+    }
+    async fn outbox_settle(
+        &self,
+        ctx: &RequestContext,
+        person: &str,
+        item: &str,
+        settle: Settle,
+    ) -> StoreResult<bool> {
+        self.inner.outbox_settle(ctx, person, item, settle).await
+    }
+    async fn outbox_of_patient(
+        &self,
+        ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        self.inner.outbox_of_patient(ctx, patient_id).await
     }
 }
 

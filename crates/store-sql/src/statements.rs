@@ -151,3 +151,71 @@ pub fn audit_chain_insert(d: &dyn Dialect) -> String {
         d.placeholder(4)
     )
 }
+
+/// Columns of an outbox entry, in this order: person, item, patient_id, kind, due,
+/// created, delivered, ready, withdrawn, attempts.
+pub const OUTBOX_COLUMNS: &str =
+    "person, item, patient_id, kind, due, created, delivered, ready, withdrawn, attempts";
+
+/// Queue an entry: person, item, patient_id, kind, due, created. The unique key
+/// `(person, item)` is the exactly-once rule: a second entry for the same person and
+/// item inserts nothing; it only moves an undelivered entry earlier (a `release`
+/// ended the deferral) or reopens a withdrawn one (the item became visible again).
+pub fn outbox_insert(d: &dyn Dialect) -> String {
+    format!(
+        "INSERT INTO outbox (person, item, patient_id, kind, due, created) \
+         VALUES ({}, {}, {}, {}, {}, {}) \
+         ON CONFLICT (person, item) DO UPDATE SET due = excluded.due, withdrawn = NULL, ready = NULL \
+         WHERE outbox.delivered IS NULL AND (outbox.withdrawn IS NOT NULL OR (outbox.ready IS NULL AND excluded.due < outbox.due))",
+        d.placeholder(1),
+        d.placeholder(2),
+        d.placeholder(3),
+        d.placeholder(4),
+        d.placeholder(5),
+        d.placeholder(6)
+    )
+}
+
+/// Entries due at `now` (1) not yet ready, delivered or withdrawn, at most (2).
+pub fn outbox_due(d: &dyn Dialect) -> String {
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox \
+         WHERE delivered IS NULL AND withdrawn IS NULL AND ready IS NULL AND due <= {} \
+         ORDER BY due, person, item LIMIT {}",
+        d.placeholder(1),
+        d.placeholder(2)
+    )
+}
+
+/// Entries about a patient's items (1), by person and item.
+pub fn outbox_of_patient(d: &dyn Dialect) -> String {
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE patient_id = {} ORDER BY person, item",
+        d.placeholder(1)
+    )
+}
+
+/// What one settlement sets on an undelivered entry: person (1), item (2), instant (3).
+pub fn outbox_settle(d: &dyn Dialect, settle: nordlys_store::Settle) -> String {
+    use nordlys_store::Settle;
+    let set = match settle {
+        Settle::Ready(_) => "ready = {t}",
+        Settle::Withdrawn(_) => "withdrawn = {t}, ready = NULL",
+        Settle::Reschedule(_) => "due = {t}, ready = NULL",
+        Settle::Delivered(_) => "delivered = {t}, attempts = attempts + 1",
+    }
+    .replace("{t}", &d.placeholder(3));
+    format!(
+        "UPDATE outbox SET {set} WHERE person = {} AND item = {} AND delivered IS NULL",
+        d.placeholder(1),
+        d.placeholder(2)
+    )
+}
+
+/// The instant a settlement records.
+pub fn settle_instant(settle: nordlys_store::Settle) -> i64 {
+    use nordlys_store::Settle;
+    match settle {
+        Settle::Ready(t) | Settle::Withdrawn(t) | Settle::Reschedule(t) | Settle::Delivered(t) => t,
+    }
+}

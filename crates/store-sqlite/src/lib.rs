@@ -7,6 +7,7 @@
 //! a crash of the process and of the machine.
 
 mod conn;
+mod outbox;
 mod schema;
 mod write;
 
@@ -17,8 +18,8 @@ use async_trait::async_trait;
 use nordlys_store::audit::ChainLink;
 use nordlys_store::backend::{Committed, Hit};
 use nordlys_store::{
-    Backend, HistoryQuery, PendingWrite, RequestContext, ResourceKey, SearchPlan, StoreError,
-    StoreResult, StoredResource,
+    Backend, HistoryQuery, OutboxEntry, PendingWrite, RequestContext, ResourceKey, SearchPlan,
+    Settle, StoreError, StoreResult, StoredResource,
 };
 use nordlys_store_sql::{statements, Dialect};
 
@@ -207,5 +208,74 @@ impl Backend for SqliteBackend {
         tokio::task::spawn_blocking(move || pool.with_writer_tx(|tx| write::apply(tx, writes, now)))
             .await
             .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn commit_with_outbox(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+        entries: Vec<OutboxEntry>,
+    ) -> StoreResult<Vec<Committed>> {
+        let pool = self.pool.clone();
+        let now = ctx.now;
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| {
+                let out = write::apply(tx, writes, now)?;
+                if !entries.is_empty() {
+                    outbox::insert(tx, &entries, Some(&out))?;
+                }
+                Ok(out)
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn enqueue(
+        &self,
+        _ctx: &RequestContext,
+        entries: Vec<OutboxEntry>,
+    ) -> StoreResult<usize> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| outbox::insert(tx, &entries, None))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn outbox_due(
+        &self,
+        _ctx: &RequestContext,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| outbox::due(c, now_ms, limit)).await
+    }
+
+    async fn outbox_settle(
+        &self,
+        _ctx: &RequestContext,
+        person: &str,
+        item: &str,
+        settle: Settle,
+    ) -> StoreResult<bool> {
+        let pool = self.pool.clone();
+        let (person, item) = (person.to_string(), item.to_string());
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| outbox::settle(tx, &person, &item, settle))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn outbox_of_patient(
+        &self,
+        _ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let patient_id = patient_id.to_string();
+        self.read(move |c| outbox::of_patient(c, &patient_id)).await
     }
 }

@@ -55,6 +55,17 @@ CREATE INDEX idx_uri_res ON idx_uri (res_type, res_id);
     r#"
 CREATE TABLE audit_chain (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 "#,
+    // The notification outbox (nordlys_store::notify): UNIQUE (person, item) is the
+    // exactly-once rule.
+    r#"
+CREATE TABLE outbox (
+    person TEXT NOT NULL, item TEXT NOT NULL, patient_id TEXT NOT NULL, kind TEXT NOT NULL,
+    due INTEGER NOT NULL, created INTEGER NOT NULL, delivered INTEGER, ready INTEGER,
+    withdrawn INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (person, item));
+CREATE INDEX outbox_due ON outbox (due) WHERE delivered IS NULL AND withdrawn IS NULL AND ready IS NULL;
+CREATE INDEX outbox_patient ON outbox (patient_id);
+"#,
 ];
 
 pub(crate) fn migrate(c: &mut Connection) -> StoreResult<()> {

@@ -16,5 +16,5 @@ async fn fresh() -> (Arc<dyn Backend>, ()) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_path_shows_more_or_less_than_the_policy_allows() {
-    nordlys_testkit::leak::leak_suite("sqlite", fresh).await;
+    nordlys_testkit::leak::leak_suite("sqlite", 3, fresh).await;
 }

@@ -12,6 +12,7 @@ use crate::audit::ChainLink;
 use crate::context::RequestContext;
 use crate::error::StoreResult;
 use crate::model::{HistoryQuery, ItemColumns, PendingWrite, ResourceKey, StoredResource};
+use crate::notify::{OutboxEntry, Settle};
 use crate::search::SearchPlan;
 
 /// The outcome of one write of a commit.
@@ -104,4 +105,44 @@ pub trait Backend: Send + Sync + 'static {
         ctx: &RequestContext,
         writes: Vec<PendingWrite>,
     ) -> StoreResult<Vec<Committed>>;
+
+    /// [`Backend::commit`], and in the same transaction queues the outbox entries
+    /// (`ON CONFLICT (person, item)`: at most one per person and item, an undelivered
+    /// one moved earlier or reopened, see [`crate::notify`]). Entries whose item the
+    /// commit left unchanged are not queued.
+    async fn commit_with_outbox(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+        outbox: Vec<OutboxEntry>,
+    ) -> StoreResult<Vec<Committed>>;
+
+    /// Queues entries on their own (same conflict rule); returns how many rows were
+    /// inserted or changed.
+    async fn enqueue(&self, ctx: &RequestContext, outbox: Vec<OutboxEntry>) -> StoreResult<usize>;
+
+    /// Entries due at `now_ms` that are neither ready, delivered nor withdrawn,
+    /// earliest first, at most `limit`.
+    async fn outbox_due(
+        &self,
+        ctx: &RequestContext,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>>;
+
+    /// Records what happened to one undelivered entry; `false` if there was none.
+    async fn outbox_settle(
+        &self,
+        ctx: &RequestContext,
+        person: &str,
+        item: &str,
+        settle: Settle,
+    ) -> StoreResult<bool>;
+
+    /// Every entry about the patient's items, by person and item.
+    async fn outbox_of_patient(
+        &self,
+        ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<OutboxEntry>>;
 }

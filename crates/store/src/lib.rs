@@ -15,6 +15,7 @@ pub mod context;
 pub mod error;
 mod interactions;
 pub mod model;
+pub mod notify;
 pub mod outcome;
 pub mod search;
 pub mod service;
@@ -26,5 +27,6 @@ pub use interactions::explain::{relation_code, Explanation};
 pub use model::{
     HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
 };
+pub use notify::{OutboxEntry, Settle};
 pub use search::{Clause, Condition, SearchPlan, SortKey};
 pub use service::{FhirStore, ImportReport, StoreConfig, WriteOutcome};

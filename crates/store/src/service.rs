@@ -90,18 +90,36 @@ impl FhirStore {
         &self.config
     }
 
-    /// Commits a batch; writes of Organizations refresh the policy's unit list.
+    /// Commits a batch with its notifications (§ 11, [`crate::notify`]): entries for
+    /// the batch's items in the same transaction, and what the batch opened decided
+    /// again after it. Writes of Organizations refresh the policy's unit list.
     pub(crate) async fn commit_writes(
         &self,
         ctx: &crate::context::RequestContext,
         writes: Vec<crate::model::PendingWrite>,
+    ) -> StoreResult<Vec<crate::backend::Committed>> {
+        let (outbox, follow) = self.plan_notifications(ctx, &writes).await?;
+        let out = self.commit_quietly(ctx, writes, outbox).await;
+        if out.is_ok() {
+            self.notify_after_commit(ctx, follow).await;
+        }
+        out
+    }
+
+    /// Commits a batch without deciding notifications (bulk import and migration must
+    /// not notify); `outbox` is queued in the same transaction.
+    pub(crate) async fn commit_quietly(
+        &self,
+        ctx: &crate::context::RequestContext,
+        writes: Vec<crate::model::PendingWrite>,
+        outbox: Vec<crate::notify::OutboxEntry>,
     ) -> StoreResult<Vec<crate::backend::Committed>> {
         let touches_units = writes.iter().any(|w| w.resource_type == "Organization");
         let touched: Vec<(String, Option<String>)> = writes
             .iter()
             .map(|w| (w.resource_type.clone(), w.columns.patient_id.clone()))
             .collect();
-        let out = self.backend.commit(ctx, writes).await;
+        let out = self.backend.commit_with_outbox(ctx, writes, outbox).await;
         // Dropped after the commit: a request that loaded the view before it sees the
         // change on its next load, never an older view cached after the change.
         self.views

@@ -7,6 +7,7 @@
 //! `nordlys_policy::decide` — a pure function — with the item facts kept in the
 //! item's `facts` column. No handler and no backend decides access.
 mod load;
+mod matching;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::context::RequestContext;
 use crate::model::{ItemColumns, StoredResource};
 
 pub(crate) use load::{PolicyCache, ViewCache, GRANT_KIND_SYSTEM};
+pub(crate) use matching::clause_params;
 
 /// What the policy needs about one patient, independent of who asks: cached across
 /// requests (see [`load::ViewCache`]) and dropped whenever a write touches it.

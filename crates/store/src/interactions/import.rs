@@ -56,7 +56,7 @@ impl FhirStore {
             orgnr: owner_org.unwrap_or_default().to_string(),
             scopes: vec!["system/*.write".into()],
         });
-        let stored = self.commit_writes(&ctx, writes).await?;
+        let stored = self.commit_quietly(&ctx, writes, Vec::new()).await?;
         for c in &stored {
             if c.changed {
                 report.written += 1;

@@ -33,21 +33,32 @@ impl FhirStore {
         let Some(stored) = self.backend.read_current(ctx, &key).await? else {
             return Err(not_found(resource_type, id));
         };
-        self.finish_read(ctx, AuditAction::Read, stored).await
+        self.finish_read(ctx, AuditAction::Read, stored, None).await
     }
 
-    /// The gate, the access log and the deleted check, shared by read and vread.
+    /// The gate, the access log and the deleted check, shared by read and vread. For an
+    /// older version, `current` is the item's current version: the older one is seen no
+    /// more than it (a label added later closes the history too).
     async fn finish_read(
         &self,
         ctx: &RequestContext,
         action: AuditAction,
         stored: StoredResource,
+        current: Option<StoredResource>,
     ) -> StoreResult<StoredResource> {
-        let gate = self.gate(ctx, [&stored.columns]).await?;
+        let current = current.map(|c| c.columns);
+        let gate = self
+            .gate(
+                ctx,
+                std::iter::once(&stored.columns).chain(current.as_ref()),
+            )
+            .await?;
         let (rt, id) = (stored.resource_type.clone(), stored.id.clone());
         if stored.deleted {
             // A deleted item's last version still decides whether "gone" may be told.
-            if !gate.visible(&stored.columns) {
+            if gate.decide_version(&stored.columns, current.as_ref()).level
+                == nordlys_policy::Level::None
+            {
                 return Err(not_found(&rt, &id));
             }
             return Err(StoreError::Gone {
@@ -57,7 +68,7 @@ impl FhirStore {
             });
         }
         let audit_copy = stored.clone();
-        let Some(shaped) = gate.shape(stored) else {
+        let Some(shaped) = gate.shape_version(stored, current.as_ref()) else {
             self.log_refusal(ctx, action, &audit_copy).await?;
             return Err(not_found(&rt, &id));
         };
@@ -78,6 +89,8 @@ impl FhirStore {
         let Some(stored) = self.backend.read_version(ctx, &key, version).await? else {
             return Err(not_found(resource_type, id));
         };
-        self.finish_read(ctx, AuditAction::Vread, stored).await
+        let current = self.backend.read_current(ctx, &key).await?;
+        self.finish_read(ctx, AuditAction::Vread, stored, current)
+            .await
     }
 }

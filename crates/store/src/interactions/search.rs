@@ -45,26 +45,26 @@ impl FhirStore {
         request: &SearchRequest,
     ) -> StoreResult<SearchResult> {
         self.check_type(&request.plan.resource_type)?;
-        let hits = self.backend.search(ctx, &request.plan).await?;
-        let mut gate = self.gate(ctx, hits.iter().map(|h| &h.columns)).await?;
-        let mut refused_for_no_purpose = false;
-        let visible: Vec<Hit> = hits
-            .into_iter()
-            .filter(|h| {
-                let d = gate.decide(&h.columns);
-                refused_for_no_purpose |=
-                    d.reason == nordlys_policy::Reason::PractitionerNoCareRelationship;
-                d.level != nordlys_policy::Level::None
-            })
-            .collect();
-        if refused_for_no_purpose {
-            // § 9: searching other organisations' patient data without an asserted care
-            // relationship is refused as a whole, with a clear answer (reads answer 404).
+        let is_directory =
+            nordlys_policy::DIRECTORY_TYPES.contains(&request.plan.resource_type.as_str());
+        if matches!(
+            ctx.principal,
+            nordlys_policy::Principal::Practitioner { purpose: None, .. }
+        ) && !is_directory
+        {
+            // § 9: searching patient data without an asserted care relationship is
+            // refused as a whole (reads of single items answer 404). Refused whatever
+            // the data holds: a 403 that depended on hidden matches would reveal them.
             return Err(crate::error::StoreError::Forbidden(
-                "searching other organisations' patient data needs a care relationship (purpose of use TREAT, ETREAT or COC)"
-                    .into(),
+                "searching patient data needs a care relationship (purpose of use TREAT, ETREAT or COC)".into(),
             ));
         }
+        let mut gate = self.gate(ctx, std::iter::empty()).await?;
+        // Chains and `_has` match only through items this principal may match (access/matching.rs).
+        let plan = self.gate_links(ctx, &mut gate, &request.plan).await?;
+        let hits = self.backend.search(ctx, &plan).await?;
+        let params = crate::access::clause_params(&plan.clauses);
+        let visible: Vec<Hit> = self.keep_matchable(ctx, &mut gate, hits, &params).await?;
         let total = visible.len();
         if request.summary_count {
             return Ok(SearchResult {
@@ -116,17 +116,22 @@ impl FhirStore {
         let mut frontier: Vec<ResourceKey> = matches.iter().map(StoredResource::key).collect();
         for round in 0..=MAX_ITERATE {
             let mut found: Vec<Hit> = Vec::new();
+            // Only references the principal can see are followed (access/matching.rs).
             for spec in request.include.iter().filter(|s| round == 0 || s.iterate) {
-                found.extend(self.follow_include(ctx, spec, &frontier).await?);
+                let sources = self.followable(ctx, gate, &frontier, &spec.param).await?;
+                found.extend(self.follow_include(ctx, spec, &sources).await?);
             }
             for spec in request
                 .revinclude
                 .iter()
                 .filter(|s| round == 0 || s.iterate)
             {
+                let hits = self
+                    .backend
+                    .referencing(ctx, &frontier, &spec.source_type, &spec.param)
+                    .await?;
                 found.extend(
-                    self.backend
-                        .referencing(ctx, &frontier, &spec.source_type, &spec.param)
+                    self.keep_matchable(ctx, gate, hits, std::slice::from_ref(&spec.param))
                         .await?,
                 );
             }

@@ -47,6 +47,8 @@ impl std::fmt::Display for Finding {
 pub type Expected = BTreeMap<(String, usize), Decision>;
 
 pub struct Checker<'a> {
+    /// Prefix of every path in findings (`after change: ` in the second half).
+    pub stage: &'static str,
     pub store: &'a FhirStore,
     pub backend: Arc<dyn Backend>,
     pub world: &'a World,
@@ -57,6 +59,10 @@ pub struct Checker<'a> {
     pub index: HashMap<String, Vec<IndexEntry>>,
     pub redacted_index: RefCell<HashMap<(String, String), Vec<IndexEntry>>>,
     pub findings: Vec<Finding>,
+    /// How often each tricky situation came up (coverage, printed per world).
+    pub probes: RefCell<BTreeMap<&'static str, u64>>,
+    /// Searches refused (403) and answered for the current principal.
+    pub refusals: (u32, u32),
     /// Reads whose expected level was none / metadata / full (coverage).
     pub levels: [u64; 3],
     pub calls: u64,
@@ -87,7 +93,7 @@ impl<'a> Checker<'a> {
         self.findings.push(Finding {
             seed: self.world.seed,
             principal: who.label.clone(),
-            path: path.to_string(),
+            path: format!("{}{path}", self.stage),
             item: item.to_string(),
             problem,
         });
@@ -204,6 +210,11 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Counts one occurrence of a tricky situation the oracle had to rule on.
+    pub fn probe(&self, what: &'static str) {
+        *self.probes.borrow_mut().entry(what).or_default() += 1;
+    }
+
     /// Visible items of the world matching `filter`, at their current version.
     pub fn visible(
         &self,
@@ -217,6 +228,8 @@ impl<'a> Checker<'a> {
             let d = self.expect(who, &r, None);
             if self.searchable(&r, d, params) {
                 out.insert((r, 0), d);
+            } else if d.level == Level::Metadata {
+                self.probe("metadata item on a masked search parameter");
             }
         }
         out

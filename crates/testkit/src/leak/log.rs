@@ -122,6 +122,12 @@ impl Checker<'_> {
                         break;
                     }
                 }
+                // § 9: a practitioner without a care relationship may be refused.
+                Err(nordlys_store::StoreError::Forbidden(_))
+                    if matches!(who.principal, Principal::Practitioner { purpose: None, .. }) =>
+                {
+                    return;
+                }
                 Err(e) => return self.fail(who, "search AuditEvent", "-", format!("ERROR {e:?}")),
             }
         }

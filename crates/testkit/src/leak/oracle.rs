@@ -245,6 +245,29 @@ impl Oracle {
         )
     }
 
+    /// The decision on a version's own facts, ignoring the current version (to count
+    /// how often a later label closes an older version).
+    pub fn decide_own_version(
+        &self,
+        who: &Principal,
+        refs: &[String],
+        reference: &str,
+        version: usize,
+    ) -> Level {
+        let patient = self.patient_of.get(reference).cloned().flatten();
+        match self
+            .facts
+            .get(reference)
+            .and_then(|v| v.get(version.checked_sub(1)?))
+        {
+            Some(f) => {
+                self.decide_facts(who, refs, patient.as_deref(), f, None)
+                    .level
+            }
+            None => Level::None,
+        }
+    }
+
     /// The facts of an access-log entry, from its stored body and storage time.
     pub fn entry_facts(entry: &Value, stored_at: DateTime<Utc>) -> ItemFacts {
         item_facts(entry, stored_at, None)

@@ -37,6 +37,13 @@ impl Checker<'_> {
             self.one_read(who, "read", &reference, None, got, d, &rt, &id);
             for v in 1..=n {
                 let d = self.expect(who, &reference, Some(v));
+                if d.level
+                    < self
+                        .oracle
+                        .decide_own_version(&who.principal, &who.refs, &reference, v)
+                {
+                    self.probe("older version closed by a later label");
+                }
                 self.calls += 1;
                 let got = self.store.vread(&ctx, &rt, &id, v as i64).await;
                 self.one_read(
@@ -205,11 +212,23 @@ impl Checker<'_> {
         }
     }
 
-    /// One batch per patient with a GET of every item of that patient, an unknown id
-    /// and a search; each entry must answer as the single interaction would.
+    /// A batch with a GET of every item of one patient and an unknown id; each entry
+    /// must answer as the single read would (hidden = exactly as unknown).
     pub async fn batches(&mut self, who: &Who) {
         let ctx = self.ctx(who);
-        for pid in self.world.patients.clone() {
+        // One patient per principal (chosen from its label, so reproducible): every
+        // entry is a full read in the store, already checked item by item above.
+        let n = self.world.patients.len().max(1);
+        let pick = who.label.bytes().map(usize::from).sum::<usize>() % n;
+        for pid in self
+            .world
+            .patients
+            .iter()
+            .skip(pick)
+            .take(1)
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             let refs: Vec<String> = self
                 .world
                 .items

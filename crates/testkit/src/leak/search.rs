@@ -2,14 +2,16 @@
 //! `_revinclude` (with `:iterate`), chained parameters and `_has`.
 use std::collections::BTreeSet;
 
-use nordlys_policy::Level;
+use nordlys_policy::Principal;
 use nordlys_store::search::SearchResult;
+use nordlys_store::StoreError;
 
 use super::check::{Checker, Expected, Who};
 use super::world::{Item, CODES};
 
-/// `(source type, parameter, reverse, iterate)` of one `_include`/`_revinclude`.
-type IncludeSpec = (&'static str, &'static str, bool, bool);
+fn no_purpose(who: &Who) -> bool {
+    matches!(who.principal, Principal::Practitioner { purpose: None, .. })
+}
 
 fn code_of(item: &Item) -> Option<&str> {
     item.current()
@@ -40,7 +42,19 @@ impl Checker<'_> {
         };
         self.calls += 1;
         match self.store.search(&self.ctx(who), &request).await {
-            Ok(r) => Some(r),
+            Ok(r) => {
+                // Directory data is for every principal: never refused.
+                if !nordlys_policy::DIRECTORY_TYPES.contains(&rt) {
+                    self.refusals.1 += 1;
+                }
+                Some(r)
+            }
+            Err(StoreError::Forbidden(_)) if no_purpose(who) => {
+                // § 9: 403 for a practitioner without a care relationship; judged per
+                // principal (it must not depend on hidden matches), see `refusals`.
+                self.refusals.0 += 1;
+                None
+            }
             Err(e) => {
                 self.fail(who, &path, "-", format!("ERROR {e:?}"));
                 None
@@ -50,7 +64,7 @@ impl Checker<'_> {
 
     /// Runs the search and compares matches (and, if given, included) with the oracle.
     /// With `count`, also `_summary=count` (the count-only path).
-    async fn expect_search(
+    pub(super) async fn expect_search(
         &mut self,
         who: &Who,
         rt: &str,
@@ -108,6 +122,22 @@ impl Checker<'_> {
                     format!("count {:?}, expected {}", count.total, matches.len()),
                 );
             }
+        }
+    }
+
+    /// A practitioner without a care relationship may be refused searches (403), but
+    /// the refusal must not depend on data it cannot see: refusing some searches and
+    /// answering others tells it where hidden matches are.
+    pub fn judge_refusals(&mut self, who: &Who) {
+        let (refused, answered) = std::mem::take(&mut self.refusals);
+        self.assertions += 1;
+        if refused > 0 && answered > 0 {
+            self.fail(
+                who,
+                "search (403)",
+                "-",
+                format!("EXISTENCE: {refused} searches refused with 403 and {answered} answered: the refusal depends on hidden matches"),
+            );
         }
     }
 
@@ -175,134 +205,6 @@ impl Checker<'_> {
         }
     }
 
-    /// What the store's include algorithm must return, over visible items only, following
-    /// only references the principal can see.
-    fn simulate_includes(&self, who: &Who, matches: &Expected, specs: &[IncludeSpec]) -> Expected {
-        let mut seen: BTreeSet<String> = matches.keys().map(|(r, _)| r.clone()).collect();
-        let mut frontier: Vec<String> = seen.iter().cloned().collect();
-        let mut out = Expected::new();
-        for round in 0..=4 {
-            let mut found: Vec<String> = Vec::new();
-            for (source, param, reverse, iterate) in specs.iter().filter(|s| round == 0 || s.3) {
-                let _ = iterate;
-                if *reverse {
-                    for item in self
-                        .world
-                        .items
-                        .iter()
-                        .filter(|i| i.resource_type() == *source)
-                    {
-                        let r = item.reference();
-                        let d = self.expect(who, &r, None);
-                        if self.refs(&r, param).iter().any(|t| frontier.contains(t))
-                            && self.searchable(&r, d, &[param])
-                        {
-                            found.push(r);
-                        }
-                    }
-                } else {
-                    for f in frontier
-                        .iter()
-                        .filter(|f| f.starts_with(&format!("{source}/")))
-                    {
-                        let d = self.expect(who, f, None);
-                        if self.searchable(f, d, &[param]) {
-                            found.extend(self.refs(f, param));
-                        }
-                    }
-                }
-            }
-            let mut fresh = Vec::new();
-            for r in found {
-                let d = self.expect(who, &r, None);
-                if d.level != Level::None && seen.insert(r.clone()) {
-                    out.insert((r.clone(), 0), d);
-                    fresh.push(r);
-                }
-            }
-            if fresh.is_empty() {
-                break;
-            }
-            frontier = fresh;
-        }
-        out
-    }
-
-    /// `_include`, `_revinclude` and `_revinclude:iterate`.
-    pub async fn include_searches(&mut self, who: &Who) {
-        let cases: [(&str, Vec<(&str, String)>, Vec<IncludeSpec>); 4] = [
-            (
-                "Observation",
-                vec![("_include", "Observation:subject".into())],
-                vec![("Observation", "subject", false, false)],
-            ),
-            (
-                "DiagnosticReport",
-                vec![("_include", "DiagnosticReport:result".into())],
-                vec![("DiagnosticReport", "result", false, false)],
-            ),
-            (
-                "Patient",
-                vec![("_revinclude", "Observation:subject".into())],
-                vec![("Observation", "subject", true, false)],
-            ),
-            (
-                "DocumentReference",
-                vec![
-                    ("_include", "DocumentReference:related".into()),
-                    ("_include", "DocumentReference:encounter".into()),
-                ],
-                vec![
-                    ("DocumentReference", "related", false, false),
-                    ("DocumentReference", "encounter", false, false),
-                ],
-            ),
-        ];
-        for (rt, query, specs) in cases {
-            let matches = self.visible(who, |i| i.resource_type() == rt, &[]);
-            let included = self.simulate_includes(who, &matches, &specs);
-            self.expect_search(who, rt, &query, &matches, Some(&included), false)
-                .await;
-        }
-        let firsts: Vec<String> = self
-            .world
-            .items
-            .iter()
-            .filter(|i| i.id().ends_with("-ref1"))
-            .map(|i| i.id().to_string())
-            .collect();
-        for r1 in firsts {
-            let matches = self.visible(
-                who,
-                |i| i.resource_type() == "ServiceRequest" && i.id() == r1,
-                &[],
-            );
-            let specs: Vec<IncludeSpec> = vec![
-                ("ServiceRequest", "based-on", true, true),
-                ("ServiceRequest", "replaces", true, true),
-                ("Encounter", "based-on", true, true),
-                ("DocumentReference", "related", true, false),
-            ];
-            let included = self.simulate_includes(who, &matches, &specs);
-            let query = vec![
-                ("_id", r1.clone()),
-                ("_revinclude:iterate", "ServiceRequest:based-on".to_string()),
-                ("_revinclude:iterate", "ServiceRequest:replaces".to_string()),
-                ("_revinclude:iterate", "Encounter:based-on".to_string()),
-                ("_revinclude", "DocumentReference:related".to_string()),
-            ];
-            self.expect_search(
-                who,
-                "ServiceRequest",
-                &query,
-                &matches,
-                Some(&included),
-                false,
-            )
-            .await;
-        }
-    }
-
     /// Chains and `_has` must not match through items the principal cannot see, nor
     /// on elements the metadata view hides.
     pub async fn chain_searches(&mut self, who: &Who) {
@@ -314,7 +216,11 @@ impl Checker<'_> {
                     .and_then(|b| b.pointer("/name/0/family"))
                     .and_then(|v| v.as_str())
                     == Some(family.as_str());
-                fam && c.searchable(r, d, &["name"])
+                let ok = c.searchable(r, d, &["name"]);
+                if fam && !ok {
+                    c.probe("chain through a hidden Patient");
+                }
+                fam && ok
             };
             let expected: Expected = self
                 .visible(who, |i| i.resource_type() == "Observation", &["subject"])
@@ -334,11 +240,16 @@ impl Checker<'_> {
         for code in CODES {
             let has_code = |c: &Self, r: &str| {
                 let d = c.expect(who, r, None);
-                c.world
+                let coded = c
+                    .world
                     .items
                     .iter()
-                    .any(|i| i.reference() == r && code_of(i) == Some(code))
-                    && c.searchable(r, d, &["code"])
+                    .any(|i| i.reference() == r && code_of(i) == Some(code));
+                let ok = c.searchable(r, d, &["code"]);
+                if coded && !ok {
+                    c.probe("chain/_has through a hidden or masked Observation");
+                }
+                coded && ok
             };
             let reports: Expected = self
                 .visible(
@@ -395,6 +306,7 @@ impl Checker<'_> {
             let subjects: BTreeSet<String> = if self.searchable(&o, d, &["subject"]) {
                 self.refs(&o, "subject").into_iter().collect()
             } else {
+                self.probe("_has through a hidden Observation");
                 BTreeSet::new()
             };
             let patients = self.visible(who, |i| subjects.contains(&i.reference()), &[]);

@@ -14,7 +14,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use super::build::{self, day, instant, GrantActor, GrantSpec, Marks, PersonData, Responsibility};
+use super::build::{self, day, instant, Marks, PersonData, Responsibility};
+use super::items::items_of;
 use crate::fixtures::{HOSPITAL_ORG, OTHER_ORG};
 
 /// The paediatric unit's organisation number (a receiver whose referrals are deferred 10 days).
@@ -74,16 +75,16 @@ pub struct World {
 pub const CODES: [&str; 3] = ["2345-7", "718-7", "7917-8"];
 const FAMILIES: [&str; 6] = ["Nordmann", "Hansen", "Johansen", "Olsen", "Berg", "Haugen"];
 
-struct Gen {
-    rng: ChaCha8Rng,
-    today: NaiveDate,
+pub(super) struct Gen {
+    pub(super) rng: ChaCha8Rng,
+    pub(super) today: NaiveDate,
     items: Vec<Item>,
-    citizens: Vec<Citizen>,
+    pub(super) citizens: Vec<Citizen>,
     individual: u16,
 }
 
 /// A person `years` old whose birthday was `days_since` days ago (negative: ahead).
-fn born(today: NaiveDate, years: u32, days_since: i64) -> NaiveDate {
+pub(super) fn born(today: NaiveDate, years: u32, days_since: i64) -> NaiveDate {
     let anniversary = today
         .checked_sub_months(Months::new(12 * years))
         .unwrap_or(today);
@@ -91,16 +92,16 @@ fn born(today: NaiveDate, years: u32, days_since: i64) -> NaiveDate {
 }
 
 impl Gen {
-    fn chance(&mut self, percent: u32) -> bool {
+    pub(super) fn chance(&mut self, percent: u32) -> bool {
         self.rng.random_range(0..100) < percent
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+    pub(super) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.rng.random_range(0..xs.len())]
     }
-    fn ago(&self, days: i64) -> NaiveDate {
+    pub(super) fn ago(&self, days: i64) -> NaiveDate {
         self.today - TimeDelta::days(days)
     }
-    fn org(&mut self) -> String {
+    pub(super) fn org(&mut self) -> String {
         if self.chance(50) {
             HOSPITAL_ORG
         } else {
@@ -109,7 +110,7 @@ impl Gen {
         .to_string()
     }
 
-    fn pid(&mut self, birth: NaiveDate) -> String {
+    pub(super) fn pid(&mut self, birth: NaiveDate) -> String {
         let range = individual_range(chrono::Datelike::year(&birth)).unwrap_or(0..=499);
         loop {
             self.individual = self.individual.wrapping_add(1);
@@ -139,7 +140,7 @@ impl Gen {
         }
     }
 
-    fn push(&mut self, v: Value, owner: &str, patient: Option<&str>) {
+    pub(super) fn push(&mut self, v: Value, owner: &str, patient: Option<&str>) {
         self.items.push(Item {
             versions: vec![v],
             owner: owner.to_string(),
@@ -150,13 +151,13 @@ impl Gen {
     /// A birth date in a random age band, often with a birthday at 12, 16 or 18 within a day of today.
     fn child_birth(&mut self) -> NaiveDate {
         let today = self.today;
-        match self.rng.random_range(0..8) {
+        match self.rng.random_range(0..9) {
             0 => born(
                 today,
                 self.rng.random_range(4..=11),
                 self.rng.random_range(10..300),
             ),
-            1 => born(
+            1 | 8 => born(
                 today,
                 self.rng.random_range(12..=15),
                 self.rng.random_range(10..300),
@@ -180,7 +181,7 @@ impl Gen {
     }
 
     /// Labels for one item: mostly none, sometimes each of the § 5 codes.
-    fn marks(&mut self) -> Marks {
+    pub(super) fn marks(&mut self) -> Marks {
         let mut m = Marks::default();
         match self.rng.random_range(0..100) {
             0..=59 => {}
@@ -198,7 +199,7 @@ impl Gen {
     }
 
     /// An item date: recent, long ago, or on either side of the 12th birthday.
-    fn item_day(&mut self, birth: NaiveDate) -> NaiveDate {
+    pub(super) fn item_day(&mut self, birth: NaiveDate) -> NaiveDate {
         let twelve = nordlys_policy::birthday(birth, 12);
         let d = match self.rng.random_range(0..4) {
             0 if twelve <= self.today => twelve - TimeDelta::days(1),
@@ -272,7 +273,13 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
         }
         for c in 0..g.rng.random_range(1..=2) {
             let pid = format!("f{f}c{c}");
-            let birth = g.child_birth();
+            // Every world has at least one youth (12–15): the band with the most rules.
+            let birth = if f == 0 && c == 0 {
+                let days = g.rng.random_range(10..300);
+                born(today, g.rng.random_range(12..=15), days)
+            } else {
+                g.child_birth()
+            };
             let confidential = g.chance(8);
             let child = g.person(birth, &family, &format!("Barn{c}"), &address, confidential);
             g.citizens.push(Citizen {
@@ -284,6 +291,7 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
                 reference: format!("Patient/{pid}"),
                 birth,
                 parents: Vec::new(),
+                showcase: f == 0 && c == 0,
             };
             let ctx = family_of(&mut g, ctx, &child, &parents);
             items_of(&mut g, &ctx);
@@ -308,12 +316,15 @@ pub fn generate(seed: u64, today: NaiveDate) -> World {
 }
 
 /// What the item builders need to know about a patient.
-struct PatientCtx {
-    id: String,
-    reference: String,
-    birth: NaiveDate,
+pub(super) struct PatientCtx {
+    pub(super) id: String,
+    pub(super) reference: String,
+    pub(super) birth: NaiveDate,
     /// RelatedPerson references of the parents.
-    parents: Vec<String>,
+    pub(super) parents: Vec<String>,
+    /// The world's guaranteed youth: the first parent has responsibility and has given
+    /// parental consent, and there are results, so metadata-level items occur.
+    pub(super) showcase: bool,
 }
 
 fn family_of(
@@ -329,11 +340,12 @@ fn family_of(
     );
     for (k, (role, p)) in parents.iter().enumerate() {
         let resp = match g.rng.random_range(0..10) {
+            _ if ctx.showcase && k == 0 => Responsibility::Since(child.birth),
             0 => Responsibility::None,
             1 => Responsibility::Ended(child.birth, g.ago(30)),
             _ => Responsibility::Since(child.birth),
         };
-        let active = g.chance(95);
+        let active = g.chance(95) || (ctx.showcase && k == 0);
         let rp = format!("{}-rp{k}", ctx.id);
         g.push(
             build::related_person(&rp, &ctx.id, p, role, resp, active),
@@ -343,462 +355,6 @@ fn family_of(
         ctx.parents.push(format!("RelatedPerson/{rp}"));
     }
     ctx
-}
-
-/// Items of every category for one patient, with referral chains and grants.
-fn items_of(g: &mut Gen, p: &PatientCtx) {
-    let pat = p.reference.as_str();
-    let id = |s: &str| format!("{}-{s}", p.id);
-    let marked = |g: &mut Gen, v: Value, owner: &str| {
-        let m = g.marks();
-        g.push(m.apply(v), owner, Some(&p.id));
-    };
-    for k in 0..g.rng.random_range(1..=2) {
-        let (owner, date) = (g.org(), g.item_day(p.birth));
-        let bin = g.chance(35).then(|| id(&format!("bin{k}")));
-        marked(
-            g,
-            build::document(
-                &id(&format!("doc{k}")),
-                pat,
-                &instant(date, 12),
-                false,
-                None,
-                None,
-                bin.as_deref(),
-            ),
-            &owner,
-        );
-        if let Some(b) = bin {
-            g.push(build::binary(&b, &id(&format!("doc{k}"))), &owner, None);
-        }
-    }
-    if g.chance(70) {
-        let (owner, date) = (g.org(), g.item_day(p.birth));
-        marked(
-            g,
-            build::document(
-                &id("letter"),
-                pat,
-                &instant(date, 9),
-                true,
-                None,
-                None,
-                None,
-            ),
-            &owner,
-        );
-    }
-    let mut report = None;
-    if g.chance(75) {
-        let owner = g.org();
-        let issued_ago = *g.pick(&[1, 5, 13, 15, 20, 60, 2000]);
-        let issued = instant(g.ago(issued_ago), 10);
-        g.push(
-            build::service_request(
-                &id("req"),
-                pat,
-                &issued,
-                "Organization/org-a",
-                true,
-                None,
-                None,
-            ),
-            &owner,
-            Some(&p.id),
-        );
-        let obs: Vec<String> = (0..g.rng.random_range(1..=2))
-            .map(|k| format!("Observation/{}", id(&format!("obs{k}"))))
-            .collect();
-        for o in &obs {
-            let code = *g.pick(&CODES);
-            let oid = o.trim_start_matches("Observation/");
-            marked(g, build::observation(oid, pat, code, &issued), &owner);
-        }
-        marked(
-            g,
-            build::diagnostic_report(
-                &id("dr"),
-                pat,
-                &issued,
-                &format!("ServiceRequest/{}", id("req")),
-                &obs,
-            ),
-            &owner,
-        );
-        report = Some(format!("DiagnosticReport/{}", id("dr")));
-    }
-    let referral = g.chance(75).then(|| referral_chain(g, p));
-    simple_items(g, p, referral.as_deref());
-    grants(g, p, referral.as_deref(), report.as_deref());
-}
-
-/// A referral, an onward referral (maybe replaced), an encounter and linked documents.
-fn referral_chain(g: &mut Gen, p: &PatientCtx) -> String {
-    let pat = p.reference.as_str();
-    let id = |s: &str| format!("{}-{s}", p.id);
-    let receiver = *g.pick(&[
-        "Organization/org-a",
-        "Organization/org-b",
-        "Organization/org-paed",
-    ]);
-    let owner = g.org();
-    let days = *g.pick(&[3, 40, 400]);
-    let authored = instant(g.ago(days), 11);
-    let r1 = id("ref1");
-    let m = g.marks();
-    g.push(
-        m.apply(build::service_request(
-            &r1, pat, &authored, receiver, false, None, None,
-        )),
-        &owner,
-        Some(&p.id),
-    );
-    let mut last = format!("ServiceRequest/{r1}");
-    if g.chance(60) {
-        let owner = g.org();
-        let r2 = id("ref2");
-        g.push(
-            build::service_request(
-                &r2,
-                pat,
-                &authored,
-                "Organization/org-a",
-                false,
-                Some(&last),
-                None,
-            ),
-            &owner,
-            Some(&p.id),
-        );
-        last = format!("ServiceRequest/{r2}");
-        if g.chance(30) {
-            let r3 = id("ref3");
-            g.push(
-                build::service_request(
-                    &r3,
-                    pat,
-                    &authored,
-                    "Organization/org-b",
-                    false,
-                    None,
-                    Some(&last),
-                ),
-                &owner,
-                Some(&p.id),
-            );
-            last = format!("ServiceRequest/{r3}");
-        }
-    }
-    let owner = g.org();
-    if g.chance(70) {
-        let enc = id("enc");
-        g.push(
-            build::encounter(&enc, pat, &authored, &last),
-            &owner,
-            Some(&p.id),
-        );
-        let m = g.marks();
-        let doc = build::document(
-            &id("encdoc"),
-            pat,
-            &authored,
-            false,
-            None,
-            Some(&format!("Encounter/{enc}")),
-            None,
-        );
-        g.push(m.apply(doc), &owner, Some(&p.id));
-    }
-    if g.chance(60) {
-        let m = g.marks();
-        let doc = build::document(
-            &id("refletter"),
-            pat,
-            &authored,
-            true,
-            Some(&format!("ServiceRequest/{r1}")),
-            None,
-            None,
-        );
-        g.push(m.apply(doc), &owner, Some(&p.id));
-    }
-    format!("ServiceRequest/{r1}")
-}
-
-/// Appointments, dialog, plans, medication, vaccination, critical info, measurements, forms.
-fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
-    let pat = p.reference.as_str();
-    let id = |s: &str| format!("{}-{s}", p.id);
-    let add = |g: &mut Gen, percent: u32, v: Value| {
-        if g.chance(percent) {
-            let (owner, m) = (g.org(), g.marks());
-            g.push(m.apply(v), &owner, Some(&p.id));
-        }
-    };
-    let (start, end) = (instant(g.ago(-7), 9), instant(g.ago(-7), 10));
-    let appt_based = if g.chance(50) { referral } else { None };
-    add(
-        g,
-        60,
-        build::appointment(&id("appt"), pat, &start, &end, appt_based),
-    );
-    let days = g.rng.random_range(1..100);
-    let sent = instant(g.ago(days), 14);
-    let from_patient = g.chance(50);
-    add(
-        g,
-        60,
-        build::communication(&id("msg"), pat, &sent, from_patient, "Practitioner/prac-a"),
-    );
-    add(g, 50, build::care_plan(&id("plan"), pat));
-    add(g, 40, build::allergy(&id("allergy"), pat));
-    let date = instant(g.item_day(p.birth), 10);
-    add(g, 40, build::measurement(&id("pulse"), pat, &date));
-    add(
-        g,
-        30,
-        build::questionnaire_response(&id("form"), pat, &date),
-    );
-    let vacc_day = day(g.item_day(p.birth));
-    add(g, 50, build::immunization(&id("vacc"), pat, &vacc_day));
-    if g.chance(60) {
-        let owner = g.org();
-        let mut m = g.marks();
-        m.sharing = *g.pick(&[None, Some("shared"), Some("only-youth")]);
-        g.push(
-            m.apply(build::medication_statement(&id("med"), pat, &date)),
-            &owner,
-            Some(&p.id),
-        );
-    }
-}
-
-/// Grants of every kind, some inactive, some naming people who log in.
-fn grants(g: &mut Gen, p: &PatientCtx, referral: Option<&str>, report: Option<&str>) {
-    let recorded = instant(g.ago(10), 10);
-    let mut n = 0;
-    let mut grant = |g: &mut Gen,
-                     kind: &'static str,
-                     performer: String,
-                     actors: Vec<GrantActor>,
-                     action: Option<&'static str>,
-                     data: Vec<(String, bool)>,
-                     classes: Vec<&'static str>| {
-        n += 1;
-        let spec = GrantSpec {
-            id: format!("{}-g{n}", p.id),
-            kind,
-            patient: p.reference.clone(),
-            recorded: recorded.clone(),
-            performer,
-            actors,
-            action,
-            data,
-            classes,
-            active: !g.chance(10),
-        };
-        g.push(spec.json(), HOSPITAL_ORG, Some(&p.id));
-    };
-    let clinician = || "Practitioner/prac-a".to_string();
-    if !p.parents.is_empty() && g.chance(60) {
-        let performer = g.pick(&p.parents).clone();
-        grant(
-            g,
-            "parental-consent",
-            performer,
-            Vec::new(),
-            None,
-            Vec::new(),
-            Vec::new(),
-        );
-    }
-    if let Some(r) = referral {
-        if g.chance(40) && !p.parents.is_empty() {
-            // A role-only actor (all parents, contract.md) does not pass R4 validation
-            // (Consent.provision.actor.reference is required), so parents are named.
-            let actor = GrantActor::Related(g.pick(&p.parents).clone());
-            let level = *g.pick(&[Some("metadata"), Some("full"), None]);
-            grant(
-                g,
-                "parent-access",
-                clinician(),
-                vec![actor],
-                level,
-                vec![(r.to_string(), true)],
-                Vec::new(),
-            );
-        }
-        if g.chance(30) {
-            let level = *g.pick(&[Some("metadata"), Some("full"), None]);
-            grant(
-                g,
-                "youth-access",
-                clinician(),
-                Vec::new(),
-                level,
-                vec![(r.to_string(), true)],
-                Vec::new(),
-            );
-        }
-    }
-    let classes = |g: &mut Gen| -> Vec<&'static str> {
-        match g.rng.random_range(0..4) {
-            0 => vec!["results"],
-            1 => vec!["documents", "letters"],
-            _ => Vec::new(),
-        }
-    };
-    if g.chance(20) {
-        let c = classes(g);
-        grant(
-            g,
-            "deny-parents",
-            p.reference.clone(),
-            Vec::new(),
-            None,
-            Vec::new(),
-            c,
-        );
-    }
-    if g.chance(15) {
-        grant(
-            g,
-            "self-deny-results",
-            p.reference.clone(),
-            Vec::new(),
-            None,
-            Vec::new(),
-            Vec::new(),
-        );
-    }
-    if g.chance(10) {
-        let c = classes(g);
-        grant(
-            g,
-            "lockdown",
-            p.reference.clone(),
-            Vec::new(),
-            None,
-            Vec::new(),
-            c,
-        );
-    }
-    if g.chance(10) {
-        let data = match referral {
-            Some(r) if g.chance(50) => vec![(r.to_string(), true)],
-            _ => Vec::new(),
-        };
-        grant(
-            g,
-            "emergency-lock",
-            clinician(),
-            Vec::new(),
-            None,
-            data,
-            Vec::new(),
-        );
-    }
-    for (kind, percent) in [("block", 25), ("shield", 10)] {
-        if g.chance(percent) {
-            let actors = match g.rng.random_range(0..4) {
-                0 => Vec::new(),
-                1 => vec![GrantActor::Org(OTHER_ORG.into())],
-                2 => vec![GrantActor::Org(HOSPITAL_ORG.into())],
-                _ => vec![GrantActor::Practitioner("Practitioner/prac-b".into())],
-            };
-            let strength = Some(*g.pick(&["soft", "hard"]));
-            let c = classes(g);
-            let performer = if kind == "block" {
-                p.reference.clone()
-            } else {
-                clinician()
-            };
-            grant(g, kind, performer, actors, strength, Vec::new(), c);
-        }
-    }
-    if g.chance(5) {
-        grant(
-            g,
-            "reservation",
-            p.reference.clone(),
-            Vec::new(),
-            None,
-            Vec::new(),
-            vec!["results"],
-        );
-    }
-    if let Some(r) = report {
-        if g.chance(30) {
-            grant(
-                g,
-                "release",
-                clinician(),
-                Vec::new(),
-                None,
-                vec![(r.to_string(), false)],
-                Vec::new(),
-            );
-        }
-    }
-    named_people(g, p, &mut grant);
-}
-
-type GrantFn<'a> = dyn FnMut(
-        &mut Gen,
-        &'static str,
-        String,
-        Vec<GrantActor>,
-        Option<&'static str>,
-        Vec<(String, bool)>,
-        Vec<&'static str>,
-    ) + 'a;
-
-/// Proxies (adult or 17), foster parents and guardians, each a citizen who logs in.
-fn named_people(g: &mut Gen, p: &PatientCtx, grant: &mut GrantFn<'_>) {
-    let kinds: [(&'static str, &'static str, u32); 3] = [
-        ("proxy", "POWATT", 30),
-        ("foster-parent", "PRNFOST", 12),
-        ("lacks-capacity", "GUARD", 10),
-    ];
-    for (kind, role, percent) in kinds {
-        if !g.chance(percent) {
-            continue;
-        }
-        let years = if kind == "proxy" && g.chance(20) {
-            17
-        } else {
-            g.rng.random_range(25..=70)
-        };
-        let birth = born(g.today, years, g.rng.random_range(1..300));
-        let pid = g.pid(birth);
-        let action = match kind {
-            "proxy" => Some(*g.pick(&["full", "limited"])),
-            _ => None,
-        };
-        g.citizens.push(Citizen {
-            pid: pid.clone(),
-            who: format!(
-                "{kind} ({}) of {} aged {years}",
-                action.unwrap_or("-"),
-                p.id
-            ),
-        });
-        let performer = if kind == "proxy" {
-            p.reference.clone()
-        } else {
-            "Practitioner/prac-a".to_string()
-        };
-        grant(
-            g,
-            kind,
-            performer,
-            vec![GrantActor::Citizen(role, pid)],
-            action,
-            Vec::new(),
-            Vec::new(),
-        );
-    }
 }
 
 /// Some clinical items get a second version with a withholding label added after the

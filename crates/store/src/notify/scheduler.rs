@@ -1,0 +1,135 @@
+//! The scheduler: entries fall due on their own (a deferred item's entry was written
+//! with the instant it opens), but the rules may change before then — a lockdown, an
+//! emergency lock, a withdrawn grant. So each due entry is decided again at the time
+//! it falls due, with the current rules: visible → ready for delivery; hidden only by
+//! a longer deferral → due later; hidden otherwise → withdrawn, never delivered.
+//!
+//! Why in the store and not a separate job: it must decide with the same gate as
+//! reads, and the store is what every server process has. Several servers on one
+//! PostgreSQL database may run it at once: every step is idempotent.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use nordlys_policy::{Level, Principal};
+
+use super::decide::{citizen_ctx, notifier_ctx};
+use super::{OutboxEntry, Settle};
+use crate::context::RequestContext;
+use crate::error::{StoreError, StoreResult};
+use crate::model::ResourceKey;
+use crate::service::FhirStore;
+
+/// Entries decided per scheduler round.
+const ROUND: usize = 500;
+
+impl FhirStore {
+    /// Due, undelivered entries (at most `limit`, earliest first), each decided again
+    /// with the rules at `now`: returns those still visible, marked ready; entries no
+    /// longer visible are withdrawn, those deferred further are rescheduled.
+    pub async fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let loader = notifier_ctx(now);
+        let now_ms = now.timestamp_millis();
+        let due = self.backend.outbox_due(&loader, now_ms, limit).await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<ResourceKey> = due
+            .iter()
+            .filter_map(|e| e.item.split_once('/'))
+            .map(|(t, id)| ResourceKey::new(t, id))
+            .collect();
+        let current: HashMap<String, _> = self
+            .backend
+            .read_many(&loader, &keys)
+            .await?
+            .into_iter()
+            .map(|s| (format!("{}/{}", s.resource_type, s.id), s.columns))
+            .collect();
+        let mut ready = Vec::new();
+        for mut entry in due {
+            let settle = match current.get(&entry.item) {
+                // Deleted since: nothing to tell.
+                None => Settle::Withdrawn(now_ms),
+                Some(columns) => {
+                    let ctx = citizen_ctx(&entry.person, now);
+                    let gate = self.gate(&ctx, [columns]).await?;
+                    let (decision, opens, _) = gate.explain(columns);
+                    match (decision.level, decision.reason.opens_at(), opens) {
+                        (Level::Metadata | Level::Full, _, _) => Settle::Ready(now_ms),
+                        (Level::None, Some(_), Some(t)) => Settle::Reschedule(t.timestamp_millis()),
+                        _ => Settle::Withdrawn(now_ms),
+                    }
+                }
+            };
+            self.backend
+                .outbox_settle(&loader, &entry.person, &entry.item, settle)
+                .await?;
+            if let Settle::Ready(at) = settle {
+                entry.ready = Some(at);
+                ready.push(entry);
+            }
+        }
+        Ok(ready)
+    }
+
+    /// Records a delivery; `false` if the entry is unknown or was delivered before.
+    pub async fn mark_delivered(
+        &self,
+        person: &str,
+        item: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let ctx = notifier_ctx(at);
+        self.backend
+            .outbox_settle(&ctx, person, item, Settle::Delivered(at.timestamp_millis()))
+            .await
+    }
+
+    /// Every outbox entry about a patient's items (operators and tests; never a citizen,
+    /// whose portal lists notifications through its own decided view).
+    pub async fn outbox_of_patient(
+        &self,
+        ctx: &RequestContext,
+        patient_id: &str,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        if matches!(ctx.principal, Principal::Citizen { .. }) {
+            return Err(StoreError::Forbidden(
+                "the outbox is for operators; a citizen sees notifications in the portal".into(),
+            ));
+        }
+        self.backend.outbox_of_patient(ctx, patient_id).await
+    }
+
+    /// Starts the scheduler on the current tokio runtime: every `interval`, due
+    /// entries are decided again (rounds of up to 500 until none is left).
+    pub fn spawn_scheduler(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                loop {
+                    match store.due_notifications(Utc::now(), ROUND).await {
+                        Ok(ready) if ready.len() == ROUND => continue,
+                        Ok(ready) => {
+                            if !ready.is_empty() {
+                                tracing::info!(ready = ready.len(), "notifications ready");
+                            }
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "notification scheduler round failed");
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
