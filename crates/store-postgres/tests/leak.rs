@@ -20,5 +20,5 @@ async fn fresh() -> (Arc<dyn Backend>, DropGuard) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_path_shows_more_or_less_than_the_policy_allows() {
-    nordlys_testkit::leak::leak_suite("postgres", 2, fresh).await;
+    nordlys_testkit::leak::leak_suite("postgres", 3, fresh).await;
 }

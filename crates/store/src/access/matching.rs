@@ -307,3 +307,45 @@ fn too_many(what: &str) -> StoreError {
         "'{what}' reaches more than {MAX_LINKED} resources; narrow the search"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clause_params_are_the_parameters_read_on_the_resource_itself() {
+        let token = Condition::Token {
+            system: crate::search::SystemMatch::Any,
+            code: Some("x".into()),
+        };
+        let code = Clause::Match {
+            param: "code".into(),
+            kind: ParamType::Token,
+            any_of: vec![token.clone()],
+        };
+        let clauses = vec![
+            code.clone(),
+            Clause::Chain {
+                param: "subject".into(),
+                target_types: vec!["Patient".into()],
+                inner: Box::new(code.clone()),
+            },
+            Clause::Has {
+                source_type: "Observation".into(),
+                source_param: "subject".into(),
+                inner: Box::new(code.clone()),
+            },
+            Clause::Id(vec!["a".into()]),
+            Clause::NotMatch {
+                param: "code".into(),
+                kind: ParamType::Token,
+                any_of: vec![token],
+            },
+            Clause::Compartment("p".into()),
+        ];
+        assert_eq!(
+            clause_params(&clauses),
+            vec!["code".to_string(), "subject".to_string()]
+        );
+    }
+}

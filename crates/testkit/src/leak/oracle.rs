@@ -299,3 +299,71 @@ impl Oracle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use nordlys_policy::SecurityLevel;
+
+    #[test]
+    fn the_oracle_gives_strangers_nothing_and_the_youth_its_own_record() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let world = super::super::world::generate(11, nordlys_policy::oslo_today(now));
+        let oracle = Oracle::new(&world, now, now);
+        let citizen = |who: &str| {
+            let c = world
+                .citizens
+                .iter()
+                .find(|c| c.who.starts_with(who))
+                .map(|c| c.pid.clone())
+                .unwrap_or_default();
+            Principal::Citizen {
+                pid: c,
+                level: SecurityLevel::High,
+            }
+        };
+        let stranger = citizen("a stranger");
+        let patient_items: Vec<String> = world
+            .items
+            .iter()
+            .filter(|i| i.patient.is_some())
+            .map(|i| i.reference())
+            .collect();
+        assert_eq!(patient_items.len(), 65);
+        for r in &patient_items {
+            assert_eq!(
+                oracle.decide(&stranger, &[], r, None).level,
+                Level::None,
+                "{r}"
+            );
+        }
+        assert_eq!(
+            oracle
+                .decide(&stranger, &[], "Organization/org-a", None)
+                .level,
+            Level::Full
+        );
+        let youth = citizen("patient f0c0");
+        let own = oracle.decide(&youth, &[], "Patient/f0c0", None);
+        assert_eq!(
+            (own.level, own.reason.code()),
+            (Level::Full, "youth.full".to_string())
+        );
+        let a = Principal::Practitioner {
+            hpr: "412345674".into(),
+            orgnr: crate::fixtures::HOSPITAL_ORG.into(),
+            purpose: None,
+        };
+        assert_eq!(
+            oracle.principal_refs(&a),
+            vec![
+                "Practitioner/prac-a".to_string(),
+                "Organization/org-a".to_string()
+            ]
+        );
+    }
+}

@@ -381,3 +381,49 @@ fn relabel_some(g: &mut Gen) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day0() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_seed_always_gives_the_same_world() {
+        let (a, b) = (generate(11, day0()), generate(11, day0()));
+        let json = |w: &World| {
+            w.items
+                .iter()
+                .map(|i| i.versions.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(json(&a), json(&b));
+        assert_eq!(a.items.len(), 73);
+        assert_eq!(a.patients, vec!["f0c0", "f0c1", "f1c0", "f1c1"]);
+        assert_ne!(json(&a), json(&generate(12, day0())));
+    }
+
+    #[test]
+    fn every_world_has_a_youth_with_parental_consent() {
+        for seed in [1, 2, 3, 11, 2024] {
+            let w = generate(seed, day0());
+            let consent = w.items.iter().find(|i| {
+                i.patient.as_deref() == Some("f0c0")
+                    && i.current()["category"][0]["coding"][0]["code"] == "parental-consent"
+            });
+            assert!(consent.is_some(), "seed {seed}");
+            let youth = w
+                .citizens
+                .iter()
+                .find(|c| c.who.starts_with("patient f0c0"))
+                .map(|c| c.pid.clone());
+            let birth = youth
+                .as_deref()
+                .and_then(nordlys_fhir::ids::birth_date_from_national_id);
+            let band = birth.map(|b| nordlys_policy::AgeBand::on(b, day0()));
+            assert_eq!(band, Some(nordlys_policy::AgeBand::Youth), "seed {seed}");
+        }
+    }
+}
