@@ -102,9 +102,26 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     print_welcome(addr, &cast);
-    nordlys_api::serve(listener, state, serve::shutdown_signal())
-        .await
-        .context("server stopped with an error")?;
+    let choices = cast
+        .persons
+        .iter()
+        .map(|p| nordlys_portal::LoginChoice {
+            pid: p.pid.clone(),
+            display: p.display.clone(),
+            role: p.role.clone(),
+        })
+        .collect();
+    let scheduler = state
+        .store
+        .spawn_scheduler(std::time::Duration::from_secs(60));
+    let served = nordlys_api::serve_app(
+        listener,
+        serve::application(state, choices),
+        serve::shutdown_signal(),
+    )
+    .await;
+    scheduler.abort();
+    served.context("server stopped with an error")?;
     Ok(())
 }
 

@@ -82,11 +82,35 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheduler = state
         .store
         .spawn_scheduler(std::time::Duration::from_secs(60));
-    let served = nordlys_api::serve(listener, state, shutdown_signal()).await;
+    let app = application(state, Vec::new());
+    let served = nordlys_api::serve_app(listener, app, shutdown_signal()).await;
     scheduler.abort();
     served.context("server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The API and the citizen portal in one router, sharing the store and token checker.
+/// `login_choices` are the people the development login offers (the demo's cast).
+pub fn application(
+    state: AppState,
+    login_choices: Vec<nordlys_portal::LoginChoice>,
+) -> axum::Router {
+    let portal = nordlys_portal::PortalState::new(
+        state.store.clone(),
+        state.auth.clone(),
+        nordlys_portal::PortalConfig {
+            dev_login: state.config.dev_auth,
+            login_choices,
+            secure_cookies: state
+                .config
+                .public_base
+                .as_deref()
+                .is_some_and(|b| b.starts_with("https://")),
+            ..nordlys_portal::PortalConfig::default()
+        },
+    );
+    nordlys_portal::router(portal).merge(nordlys_api::router(state))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -24,6 +24,7 @@ pub use backend::{Backend, Committed};
 pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
 pub use interactions::explain::{relation_code, Explanation};
+pub use interactions::represent::Represented;
 pub use model::{
     HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
 };

@@ -46,13 +46,23 @@ impl TestServer {
         store.migrate().await.expect("migrate in-memory store");
         let auth = Auth::new(&[], config.dev_auth).expect("auth with dev issuer");
         let state = AppState::new(store.clone(), auth, config);
+        // The portal beside the API, as `nordlys serve` mounts it.
+        let portal = nordlys_portal::PortalState::new(
+            store.clone(),
+            state.auth.clone(),
+            nordlys_portal::PortalConfig {
+                dev_login: state.config.dev_auth,
+                ..nordlys_portal::PortalConfig::default()
+            },
+        );
+        let app = nordlys_portal::router(portal).merge(nordlys_api::router(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = nordlys_api::serve(listener, state, async {
+            let _ = nordlys_api::serve_app(listener, app, async {
                 let _ = rx.await;
             })
             .await;

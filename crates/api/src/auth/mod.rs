@@ -133,7 +133,8 @@ pub(super) fn describe(kind: &ErrorKind) -> String {
     .to_owned()
 }
 
-pub(crate) fn now_secs() -> u64 {
+/// Seconds since the Unix epoch (token times).
+pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -10,5 +10,6 @@ mod import;
 mod logging;
 pub(crate) mod prepare;
 mod read;
+pub(crate) mod represent;
 mod search;
 mod write;

@@ -1,0 +1,114 @@
+//! The citizen portal (innbyggerportal): server-rendered HTML at `/` over the same
+//! store, policy engine and access log as the FHIR API.
+//!
+//! Why server-rendered, with no script at all: a page is one request and one
+//! answer, fast on a phone and easy to make accessible; the Content-Security-Policy
+//! can forbid every script; and nothing of the record sits in a browser cache
+//! longer than the page.
+//!
+//! Why the portal never decides access: every list and detail page is a store
+//! search or read made with the citizen's own token context, so the gate, the
+//! redaction and the access log are exactly those of the FHIR API. The portal only
+//! chooses *which* patient (from [`nordlys_store::FhirStore::represented`]) and
+//! turns the policy's reason codes into plain words ([`explain`]).
+//!
+//! Why no ids in URLs: resource ids can carry meaning ("doc-bup-1"), so detail links
+//! use opaque per-session handles ([`session::Session::handle`]); the patient acted
+//! for lives in the session, never in the address.
+pub mod chart;
+pub mod explain;
+mod fetch;
+mod home;
+pub mod i18n;
+mod login;
+mod page;
+mod security;
+pub mod session;
+mod settings;
+pub mod tiles;
+mod view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use nordlys_api::Auth;
+use nordlys_store::FhirStore;
+
+pub use i18n::Lang;
+
+/// Someone the development login offers (the demo's cast).
+#[derive(Debug, Clone)]
+pub struct LoginChoice {
+    pub pid: String,
+    /// Name and age, e.g. "Kari, 13".
+    pub display: String,
+    /// Who this is, e.g. "Kari's mother".
+    pub role: String,
+}
+
+/// Settings of the portal.
+#[derive(Debug, Clone)]
+pub struct PortalConfig {
+    /// Offer the development login (only with `--dev-auth`).
+    pub dev_login: bool,
+    /// People listed on the development login page.
+    pub login_choices: Vec<LoginChoice>,
+    /// Mark cookies `Secure` (the portal is served over TLS by a proxy in production).
+    pub secure_cookies: bool,
+    /// A session not used for this long is ended.
+    pub idle_timeout: Duration,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            dev_login: false,
+            login_choices: Vec::new(),
+            secure_cookies: false,
+            idle_timeout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What every portal handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct PortalState {
+    pub store: FhirStore,
+    pub auth: Arc<Auth>,
+    pub config: Arc<PortalConfig>,
+    pub sessions: Arc<session::Sessions>,
+}
+
+impl PortalState {
+    pub fn new(store: FhirStore, auth: Arc<Auth>, config: PortalConfig) -> Self {
+        let sessions = Arc::new(session::Sessions::new(config.idle_timeout));
+        PortalState {
+            store,
+            auth,
+            config: Arc::new(config),
+            sessions,
+        }
+    }
+}
+
+/// The portal's routes. Merge with the API router (which owns the fallback).
+pub fn router(state: PortalState) -> Router {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/act-for", post(home::act_for))
+        .route("/static/portal.css", get(page::stylesheet))
+        .route("/tiles/{tile}", get(tiles::list))
+        .route("/tiles/{tile}/{handle}", get(tiles::detail))
+        .route("/content/{handle}", get(tiles::documents::content))
+        .route("/settings", get(settings::page))
+        .route("/settings/{action}", post(settings::change))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}

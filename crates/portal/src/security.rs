@@ -1,0 +1,137 @@
+//! Headers every portal answer carries, and the checks every form post passes.
+//!
+//! Why these: the Content-Security-Policy forbids every script and every foreign
+//! source (the portal has no script at all), `frame-ancestors 'none'` stops
+//! click-jacking, `no-store` keeps health data out of shared caches and the back
+//! button of a shared computer, and `Referrer-Policy: no-referrer` keeps portal
+//! addresses out of other sites' logs. Posts are checked twice: the `Origin` header
+//! must be this site (browsers send it on every cross-site post), and the form must
+//! carry the session's CSRF token.
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::i18n::Lang;
+use crate::session::{request_lang, set_cookie, Session, LANG_COOKIE};
+use crate::PortalState;
+
+/// The policy: nothing but this origin's stylesheet and images, no script, no frames.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds the security headers; refuses cross-site posts; remembers `?lang=`.
+pub async fn headers(State(state): State<PortalState>, request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && !same_origin(&request) {
+        return (
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site and was not accepted.",
+        )
+            .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let chosen_lang = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.contains("lang="))
+        .then(|| request_lang(&parts, None));
+    let request = Request::from_parts(parts, body);
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(lang) = chosen_lang {
+        h.append(
+            axum::http::header::SET_COOKIE,
+            set_cookie(
+                LANG_COOKIE,
+                lang.code(),
+                state.config.secure_cookies,
+                Some(365 * 24 * 3600),
+            ),
+        );
+    }
+    response
+}
+
+/// A post is accepted when it names no origin (non-browser clients) or this host.
+fn same_origin(request: &Request) -> bool {
+    let Some(origin) = request.headers().get(ORIGIN) else {
+        return true;
+    };
+    let Some(host) = request.headers().get(HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("");
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
+}
+
+/// Whether a posted form carries the session's CSRF token (constant-time compare).
+pub fn csrf_ok(session: &Session, posted: Option<&str>) -> bool {
+    let Some(posted) = posted else {
+        return false;
+    };
+    let a = session.csrf.as_bytes();
+    let b = posted.as_bytes();
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The answer to a form without a valid CSRF token.
+pub fn csrf_refused(lang: Lang) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        crate::i18n::text(lang, "error.csrf").to_owned(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    fn post(origin: Option<&str>, host: &str) -> Request {
+        let mut b = Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(HOST, host);
+        if let Some(o) = origin {
+            b = b.header(ORIGIN, o);
+        }
+        b.body(Body::empty()).unwrap_or_default()
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        assert!(same_origin(&post(None, "127.0.0.1:8080")));
+        assert!(same_origin(&post(
+            Some("http://127.0.0.1:8080"),
+            "127.0.0.1:8080"
+        )));
+        assert!(!same_origin(&post(
+            Some("https://evil.example"),
+            "127.0.0.1:8080"
+        )));
+        assert!(!same_origin(&post(Some("null"), "127.0.0.1:8080")));
+    }
+
+    #[test]
+    fn csrf_token_compare() {
+        let s = Session::new("t".into(), "1".into(), false);
+        let good = s.csrf.clone();
+        assert!(csrf_ok(&s, Some(&good)));
+        assert!(!csrf_ok(&s, Some("x")));
+        assert!(!csrf_ok(&s, None));
+    }
+}
