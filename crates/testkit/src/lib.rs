@@ -6,5 +6,6 @@ pub mod conformance;
 pub mod fixtures;
 pub mod leak;
 pub mod notify;
+pub mod portal;
 pub mod postgres;
 pub mod server;

@@ -1,0 +1,229 @@
+//! The citizen portal as a browser-less user meets it: the demo region behind the
+//! real server, login through the login form, a session cookie carried by hand, the
+//! CSRF token read from the page, and small HTML readers.
+//!
+//! Why by hand and not a cookie store: the tests check the cookie's attributes and
+//! that a wrong or missing cookie/CSRF token is refused, so they need to hold them.
+use std::collections::BTreeMap;
+
+use nordlys_synth::DemoRegion;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{redirect, StatusCode};
+use serde_json::Value;
+
+use crate::server::TestServer;
+
+/// The server with the demo region loaded as `nordlys demo` loads it (each item
+/// owned by the organisation that produced it).
+pub struct PortalDemo {
+    pub server: TestServer,
+    pub region: DemoRegion,
+}
+
+impl PortalDemo {
+    pub async fn start() -> PortalDemo {
+        let server = TestServer::start().await;
+        let today = nordlys_policy::oslo_today(chrono::Utc::now());
+        let region = nordlys_synth::demo_region(today);
+        let mut by_owner: BTreeMap<Option<String>, Vec<Value>> = BTreeMap::new();
+        for r in &region.resources {
+            let owner = nordlys_synth::source_orgnr(r).map(str::to_owned);
+            by_owner.entry(owner).or_default().push(r.clone());
+        }
+        for (owner, resources) in by_owner {
+            let report = server
+                .store
+                .unchecked_import(resources, owner.as_deref())
+                .await
+                .expect("import the demo region");
+            assert!(report.failed.is_empty(), "demo refused: {:?}", report.failed);
+        }
+        PortalDemo { server, region }
+    }
+
+    /// The demo person's national id by key (`mother`, `child-13`, …).
+    pub fn pid(&self, key: &str) -> String {
+        self.region
+            .persons
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.pid.clone())
+            .unwrap_or_else(|| panic!("no demo person {key}"))
+    }
+
+    /// Logs in demo person `key` at security level high.
+    pub async fn login(&self, key: &str) -> PortalUser {
+        PortalUser::login(&self.server, &self.pid(key), "high").await
+    }
+}
+
+/// One logged-in portal user.
+pub struct PortalUser {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// `nordlys_sid=…` as sent back in `Cookie`.
+    pub cookie: String,
+    /// The raw `Set-Cookie` of the login answer (for attribute checks).
+    pub set_cookie: String,
+}
+
+/// A response of the portal: status, `Location` (for redirects) and body.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+async fn page(r: reqwest::Response) -> Page {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let location = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let html = r.text().await.unwrap_or_default();
+    Page {
+        status,
+        location,
+        html,
+        headers,
+    }
+}
+
+impl PortalUser {
+    /// Posts the login form (`level` is `high` or `substantial`).
+    pub async fn login(server: &TestServer, pid: &str, level: &str) -> PortalUser {
+        let client = client();
+        let r = client
+            .post(server.url("/login"))
+            .form(&[("pid", pid), ("level", level)])
+            .send()
+            .await
+            .expect("POST /login");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {pid}");
+        let set_cookie = r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("nordlys_sid="))
+            .expect("session cookie")
+            .to_owned();
+        let cookie = set_cookie
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        PortalUser {
+            base: server.base.clone(),
+            client,
+            cookie,
+            set_cookie,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .send()
+            .await
+            .expect("GET");
+        page(r).await
+    }
+
+    /// Posts a form with the session cookie; `_csrf` is added from the home page
+    /// unless the form has one.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut fields: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if !form.iter().any(|(k, _)| *k == "_csrf") {
+            fields.push(("_csrf".into(), self.csrf().await));
+        }
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST");
+        page(r).await
+    }
+
+    /// The session's CSRF token, read from a page's forms.
+    pub async fn csrf(&self) -> String {
+        let home = self.get("/settings").await;
+        attr_after(&home.html, "name=\"_csrf\" value=\"").expect("a form with _csrf")
+    }
+
+    /// The chooser's options as shown (label text, in order).
+    pub async fn chooser(&self) -> Vec<String> {
+        let home = self.get("/").await;
+        options(&home.html)
+    }
+
+    /// Switches to the chooser entry whose label contains `name`.
+    pub async fn act_for(&self, name: &str) {
+        let labels = self.chooser().await;
+        let index = labels
+            .iter()
+            .position(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not in chooser {labels:?}"));
+        let p = self.post("/act-for", &[("person", &index.to_string())]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "switch to {name}");
+    }
+
+    /// Titles of a tile's list (`span.title` texts), in order.
+    pub async fn tile_titles(&self, tile: &str) -> Vec<String> {
+        let p = self.get(&format!("/tiles/{tile}")).await;
+        assert_eq!(p.status, StatusCode::OK, "/tiles/{tile}: {}", p.html);
+        texts_of(&p.html, "<span class=\"title\">")
+    }
+}
+
+/// The value starting after `marker` up to the next `"`.
+pub fn attr_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// Texts of every element opened by exactly `open_tag` (up to the next `<`), unescaped.
+pub fn texts_of(html: &str, open_tag: &str) -> Vec<String> {
+    html.split(open_tag)
+        .skip(1)
+        .map(|rest| unescape(rest.split('<').next().unwrap_or_default()))
+        .collect()
+}
+
+/// `<option …>label</option>` labels.
+pub fn options(html: &str) -> Vec<String> {
+    html.split("<option ")
+        .skip(1)
+        .filter_map(|rest| {
+            let after = rest.split_once('>')?.1;
+            Some(unescape(after.split('<').next().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// Undoes the HTML escaping maud applies.
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
