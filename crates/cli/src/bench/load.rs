@@ -50,6 +50,19 @@ pub async fn run(
     clients: usize,
     duration: Duration,
 ) -> anyhow::Result<LoadResult> {
+    let auth = format!("Bearer {token}");
+    run_with_header(client, url, ("authorization", &auth), clients, duration).await
+}
+
+/// [`run`] with any one header carrying the credentials (a portal session cookie).
+pub async fn run_with_header(
+    client: &reqwest::Client,
+    url: &str,
+    header: (&str, &str),
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
+    let (header_name, header_value) = (header.0.to_owned(), header.1.to_owned());
     let warmup = (duration / 10).min(Duration::from_secs(1));
     let started = Instant::now();
     let measure_from = started + warmup;
@@ -58,7 +71,7 @@ pub async fn run(
     for _ in 0..clients.max(1) {
         let client = client.clone();
         let url = url.to_owned();
-        let auth = format!("Bearer {token}");
+        let (name, value) = (header_name.clone(), header_value.clone());
         tasks.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             let (mut n, mut errors, mut first_error) = (0u64, 0u64, None::<String>);
@@ -67,7 +80,12 @@ pub async fn run(
                 if t0 >= until {
                     break;
                 }
-                let outcome = match client.get(&url).header("authorization", &auth).send().await {
+                let outcome = match client
+                    .get(&url)
+                    .header(name.as_str(), value.as_str())
+                    .send()
+                    .await
+                {
                     Ok(r) => {
                         let status = r.status();
                         match r.bytes().await {

@@ -91,7 +91,8 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .context("cannot bind 127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(nordlys_api::serve(listener, state, async {
+    let app = crate::serve::application(state, Vec::new());
+    let server = tokio::spawn(nordlys_api::serve_app(listener, app, async {
         let _ = stopped.await;
     }));
     let root = format!("http://{addr}");
@@ -148,6 +149,19 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         print_row(name, &r);
         results.push(r);
     }
+    // The portal's busiest page: the journal tile of the patient with 1,000 documents
+    // (all fetched and decided, one page of 50 rendered), one client = server time.
+    let cookie = portal_login(&root, &loaded.pid).await?;
+    let portal = load::run_with_header(
+        &client,
+        &format!("{root}/tiles/journal"),
+        ("cookie", &cookie),
+        1,
+        args.duration,
+    )
+    .await?;
+    print_row("portal journal tile (1 client)", &portal);
+    results.push(portal);
     println!("{:<34} {:>10.0} resources/s", "bulk import", import_rate);
     if results[2].rps() > 0.0 && results[1].rps() > 0.0 {
         println!(
@@ -166,6 +180,26 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         anyhow::bail!("{failed} requests failed during the bench (first: {first})");
     }
     Ok(())
+}
+
+/// Logs in through the portal's development login; the session cookie.
+async fn portal_login(root: &str, pid: &str) -> anyhow::Result<String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let r = client
+        .post(format!("{root}/login"))
+        .form(&[("pid", pid), ("level", "high")])
+        .send()
+        .await?;
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("nordlys_sid="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("portal login refused ({})", r.status()))
 }
 
 async fn dev_token(client: &reqwest::Client, root: &str, body: Value) -> anyhow::Result<String> {
