@@ -30,7 +30,10 @@ pub(crate) async fn insert<C: GenericClient + Sync>(
         .await?;
     let mut n = 0u64;
     for e in entries {
-        if changed.as_ref().is_some_and(|set| !set.contains(&e.item)) {
+        if changed
+            .as_ref()
+            .is_some_and(|set| !nordlys_store::notify::keep_with_commit(e, set))
+        {
             continue;
         }
         n += c

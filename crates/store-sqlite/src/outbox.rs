@@ -27,7 +27,10 @@ pub(crate) fn insert(
         .map_err(internal)?;
     let mut n = 0;
     for e in entries {
-        if changed.as_ref().is_some_and(|set| !set.contains(&e.item)) {
+        if changed
+            .as_ref()
+            .is_some_and(|set| !nordlys_store::notify::keep_with_commit(e, set))
+        {
             continue;
         }
         n += st

@@ -18,6 +18,10 @@ pub struct StoreConfig {
     pub max_count: usize,
     /// The region's access-policy settings (deferral days, paediatric units…).
     pub policy: nordlys_policy::PolicyConfig,
+    /// Decide what a write opened right after its commit (default). `false` leaves
+    /// it to the scheduler (within its interval plus 30 s): for bulk writers that
+    /// must not wait, and for tests of the crash path.
+    pub inline_follow_up: bool,
 }
 
 impl Default for StoreConfig {
@@ -26,6 +30,7 @@ impl Default for StoreConfig {
             default_count: 50,
             max_count: 1000,
             policy: nordlys_policy::PolicyConfig::default(),
+            inline_follow_up: true,
         }
     }
 }
@@ -90,6 +95,14 @@ impl FhirStore {
         &self.config
     }
 
+    /// The same store (same backend, caches and log) with another inline follow-up
+    /// setting (see [`StoreConfig::inline_follow_up`]).
+    pub fn with_inline_follow_up(&self, on: bool) -> FhirStore {
+        let mut s = self.clone();
+        s.config.inline_follow_up = on;
+        s
+    }
+
     /// Commits a batch with its notifications (§ 11, [`crate::notify`]): entries for
     /// the batch's items in the same transaction, and what the batch opened decided
     /// again after it. Writes of Organizations refresh the policy's unit list.
@@ -98,10 +111,14 @@ impl FhirStore {
         ctx: &crate::context::RequestContext,
         writes: Vec<crate::model::PendingWrite>,
     ) -> StoreResult<Vec<crate::backend::Committed>> {
-        let (outbox, follow) = self.plan_notifications(ctx, &writes).await?;
+        let (mut outbox, follow) = self.plan_notifications(ctx, &writes).await?;
+        // Committed with the batch, so what it opened is decided even if this process
+        // stops right after the commit (crate::notify::decide).
+        let markers = follow.markers(ctx.now.timestamp_millis());
+        outbox.extend(markers.iter().cloned());
         let out = self.commit_quietly(ctx, writes, outbox).await;
-        if out.is_ok() {
-            self.notify_after_commit(ctx, follow).await;
+        if out.is_ok() && self.config.inline_follow_up {
+            self.notify_after_commit(ctx, follow, &markers).await;
         }
         out
     }

@@ -21,7 +21,7 @@ macro_rules! notify_tests {
         $crate::notify_tests!(@each $make;
             adult_document_once, child_parents_only, youth_parents_after_parent_access,
             result_due_after_deferral_and_release, import_does_not_notify,
-            concurrent_writes_queue_one_entry);
+            concurrent_writes_queue_one_entry, grant_follow_up_survives_a_stop);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -321,6 +321,76 @@ pub async fn youth_parents_after_parent_access(store: &FhirStore) {
     again["dateTime"] = json!(instant(Utc::now()));
     put_as(store, &clinician(), again).await;
     assert_eq!(pairs(store, "youth").await, expected);
+}
+
+/// (c2) The process stops between a grant's commit and the decision of what it
+/// opened (simulated: a store that leaves follow-ups to the scheduler). The marker
+/// committed with the grant falls due and the scheduler queues the parents' entries;
+/// running it again adds nothing, and markers never show as notifications.
+pub async fn grant_follow_up_survives_a_stop(store: &FhirStore) {
+    let (youth, yb) = pid(14, 15);
+    let (mother, mb) = pid(42, 16);
+    let now = instant(Utc::now() - Duration::hours(1));
+    put(store, patient("youth2", &youth, yb)).await;
+    put(store, parent("mother2", "youth2", &mother, mb, yb)).await;
+    put(store, referral("ref-z", "youth2", &now)).await;
+    put(
+        store,
+        document(
+            "doc-z",
+            "youth2",
+            &now,
+            Some("ServiceRequest/ref-z"),
+            "Notat",
+        ),
+    )
+    .await;
+    assert_eq!(pairs(store, "youth2").await, Vec::new());
+    let stopped = store.with_inline_follow_up(false);
+    let consent = grant(
+        "open-z",
+        "parent-access",
+        "youth2",
+        &now,
+        &["RelatedPerson/mother2"],
+        Some("full"),
+        ("ServiceRequest/ref-z", true),
+    );
+    put_as(&stopped, &clinician(), consent).await;
+    assert_eq!(
+        pairs(store, "youth2").await,
+        Vec::new(),
+        "nothing decided yet: the follow-up did not run"
+    );
+    // Not yet due: the commit's own follow-up still has its grace period.
+    assert_eq!(
+        store
+            .due_notifications(Utc::now(), 500)
+            .await
+            .map(|r| r.len())
+            .ok(),
+        Some(0)
+    );
+    assert_eq!(pairs(store, "youth2").await, Vec::new());
+    let later = Utc::now() + Duration::minutes(2);
+    let ready = store
+        .due_notifications(later, 500)
+        .await
+        .unwrap_or_else(|e| panic!("scheduler round: {e:?}"));
+    let expected = sorted(vec![
+        row(&mother, "DocumentReference/doc-z", "new-document"),
+        row(&mother, "ServiceRequest/ref-z", "new-referral"),
+    ]);
+    assert_eq!(pairs(store, "youth2").await, expected);
+    assert!(
+        ready.iter().all(|e| !nordlys_store::notify::is_marker(e)),
+        "{ready:?}"
+    );
+    store
+        .due_notifications(later + Duration::minutes(1), 500)
+        .await
+        .unwrap_or_else(|e| panic!("second round: {e:?}"));
+    assert_eq!(pairs(store, "youth2").await, expected, "exactly once");
 }
 
 /// (d) A lab result is deferred 14 days: its entry is due then, not now; a `release`

@@ -8,6 +8,12 @@
 //! with what decides them (a transaction creating the Patient and a document, a
 //! referral and what is linked to it) and every item a new grant opens are therefore
 //! decided again once the write is committed; `ON CONFLICT` keeps that exactly-once.
+//!
+//! Why the second moment cannot be lost: the batch commits, in its own transaction, a
+//! *follow-up marker* per patient concerned (an outbox row for the pseudo-person
+//! [`FOLLOW_UP_PERSON`], due a little later). The follow-up runs right after the
+//! commit and settles its markers; if it fails or the process stops in between, the
+//! marker falls due and the scheduler runs the follow-up for that patient instead.
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -29,6 +35,11 @@ const RULE_TYPES: [&str; 3] = ["Patient", "RelatedPerson", "Consent"];
 /// Types that link items to referrals: the batch's items are decided again.
 const LINK_TYPES: [&str; 3] = ["ServiceRequest", "Encounter", "DiagnosticReport"];
 
+/// The `person` of follow-up markers: never a national id, never delivered.
+pub const FOLLOW_UP_PERSON: &str = "~follow-up";
+/// How long after the commit an unsettled marker is taken over by the scheduler.
+const FOLLOW_UP_GRACE_MS: i64 = 30_000;
+
 /// What to decide again once a batch is committed.
 #[derive(Debug, Default)]
 pub(crate) struct FollowUp {
@@ -36,6 +47,45 @@ pub(crate) struct FollowUp {
     patients: BTreeSet<String>,
     /// Items of this batch decided again (their patients' links changed).
     items: Vec<(String, ItemColumns)>,
+}
+
+impl FollowUp {
+    /// Markers to commit with the batch: one per patient concerned, unique per commit.
+    pub(crate) fn markers(&self, now_ms: i64) -> Vec<OutboxEntry> {
+        let mut patients: BTreeSet<&str> = self.patients.iter().map(String::as_str).collect();
+        patients.extend(
+            self.items
+                .iter()
+                .filter_map(|(_, c)| c.patient_id.as_deref()),
+        );
+        let commit = uuid::Uuid::new_v4().simple().to_string();
+        patients
+            .into_iter()
+            .map(|p| {
+                OutboxEntry::new(
+                    FOLLOW_UP_PERSON,
+                    &format!("Patient/{p}#{commit}"),
+                    p,
+                    "follow-up",
+                    now_ms + FOLLOW_UP_GRACE_MS,
+                    now_ms,
+                )
+            })
+            .collect()
+    }
+
+    /// A follow-up of every item of one patient (what a marker stands for).
+    pub(crate) fn patient(patient_id: &str) -> FollowUp {
+        FollowUp {
+            patients: BTreeSet::from([patient_id.to_owned()]),
+            items: Vec::new(),
+        }
+    }
+}
+
+/// Whether an outbox row is a follow-up marker (not a notification).
+pub fn is_marker(entry: &OutboxEntry) -> bool {
+    entry.person == FOLLOW_UP_PERSON
 }
 
 /// A context for the store's own loads (no organisation, no scopes: it reads the
@@ -190,17 +240,48 @@ impl FhirStore {
         Ok((self.outbox_entries(ctx.now, &items).await?, follow))
     }
 
-    /// After a commit: decides again what the batch may have opened and queues it.
-    /// The write is committed whatever happens here, so a failure is logged, not
-    /// returned (the known gap: those entries are lost if this fails or the process
-    /// stops in between).
-    pub(crate) async fn notify_after_commit(&self, ctx: &RequestContext, follow: FollowUp) {
-        if let Err(e) = self.follow_up(ctx.now, follow).await {
-            tracing::warn!(error = %e, request_id = %ctx.request_id, "notifications after commit failed");
+    /// After a commit: decides again what the batch may have opened, queues it and
+    /// settles the batch's markers. The write is committed whatever happens here, so a
+    /// failure is logged, not returned: the markers stay due and the scheduler takes
+    /// the follow-up over.
+    pub(crate) async fn notify_after_commit(
+        &self,
+        ctx: &RequestContext,
+        follow: FollowUp,
+        markers: &[OutboxEntry],
+    ) {
+        match self.follow_up(ctx.now, follow).await {
+            Ok(_) => self.settle_markers(ctx.now, markers).await,
+            Err(e) => {
+                tracing::warn!(error = %e, request_id = %ctx.request_id, "notifications after commit failed; the scheduler will retry");
+            }
         }
     }
 
-    async fn follow_up(&self, now: DateTime<Utc>, follow: FollowUp) -> StoreResult<usize> {
+    /// Marks follow-up markers done (delivered: never to be taken up again).
+    pub(crate) async fn settle_markers(&self, now: DateTime<Utc>, markers: &[OutboxEntry]) {
+        let loader = notifier_ctx(now);
+        for m in markers {
+            if let Err(e) = self
+                .backend
+                .outbox_settle(
+                    &loader,
+                    &m.person,
+                    &m.item,
+                    super::Settle::Delivered(now.timestamp_millis()),
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "settling a follow-up marker failed; it will run again");
+            }
+        }
+    }
+
+    pub(crate) async fn follow_up(
+        &self,
+        now: DateTime<Utc>,
+        follow: FollowUp,
+    ) -> StoreResult<usize> {
         let mut items = follow.items;
         let loader = notifier_ctx(now);
         for p in &follow.patients {

@@ -17,6 +17,19 @@
 mod decide;
 pub mod scheduler;
 
+pub use decide::{is_marker, FOLLOW_UP_PERSON};
+
+/// Whether an entry queued with a commit is kept, given the items (`Type/id`) the
+/// commit changed: a notification only if its item changed (an unchanged re-write is
+/// no news), a follow-up marker if anything changed. Both backends apply this.
+pub fn keep_with_commit(entry: &OutboxEntry, changed: &std::collections::HashSet<String>) -> bool {
+    if is_marker(entry) {
+        !changed.is_empty()
+    } else {
+        changed.contains(&entry.item)
+    }
+}
+
 use nordlys_policy::Category;
 
 /// One queued notification: whom, about which item, when it may be delivered.

@@ -34,7 +34,19 @@ impl FhirStore {
     ) -> StoreResult<Vec<OutboxEntry>> {
         let loader = notifier_ctx(now);
         let now_ms = now.timestamp_millis();
-        let due = self.backend.outbox_due(&loader, now_ms, limit).await?;
+        let (markers, due): (Vec<OutboxEntry>, Vec<OutboxEntry>) = self
+            .backend
+            .outbox_due(&loader, now_ms, limit)
+            .await?
+            .into_iter()
+            .partition(super::is_marker);
+        // A marker still due: the follow-up after its commit did not finish. Run it
+        // for the whole patient (idempotent: existing entries are kept once).
+        for m in &markers {
+            self.follow_up(now, super::decide::FollowUp::patient(&m.patient_id))
+                .await?;
+            self.settle_markers(now, std::slice::from_ref(m)).await;
+        }
         if due.is_empty() {
             return Ok(Vec::new());
         }
@@ -102,7 +114,9 @@ impl FhirStore {
                 "the outbox is for operators; a citizen sees notifications in the portal".into(),
             ));
         }
-        self.backend.outbox_of_patient(ctx, patient_id).await
+        let mut entries = self.backend.outbox_of_patient(ctx, patient_id).await?;
+        entries.retain(|e| !super::is_marker(e));
+        Ok(entries)
     }
 
     /// Starts the scheduler on the current tokio runtime: every `interval`, due
