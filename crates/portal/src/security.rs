@@ -3,10 +3,12 @@
 //! Why these: the Content-Security-Policy forbids every script and every foreign
 //! source (the portal has no script at all), `frame-ancestors 'none'` stops
 //! click-jacking, `no-store` keeps health data out of shared caches and the back
-//! button of a shared computer, and `Referrer-Policy: no-referrer` keeps portal
-//! addresses out of other sites' logs. Posts are checked twice: the `Origin` header
-//! must be this site (browsers send it on every cross-site post), and the form must
-//! carry the session's CSRF token.
+//! button of a shared computer, and `Referrer-Policy: same-origin` keeps portal
+//! addresses out of other sites' logs. (Not `no-referrer`: under it browsers send
+//! `Origin: null` on the portal's own form posts, which the Origin check below must
+//! refuse, so nobody could log in from a real browser; tests-browser/ shows it.)
+//! Posts are checked twice: the `Origin` header must be this site (browsers send it
+//! on every cross-site post), and the form must carry the session's CSRF token.
 use axum::extract::{Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
@@ -45,7 +47,7 @@ pub async fn headers(State(state): State<PortalState>, request: Request, next: N
     h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
