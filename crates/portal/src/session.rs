@@ -52,6 +52,9 @@ pub struct Session {
     /// The patient acted for now (one of `people`).
     pub acting_for: Option<String>,
     pub lang: Option<Lang>,
+    /// A one-time confirmation for the next page (e.g. "the rule is saved"), taken
+    /// when shown.
+    pub flash: Option<String>,
     /// Opaque handle → `Type/id`, and back.
     handles: HashMap<String, String>,
     reverse: HashMap<String, String>,
@@ -68,6 +71,7 @@ impl Session {
             people: Vec::new(),
             acting_for: None,
             lang: None,
+            flash: None,
             handles: HashMap::new(),
             reverse: HashMap::new(),
             last_seen: Instant::now(),
