@@ -47,24 +47,6 @@ const fn src(
 /// The table of data-described tiles.
 pub fn spec(tile: &str) -> Option<Spec> {
     Some(match tile {
-        "results" => Spec {
-            sources: vec![src("DiagnosticReport", "subject", &[])],
-            title: &["/code"],
-            date: &["/effectiveDateTime", "/issued"],
-            detail: &["/performer/0", "/status"],
-        },
-        "referrals" => Spec {
-            sources: vec![src("ServiceRequest", "subject", &[])],
-            title: &["/code", "/reasonCode/0"],
-            date: &["/authoredOn"],
-            detail: &["/performer/0", "/status"],
-        },
-        "appointments" => Spec {
-            sources: vec![src("Appointment", "patient", &[])],
-            title: &["/serviceType/0", "/appointmentType", "/description"],
-            date: &["/start"],
-            detail: &["/participant/1/actor", "/status"],
-        },
         "messages" => Spec {
             sources: vec![src("Communication", "subject", &[])],
             title: &["/topic", "/category/0"],
@@ -82,16 +64,6 @@ pub fn spec(tile: &str) -> Option<Spec> {
             title: &["/title", "/description"],
             date: &["/period/start", "/created", "/startDate"],
             detail: &["/author", "/status", "/lifecycleStatus"],
-        },
-        "measurements" => Spec {
-            sources: vec![src(
-                "Observation",
-                "subject",
-                &[("category", "vital-signs")],
-            )],
-            title: &["/code"],
-            date: &["/effectiveDateTime", "/issued"],
-            detail: &["/device"],
         },
         "medication" => Spec {
             sources: vec![

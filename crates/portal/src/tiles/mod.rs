@@ -5,8 +5,17 @@
 //! the policy notice from [`crate::explain`], paging, the opaque handles, the
 //! "metadata only" marking, the error pages — is here once, so no tile can forget
 //! it.
+mod analyses;
+mod appointment_detail;
+mod appointments;
 pub mod documents;
 mod generic;
+mod measurements;
+mod names;
+mod referrals;
+mod results;
+mod results_detail;
+mod series;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -73,15 +82,30 @@ async fn tile_rows(
 ) -> Result<ListPage, PortalError> {
     match tile {
         "journal" | "letters" => documents::list(state, citizen, tile, patient_id).await,
+        "results" => results::list(state, citizen, patient_id).await,
+        "measurements" => measurements::list(state, citizen, patient_id).await,
+        "referrals" => referrals::list(state, citizen, patient_id).await,
+        "appointments" => appointments::list(state, citizen, patient_id).await,
         other => generic::list(state, citizen, other, patient_id).await,
     }
 }
 
-fn tile_detail(citizen: &Citizen, tile: &str, resource: &Value, handle: &str) -> Markup {
-    match tile {
+/// Which tile module draws one item; some fetch more (linked values, chains, tasks).
+async fn tile_detail(
+    state: &PortalState,
+    citizen: &Citizen,
+    tile: &str,
+    resource: &Value,
+    handle: &str,
+) -> Result<Markup, PortalError> {
+    Ok(match tile {
         "journal" | "letters" => documents::detail(citizen.lang, resource, handle),
+        "results" => results::detail(state, citizen, resource).await?,
+        "measurements" => measurements::detail(citizen.lang, resource),
+        "referrals" => referrals::detail(state, citizen, resource).await?,
+        "appointments" => appointments::detail(state, citizen, resource).await?,
         _ => generic::detail(citizen.lang, resource),
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -229,6 +253,10 @@ pub async fn detail(
         Ok(r) => r,
         Err(e) => return error_page(&e, &citizen),
     };
+    let shown = match tile_detail(&state, &citizen, &tile, &resource, &handle).await {
+        Ok(m) => m,
+        Err(e) => return error_page(&e, &citizen),
+    };
     let title = text(lang, &format!("tile.{tile}"));
     let path = format!("/tiles/{tile}/{handle}");
     let body = html! {
@@ -239,7 +267,7 @@ pub async fn detail(
         @if is_redacted(&resource) {
             div.notice role="note" { p { (metadata_only(lang)) } }
         }
-        (tile_detail(&citizen, &tile, &resource, &handle))
+        (shown)
     };
     respond(
         StatusCode::OK,
