@@ -90,6 +90,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         issuer_config: None,
         public_base: None,
         rate_limit: None,
+        portal_oidc: None,
     };
     let state = serve::app_state(store, &serve_args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -116,7 +117,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .spawn_scheduler(std::time::Duration::from_secs(60));
     let served = nordlys_api::serve_app(
         listener,
-        serve::application(state, choices),
+        serve::application(state, choices, None),
         serve::shutdown_signal(),
     )
     .await;

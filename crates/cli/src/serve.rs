@@ -45,6 +45,23 @@ pub struct ServeArgs {
     /// Requests per second allowed per caller (token), with a one-second burst; over it: 429.
     #[arg(long, env = "NORDLYS_RATE_LIMIT", value_name = "N")]
     pub rate_limit: Option<u32>,
+    /// JSON file with the portal's citizen login (OpenID Connect with PKCE):
+    /// {"issuer", "authorization_endpoint", "token_endpoint", "client_id", "redirect_uri", ...}.
+    /// The issuer must also be in --issuer-config (its JWKS checks the tokens).
+    #[arg(long, env = "NORDLYS_PORTAL_OIDC", value_name = "PATH")]
+    pub portal_oidc: Option<PathBuf>,
+}
+
+/// Reads the portal's OpenID Connect settings, if given.
+pub fn portal_oidc(args: &ServeArgs) -> anyhow::Result<Option<nordlys_portal::oidc::OidcConfig>> {
+    let Some(path) = &args.portal_oidc else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the portal login settings {}", path.display()))?;
+    let config = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid portal login settings", path.display()))?;
+    Ok(Some(config))
 }
 
 /// Builds the API state from the options.
@@ -73,6 +90,7 @@ pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState>
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = db::open_store(&args.db.database).await?;
     let state = app_state(store, &args)?;
+    let oidc = portal_oidc(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -82,7 +100,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheduler = state
         .store
         .spawn_scheduler(std::time::Duration::from_secs(60));
-    let app = application(state, Vec::new());
+    let app = application(state, Vec::new(), oidc);
     let served = nordlys_api::serve_app(listener, app, shutdown_signal()).await;
     scheduler.abort();
     served.context("server stopped with an error")?;
@@ -102,6 +120,7 @@ pub fn application(
         nordlys_portal::PortalConfig {
             dev_login: state.config.dev_auth,
             login_choices,
+            oidc,
             secure_cookies: state
                 .config
                 .public_base

@@ -18,9 +18,11 @@
 pub mod chart;
 pub mod explain;
 mod fetch;
+pub mod glossary;
 mod home;
 pub mod i18n;
 mod login;
+pub mod oidc;
 mod page;
 mod security;
 pub mod session;
@@ -28,6 +30,7 @@ mod settings;
 pub mod tiles;
 mod view;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,6 +62,10 @@ pub struct PortalConfig {
     pub secure_cookies: bool,
     /// A session not used for this long is ended.
     pub idle_timeout: Duration,
+    /// The region's glossary (JSON word → explanation), merged over the built-in one.
+    pub glossary_path: Option<PathBuf>,
+    /// The citizen issuer for production login (OpenID Connect with PKCE).
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for PortalConfig {
@@ -68,6 +75,8 @@ impl Default for PortalConfig {
             login_choices: Vec::new(),
             secure_cookies: false,
             idle_timeout: Duration::from_secs(15 * 60),
+            glossary_path: None,
+            oidc: None,
         }
     }
 }
@@ -79,16 +88,23 @@ pub struct PortalState {
     pub auth: Arc<Auth>,
     pub config: Arc<PortalConfig>,
     pub sessions: Arc<session::Sessions>,
+    /// Plain-language explanations shown below journal texts.
+    pub glossary: Arc<glossary::Glossary>,
+    /// OpenID Connect logins in progress.
+    pub logins: Arc<oidc::PendingLogins>,
 }
 
 impl PortalState {
     pub fn new(store: FhirStore, auth: Arc<Auth>, config: PortalConfig) -> Self {
         let sessions = Arc::new(session::Sessions::new(config.idle_timeout));
+        let glossary = Arc::new(glossary::Glossary::load(config.glossary_path.as_deref()));
         PortalState {
             store,
             auth,
             config: Arc::new(config),
             sessions,
+            glossary,
+            logins: Arc::new(oidc::PendingLogins::default()),
         }
     }
 }
@@ -99,6 +115,8 @@ pub fn router(state: PortalState) -> Router {
         .route("/", get(home::home))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/callback", get(oidc::callback))
         .route("/act-for", post(home::act_for))
         .route("/static/portal.css", get(page::stylesheet))
         .route("/tiles/{tile}", get(tiles::list))

@@ -3,8 +3,8 @@
 //! Why the development login signs a real token: it builds the same claims as
 //! ID-porten (`pid`, `acr`), signs them with the development key and checks them
 //! with the API's token checker, so everything after login runs the production
-//! code. The production OpenID Connect flow is not part of this module yet (see
-//! docs/portal.md); without development login the page says so.
+//! code. The production OpenID Connect flow is in [`crate::oidc`]; the page offers
+//! whichever is configured.
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,7 +29,7 @@ pub async fn page(State(state): State<PortalState>, visitor: Visitor) -> Respons
         return Redirect::to("/").into_response();
     }
     let title = text(lang, "login.title");
-    if !state.config.dev_login {
+    if !state.config.dev_login && state.config.oidc.is_none() {
         return message(
             lang,
             StatusCode::OK,
@@ -40,6 +40,18 @@ pub async fn page(State(state): State<PortalState>, visitor: Visitor) -> Respons
     }
     let body = html! {
         h1 { (title) }
+        @if state.config.oidc.is_some() {
+            p { (text(lang, "login.idporten-intro")) }
+            p { a.button href="/login/oidc" { (text(lang, "login.idporten")) } }
+        }
+        @if state.config.dev_login { (dev_choices(&state, lang)) }
+    };
+    respond(StatusCode::OK, shell(lang, title, "/login", None, body))
+}
+
+/// The development login: the demo cast, and any national id at either level.
+fn dev_choices(state: &PortalState, lang: crate::Lang) -> maud::Markup {
+    html! {
         p { (text(lang, "login.dev-intro")) }
         ul.people {
             @for c in &state.config.login_choices {
@@ -68,8 +80,7 @@ pub async fn page(State(state): State<PortalState>, visitor: Visitor) -> Respons
             }
             button type="submit" { (text(lang, "login.submit")) }
         }
-    };
-    respond(StatusCode::OK, shell(lang, title, "/login", None, body))
+    }
 }
 
 #[derive(Deserialize)]

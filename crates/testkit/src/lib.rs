@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod fixtures;
 pub mod leak;
 pub mod notify;
+pub mod oidc;
 pub mod portal;
 pub mod postgres;
 pub mod server;

@@ -22,7 +22,11 @@ pub struct PortalDemo {
 
 impl PortalDemo {
     pub async fn start() -> PortalDemo {
-        let server = TestServer::start().await;
+        PortalDemo::start_on(TestServer::start().await).await
+    }
+
+    /// Loads the demo region into an already started server.
+    pub async fn start_on(server: TestServer) -> PortalDemo {
         let today = nordlys_policy::oslo_today(chrono::Utc::now());
         let region = nordlys_synth::demo_region(today);
         let mut by_owner: BTreeMap<Option<String>, Vec<Value>> = BTreeMap::new();
@@ -36,7 +40,11 @@ impl PortalDemo {
                 .unchecked_import(resources, owner.as_deref())
                 .await
                 .expect("import the demo region");
-            assert!(report.failed.is_empty(), "demo refused: {:?}", report.failed);
+            assert!(
+                report.failed.is_empty(),
+                "demo refused: {:?}",
+                report.failed
+            );
         }
         PortalDemo { server, region }
     }
@@ -117,11 +125,7 @@ impl PortalUser {
             .find(|c| c.starts_with("nordlys_sid="))
             .expect("session cookie")
             .to_owned();
-        let cookie = set_cookie
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
         PortalUser {
             base: server.base.clone(),
             client,
@@ -181,7 +185,9 @@ impl PortalUser {
             .iter()
             .position(|l| l.contains(name))
             .unwrap_or_else(|| panic!("{name} not in chooser {labels:?}"));
-        let p = self.post("/act-for", &[("person", &index.to_string())]).await;
+        let p = self
+            .post("/act-for", &[("person", &index.to_string())])
+            .await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "switch to {name}");
     }
 

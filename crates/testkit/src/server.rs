@@ -41,20 +41,27 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ApiConfig) -> TestServer {
+        let portal = nordlys_portal::PortalConfig {
+            dev_login: config.dev_auth,
+            ..nordlys_portal::PortalConfig::default()
+        };
+        TestServer::start_full(config, &[], portal).await
+    }
+
+    /// A server trusting these issuers besides the dev issuer (with dev auth), with
+    /// this portal configuration.
+    pub async fn start_full(
+        config: ApiConfig,
+        issuers: &[nordlys_api::IssuerConfig],
+        portal: nordlys_portal::PortalConfig,
+    ) -> TestServer {
         let backend = nordlys_store_sqlite::SqliteBackend::in_memory().expect("in-memory SQLite");
         let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
         store.migrate().await.expect("migrate in-memory store");
-        let auth = Auth::new(&[], config.dev_auth).expect("auth with dev issuer");
+        let auth = Auth::new(issuers, config.dev_auth).expect("auth with dev issuer");
         let state = AppState::new(store.clone(), auth, config);
         // The portal beside the API, as `nordlys serve` mounts it.
-        let portal = nordlys_portal::PortalState::new(
-            store.clone(),
-            state.auth.clone(),
-            nordlys_portal::PortalConfig {
-                dev_login: state.config.dev_auth,
-                ..nordlys_portal::PortalConfig::default()
-            },
-        );
+        let portal = nordlys_portal::PortalState::new(store.clone(), state.auth.clone(), portal);
         let app = nordlys_portal::router(portal).merge(nordlys_api::router(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

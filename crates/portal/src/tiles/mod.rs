@@ -99,7 +99,9 @@ async fn tile_detail(
     handle: &str,
 ) -> Result<Markup, PortalError> {
     Ok(match tile {
-        "journal" | "letters" => documents::detail(citizen.lang, resource, handle),
+        "journal" | "letters" => {
+            documents::detail(citizen.lang, resource, handle, &state.glossary)
+        }
         "results" => results::detail(state, citizen, resource).await?,
         "measurements" => measurements::detail(citizen.lang, resource),
         "referrals" => referrals::detail(state, citizen, resource).await?,
