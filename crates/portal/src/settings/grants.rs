@@ -123,17 +123,20 @@ pub fn block(
     period: Period,
     now: DateTime<Utc>,
 ) -> Value {
+    // "Everyone" is no actor at all: FHIR requires `actor.reference`, so a role-only
+    // actor does not validate, and the policy reads a closing grant without actors
+    // as naming every practitioner.
     let actor = match who {
-        Blocked::All => json!({"role": role("PROV")}),
-        Blocked::Hpr(hpr) => json!({"role": role("PROV"),
-            "reference": {"identifier": {"system": HPR_SYSTEM, "value": hpr}}}),
+        Blocked::All => None,
+        Blocked::Hpr(hpr) => Some(json!([{"role": role("PROV"),
+            "reference": {"identifier": {"system": HPR_SYSTEM, "value": hpr}}}])),
     };
     let strength = match strength {
         Strength::Soft => "soft",
         Strength::Hard => "hard",
     };
     let p = provision(&[
-        ("actor", Some(json!([actor]))),
+        ("actor", actor),
         ("action", Some(action(strength))),
         ("class", classes(categories)),
     ]);
@@ -167,12 +170,11 @@ pub fn own_rule(
     )
 }
 
-/// `deny-parents`, set by the youth: all parents (role `PRN`), optionally some categories.
+/// `deny-parents`, set by the youth: all parents (a closing grant without actors
+/// names every parent; see [`block`] for why not a role-only actor), optionally
+/// some categories.
 pub fn deny_parents(patient_id: &str, categories: &[Category], now: DateTime<Utc>) -> Value {
-    let p = provision(&[
-        ("actor", Some(json!([{"role": role("PRN")}]))),
-        ("class", classes(categories)),
-    ]);
+    let p = provision(&[("class", classes(categories))]);
     consent(
         GrantKind::DenyParents,
         patient_id,

@@ -44,6 +44,13 @@ fn frame(kind: &str, patient: &str, performer: Value, rule: &str, provision: Val
     })
 }
 
+/// A valid synthetic fødselsnummer (month + 80) of someone born on `birth`.
+fn fnr(birth: &str) -> String {
+    (100..200)
+        .find_map(|i| nordlys_fhir::ids::generate_fnr(day(birth), i, true))
+        .expect("a fødselsnummer")
+}
+
 fn parsed(v: &Value) -> Grant {
     grant_from_consent(v).expect("the policy reads the grant")
 }
@@ -109,14 +116,13 @@ fn block_all_soft_always() {
         json!({
             "type": "deny",
             "period": {"start": "2026-11-20T10:00:00+01:00"},
-            "actor": [{"role": {"coding": [{"system": ROLE, "code": "PROV"}]}}],
             "action": [{"coding": [{"system": LEVEL, "code": "soft"}]}],
         }),
     );
     assert_eq!(v, expected);
     let g = parsed(&v);
     assert_eq!(g.strength, Some(Strength::Soft));
-    assert!(g.actors[0].is_role_only());
+    assert!(g.actors.is_empty(), "no actor: every practitioner");
     assert!(g.categories.is_empty());
     assert_eq!(g.performers[0].reference.as_deref(), Some("Patient/p1"));
 }
@@ -156,7 +162,7 @@ fn own_rules_self_deny_lockdown_reservation() {
 }
 
 #[test]
-fn deny_parents_names_all_parents() {
+fn deny_parents_names_all_parents_by_naming_nobody() {
     let v = deny_parents("child-13", &[], now());
     let expected = frame(
         "deny-parents",
@@ -166,14 +172,12 @@ fn deny_parents_names_all_parents() {
         json!({
             "type": "deny",
             "period": {"start": "2026-11-20T10:00:00+01:00"},
-            "actor": [{"role": {"coding": [{"system": ROLE, "code": "PRN"}]}}],
         }),
     );
     assert_eq!(v, expected);
     let g = parsed(&v);
     assert_eq!(g.kind, GrantKind::DenyParents);
-    assert_eq!(g.actors[0].role.as_deref(), Some("PRN"));
-    assert!(g.actors[0].is_role_only());
+    assert!(g.actors.is_empty());
 }
 
 #[test]
@@ -181,7 +185,7 @@ fn proxy_names_the_person_by_national_id() {
     // A synthetic fødselsnummer (month + 80) and a D-nummer pick their own systems.
     let v = proxy(
         "elderly-father",
-        "01817512345",
+        &fnr("1975-01-01"),
         ProxyScope::Limited,
         Period {
             start: None,
@@ -198,7 +202,7 @@ fn proxy_names_the_person_by_national_id() {
             "type": "permit",
             "period": {"start": "2026-11-20T10:00:00+01:00", "end": "2027-06-30"},
             "actor": [{"role": {"coding": [{"system": ROLE, "code": "POWATT"}]},
-                       "reference": {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": "01817512345"}}}],
+                       "reference": {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": fnr("1975-01-01")}}}],
             "action": [{"coding": [{"system": LEVEL, "code": "limited"}]}],
         }),
     );
@@ -208,7 +212,7 @@ fn proxy_names_the_person_by_national_id() {
     assert_eq!(g.proxy_scope, Some(ProxyScope::Limited));
     assert_eq!(
         g.actors[0].identifier,
-        Some(("urn:oid:2.16.578.1.12.4.1.4.1".into(), "01817512345".into()))
+        Some(("urn:oid:2.16.578.1.12.4.1.4.1".into(), fnr("1975-01-01")))
     );
     let dnr = (100..200)
         .find_map(|i| nordlys_fhir::ids::generate_dnr(day("1975-01-01"), i, false))
@@ -222,11 +226,11 @@ fn proxy_names_the_person_by_national_id() {
 
 #[test]
 fn parental_consent_is_signed_by_the_parent() {
-    let v = parental_consent("child-13", "01017512345", now());
+    let v = parental_consent("child-13", &fnr("1980-01-01"), now());
     let expected = frame(
         "parental-consent",
         "child-13",
-        json!({"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": "01017512345"}}),
+        json!({"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": fnr("1980-01-01")}}),
         "OPTIN",
         json!({
             "type": "permit",
@@ -240,7 +244,7 @@ fn parental_consent_is_signed_by_the_parent() {
     assert_eq!(g.kind, GrantKind::ParentalConsent);
     assert_eq!(
         g.performers[0].identifier,
-        Some(("urn:oid:2.16.578.1.12.4.1.4.1".into(), "01017512345".into()))
+        Some(("urn:oid:2.16.578.1.12.4.1.4.1".into(), fnr("1980-01-01")))
     );
 }
 
@@ -248,7 +252,7 @@ fn parental_consent_is_signed_by_the_parent() {
 fn lifting_and_limiting_are_new_versions_of_the_same_rule() {
     let mut stored = proxy(
         "p1",
-        "01817512345",
+        &fnr("1975-01-01"),
         ProxyScope::Full,
         Period::default(),
         now(),
@@ -271,4 +275,68 @@ fn lifting_and_limiting_are_new_versions_of_the_same_rule() {
         json!([{"coding": [{"system": LEVEL, "code": "limited"}]}])
     );
     assert_eq!(parsed(&less).proxy_scope, Some(ProxyScope::Limited));
+}
+
+/// The store validates every write against FHIR R4 first: each rule must pass.
+#[test]
+fn every_rule_is_valid_fhir() {
+    let all = [
+        block(
+            "p1",
+            &Blocked::All,
+            Strength::Soft,
+            &[],
+            Period::default(),
+            now(),
+        ),
+        block(
+            "p1",
+            &Blocked::Hpr("1234567".into()),
+            Strength::Hard,
+            &[Category::Results],
+            Period {
+                start: Some(day("2026-12-01")),
+                end: Some(day("2026-12-31")),
+            },
+            now(),
+        ),
+        own_rule(
+            GrantKind::SelfDenyResults,
+            "p1",
+            &[],
+            Period::default(),
+            now(),
+        ),
+        own_rule(
+            GrantKind::Lockdown,
+            "p1",
+            &[Category::Dialog],
+            Period::default(),
+            now(),
+        ),
+        own_rule(GrantKind::Reservation, "p1", &[], Period::default(), now()),
+        deny_parents("p1", &[Category::Documents], now()),
+        proxy(
+            "p1",
+            &fnr("1975-01-01"),
+            ProxyScope::Full,
+            Period::default(),
+            now(),
+        ),
+        parental_consent("p1", &fnr("1980-01-01"), now()),
+    ];
+    for v in all {
+        let errors: Vec<_> = nordlys_fhir::validate_resource_all(&v)
+            .into_iter()
+            .filter(|i| i.severity == nordlys_fhir::IssueSeverity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", kind_of(&v));
+    }
+}
+
+fn kind_of(v: &Value) -> String {
+    v["category"][0]["coding"][0]["code"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }

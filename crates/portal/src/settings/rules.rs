@@ -216,7 +216,10 @@ fn period(lang: Lang, consent: &Value) -> String {
 pub fn scope(lang: Lang, g: &Grant) -> String {
     let mut parts: Vec<String> = Vec::new();
     for a in &g.actors {
-        parts.push(actor_words(lang, a));
+        let words = actor_words(lang, a);
+        if !parts.contains(&words) {
+            parts.push(words);
+        }
     }
     if g.categories.is_empty() {
         if !matches!(
