@@ -319,3 +319,106 @@ async fn kari_closes_to_her_parents_and_her_mother_loses_the_opened_referral() {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.html);
     assert!(p.html.contains("Regelen ble ikke lagret."), "{}", p.html);
 }
+
+#[tokio::test]
+async fn the_lockdown_takes_a_second_step_and_closes_everything_until_lifted() {
+    let demo = PortalDemo::start().await;
+    let token = demo.server.citizen_token(&demo.pid("adult")).await;
+    let docs = "DocumentReference?subject=Patient/adult&_count=100";
+    let before = found(&demo, &token, docs).await;
+    assert!(!before.is_empty());
+    let rules_before = consents(&demo, &token, "adult").await.len();
+    let ola = demo.login("adult").await;
+
+    // First step: a confirmation page, nothing written yet.
+    let p = ola
+        .post(
+            "/settings/lockdown",
+            &[("category", "documents"), ("category", "letters")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+    assert!(p.html.contains("action=\"/settings/lockdown-confirm\""));
+    assert!(p.html.contains("name=\"category\" value=\"documents\""));
+    assert!(p.html.contains("name=\"category\" value=\"letters\""));
+    assert!(p.html.contains("journaldokumenter, brev"));
+    assert_eq!(consents(&demo, &token, "adult").await.len(), rules_before);
+
+    let p = ola
+        .post(
+            "/settings/lockdown-confirm",
+            &[("category", "documents"), ("category", "letters")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert_eq!(found(&demo, &token, docs).await, Vec::<String>::new());
+    let page = ola.get("/settings").await;
+    assert!(page
+        .html
+        .contains("<h3>Nødknapp: alt er stengt på nett</h3>"));
+    assert!(page.html.contains("Bare: journaldokumenter, brev"));
+    // The other rules stay readable: the lockdown does not hide the rules themselves.
+    assert_eq!(
+        consents(&demo, &token, "adult").await.len(),
+        rules_before + 1
+    );
+
+    let handle = rule_handle(&page.html, "Nødknapp: alt er stengt på nett", "lift");
+    let p = ola.post("/settings/lift", &[("rule", &handle)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert_eq!(found(&demo, &token, docs).await, before);
+}
+
+#[tokio::test]
+async fn what_the_citizen_typed_wrong_is_said_and_nothing_is_written() {
+    let demo = PortalDemo::start().await;
+    let token = demo.server.citizen_token(&demo.pid("adult")).await;
+    let rules_before = consents(&demo, &token, "adult").await.len();
+    let ola = demo.login("adult").await;
+    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+        (
+            "/settings/block",
+            &[("who", "named"), ("hpr", "12ab")],
+            "HPR-nummeret er ikke gyldig.",
+        ),
+        (
+            "/settings/proxy",
+            &[("pid", "12345678901"), ("scope", "full")],
+            "Fødselsnummeret er ikke gyldig.",
+        ),
+        (
+            "/settings/block",
+            &[
+                ("who", "all"),
+                ("start", "2027-01-10"),
+                ("end", "2027-01-01"),
+            ],
+            "sluttdatoen er før startdatoen",
+        ),
+    ];
+    for (path, form, words) in cases {
+        let p = ola.post(path, form).await;
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {form:?}"
+        );
+        assert!(p.html.contains(words), "{path}: {}", p.html);
+        assert!(p.html.contains("role=\"alert\""));
+    }
+    // A proxy to a 13-year-old is the store's to refuse (§ 3: a proxy is 18+).
+    let p = ola
+        .post(
+            "/settings/proxy",
+            &[("pid", &demo.pid("child-13")), ("scope", "full")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.html);
+    assert!(p.html.contains("a proxy must be 18 or older"), "{}", p.html);
+    assert_eq!(consents(&demo, &token, "adult").await.len(), rules_before);
+    // Unknown actions are not found.
+    assert_eq!(
+        ola.post("/settings/nothing", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
