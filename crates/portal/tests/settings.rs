@@ -369,13 +369,16 @@ async fn the_lockdown_takes_a_second_step_and_closes_everything_until_lifted() {
     assert_eq!(found(&demo, &token, docs).await, before);
 }
 
+/// (path, form fields, words the refusal must contain).
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 #[tokio::test]
 async fn what_the_citizen_typed_wrong_is_said_and_nothing_is_written() {
     let demo = PortalDemo::start().await;
     let token = demo.server.citizen_token(&demo.pid("adult")).await;
     let rules_before = consents(&demo, &token, "adult").await.len();
     let ola = demo.login("adult").await;
-    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+    let cases: [Case; 3] = [
         (
             "/settings/block",
             &[("who", "named"), ("hpr", "12ab")],
