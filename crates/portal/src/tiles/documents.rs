@@ -7,6 +7,19 @@
 //! separately with where to ask for a copy. Content is served by
 //! [`content`] through the store's Binary read, which the policy decides through
 //! the document, never by the portal.
+//!
+//! Why "unread" comes from the access log: a letter is unread until the patient (or
+//! someone acting for them) has opened it, and the store already writes an
+//! AuditEvent (`subtype` read) for every opened item — so the portal never writes to
+//! the letter, which belongs to the organisation that sent it. One AuditEvent search
+//! for all letters on the page (`entity=` the letters, `subtype=read`), made with
+//! the citizen's own context, answers it; reads by clinicians do not count. A letter
+//! whose opening the viewer may not see in the log counts as unread for them.
+//!
+//! Why a glossary section: journal language is dense; the words of
+//! [`crate::glossary`] that occur in a document are explained below its text.
+use std::collections::HashSet;
+
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -17,6 +30,7 @@ use serde_json::Value;
 
 use super::{ListPage, Row};
 use crate::fetch::{error_page, item, items, PortalError};
+use crate::glossary::Glossary;
 use crate::i18n::{text, Lang};
 use crate::page::message;
 use crate::session::Citizen;
@@ -26,8 +40,8 @@ use crate::view::{
 use crate::PortalState;
 
 const CATEGORY_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/document-category";
-/// Marks a letter read by its patient (set by the portal when the letter is opened).
-pub const READ_TAG_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/letter-status";
+/// The role code of a citizen agent in the access log (the patient or a representative).
+const CITIZEN_AGENT: &str = "PAT";
 
 fn is_letter(doc: &Value) -> bool {
     has_coding(doc.get("category"), CATEGORY_SYSTEM, "letter")
@@ -61,9 +75,9 @@ fn title_of(doc: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn row(lang: Lang, doc: &Value, reference: String, letters: bool) -> Row {
+fn row(lang: Lang, doc: &Value, reference: String, letters: bool, read: bool) -> Row {
     let mut badges = Vec::new();
-    if letters && !is_read(doc) {
+    if letters && !read {
         badges.push(text(lang, "letters.unread").to_owned());
     }
     if !letters && !has_digital_content(doc) {
@@ -86,15 +100,64 @@ fn row(lang: Lang, doc: &Value, reference: String, letters: bool) -> Row {
     }
 }
 
-fn is_read(doc: &Value) -> bool {
-    doc.pointer("/meta/tag")
+/// Letters (`DocumentReference/id`) among `letters` that a citizen has opened, from
+/// the read events of the access log (one search for all).
+async fn opened_letters(
+    state: &PortalState,
+    citizen: &Citizen,
+    patient_id: &str,
+    letters: &[String],
+) -> Result<HashSet<String>, PortalError> {
+    if letters.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let entity = letters.join(",");
+    let events = items(
+        state,
+        citizen,
+        "AuditEvent",
+        "patient",
+        patient_id,
+        &[("entity", &entity), ("subtype", "read")],
+    )
+    .await?;
+    Ok(events
+        .iter()
+        .flat_map(|(_, e)| read_by_citizen(e))
+        .filter(|r| letters.contains(r))
+        .collect())
+}
+
+/// The items a citizen's read event names (none for clinicians' and systems' reads).
+fn read_by_citizen(event: &Value) -> Vec<String> {
+    let by_citizen = event
+        .pointer("/agent")
         .and_then(Value::as_array)
-        .is_some_and(|tags| {
-            tags.iter().any(|t| {
-                t.get("system").and_then(Value::as_str) == Some(READ_TAG_SYSTEM)
-                    && t.get("code").and_then(Value::as_str) == Some("read")
+        .is_some_and(|agents| {
+            agents.iter().any(|a| {
+                a.get("requestor").and_then(Value::as_bool) == Some(true)
+                    && has_code(a.get("type"), CITIZEN_AGENT)
             })
+        });
+    if !by_citizen || str_at(event, "/outcome").is_some_and(|o| o != "0") {
+        return Vec::new();
+    }
+    event
+        .get("entity")
+        .and_then(Value::as_array)
+        .map(|es| {
+            es.iter()
+                .filter_map(|e| str_at(e, "/what/reference").map(str::to_owned))
+                .collect()
         })
+        .unwrap_or_default()
+}
+
+fn has_code(concept: Option<&Value>, code: &str) -> bool {
+    concept
+        .and_then(|c| c.get("coding"))
+        .and_then(Value::as_array)
+        .is_some_and(|cs| cs.iter().any(|c| str_at(c, "/code") == Some(code)))
 }
 
 /// The list of documents or letters, with the "not available digitally" overview.
@@ -115,10 +178,23 @@ pub async fn list(
     )
     .await?;
     let lang = citizen.lang;
-    let rows: Vec<Row> = docs
+    let docs: Vec<(String, Value)> = docs
         .into_iter()
         .filter(|(_, d)| is_letter(d) == letters)
-        .map(|(s, d)| row(lang, &d, format!("DocumentReference/{}", s.id), letters))
+        .map(|(s, d)| (format!("DocumentReference/{}", s.id), d))
+        .collect();
+    let opened = if letters {
+        let refs: Vec<String> = docs.iter().map(|(r, _)| r.clone()).collect();
+        opened_letters(state, citizen, patient_id, &refs).await?
+    } else {
+        HashSet::new()
+    };
+    let rows: Vec<Row> = docs
+        .into_iter()
+        .map(|(r, d)| {
+            let read = opened.contains(&r);
+            row(lang, &d, r, letters, read)
+        })
         .collect();
     let not_digital: Vec<&Row> = rows
         .iter()
@@ -174,9 +250,14 @@ fn has_binary(doc: &Value) -> bool {
         })
 }
 
-/// The detail page of one document or letter.
-pub fn detail(lang: Lang, doc: &Value, handle: &str) -> Markup {
+/// The detail page of one document or letter, with the glossary words of its text.
+pub fn detail(lang: Lang, doc: &Value, handle: &str, glossary: &Glossary) -> Markup {
     let title = title_of(doc);
+    let body = inline_text(doc);
+    let words = body
+        .as_deref()
+        .map(|b| glossary.find(b))
+        .unwrap_or_default();
     html! {
         article.document {
             h1 { @if title.is_empty() { (text(lang, "journal.untitled")) } @else { (title) } }
@@ -194,9 +275,20 @@ pub fn detail(lang: Lang, doc: &Value, handle: &str) -> Markup {
                     dt { (text(lang, "field.author")) } dd { (a) }
                 }
             }
-            @if let Some(body) = inline_text(doc) {
+            @if let Some(body) = &body {
                 section.content lang="nb" {
                     @for para in body.split("\n\n") { p { (para) } }
+                }
+            }
+            @if !words.is_empty() {
+                section.glossary aria-labelledby="glossary-title" {
+                    h2 #glossary-title { (text(lang, "glossary.title")) }
+                    dl lang="nb" {
+                        @for (word, explanation) in &words {
+                            dt { dfn { (word) } }
+                            dd { (explanation) }
+                        }
+                    }
                 }
             }
             @if has_binary(doc) && !is_redacted(doc) {

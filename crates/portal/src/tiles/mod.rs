@@ -5,17 +5,23 @@
 //! the policy notice from [`crate::explain`], paging, the opaque handles, the
 //! "metadata only" marking, the error pages — is here once, so no tile can forget
 //! it.
+mod accesslog;
 mod analyses;
 mod appointment_detail;
 mod appointments;
+mod careplan;
 pub mod documents;
+mod forms;
 mod generic;
 mod measurements;
+mod medication;
+mod messages;
 mod names;
 mod referrals;
 mod results;
 mod results_detail;
 mod series;
+mod vaccinations;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -86,6 +92,12 @@ async fn tile_rows(
         "measurements" => measurements::list(state, citizen, patient_id).await,
         "referrals" => referrals::list(state, citizen, patient_id).await,
         "appointments" => appointments::list(state, citizen, patient_id).await,
+        "messages" => messages::list(state, citizen, patient_id).await,
+        "forms" => forms::list(state, citizen, patient_id).await,
+        "careplan" => careplan::list(state, citizen, patient_id).await,
+        "medication" => medication::list(state, citizen, patient_id).await,
+        "vaccinations" => vaccinations::list(state, citizen, patient_id).await,
+        "accesslog" => accesslog::list(state, citizen, patient_id).await,
         other => generic::list(state, citizen, other, patient_id).await,
     }
 }
@@ -99,13 +111,16 @@ async fn tile_detail(
     handle: &str,
 ) -> Result<Markup, PortalError> {
     Ok(match tile {
-        "journal" | "letters" => {
-            documents::detail(citizen.lang, resource, handle, &state.glossary)
-        }
+        "journal" | "letters" => documents::detail(citizen.lang, resource, handle, &state.glossary),
         "results" => results::detail(state, citizen, resource).await?,
         "measurements" => measurements::detail(citizen.lang, resource),
         "referrals" => referrals::detail(state, citizen, resource).await?,
         "appointments" => appointments::detail(state, citizen, resource).await?,
+        "messages" => messages::detail(state, citizen, resource).await?,
+        "forms" => forms::detail(state, citizen, resource).await?,
+        "careplan" => careplan::detail(state, citizen, resource).await?,
+        "medication" => medication::detail(state, citizen, resource).await?,
+        "vaccinations" => vaccinations::detail(state, citizen, resource).await?,
         _ => generic::detail(citizen.lang, resource),
     })
 }
@@ -201,7 +216,8 @@ pub async fn list(
         }
         @if let Some(extra) = &extra { (extra) }
         @if rows.is_empty() {
-            p.empty { (text(lang, "list.empty")) }
+            // A tile that draws its own list (the access log's table) has no rows.
+            @if extra.is_none() { p.empty { (text(lang, "list.empty")) } }
         } @else {
             p.count { (text_with(lang, "list.count", &[("n", &total.to_string())])) }
             ul.items {
