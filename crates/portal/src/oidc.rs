@@ -318,8 +318,8 @@ mod tests {
     #[test]
     fn s256_challenge_matches_the_rfc_example() {
         assert_eq!(
-            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-cFEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGEs_wqnkk"
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
