@@ -275,6 +275,29 @@ mod tests {
     }
 
     #[test]
+    fn timeline_is_an_ordered_list_oldest_first_with_the_current_marked() {
+        let values = [
+            json!({"id": "onward", "authoredOn": "2026-11-19T14:10:00+01:00", "status": "active",
+                   "code": {"text": "Til barneavdelingen"},
+                   "performer": [{"reference": "Organization/barn"}],
+                   "basedOn": [{"reference": "ServiceRequest/first"}]}),
+            json!({"id": "first", "authoredOn": "2026-09-15T09:15:00+02:00", "status": "completed",
+                   "code": {"text": "Til BUP"}}),
+        ];
+        let links: Vec<Link> = values.iter().map(Link::of).collect();
+        let chain = chains(&links).remove(0);
+        let names = Names::from_pairs(&[("Organization/barn", "Barneavdelingen")]);
+        let html = timeline(Lang::Nb, &values, &chain, &names, Some(0)).into_string();
+        assert!(html.starts_with("<ol class=\"timeline\""), "{html}");
+        let first = html.find("Til BUP").unwrap_or(usize::MAX);
+        let onward = html.find("Til barneavdelingen").unwrap_or(0);
+        assert!(first < onward, "{html}");
+        assert_eq!(html.matches("<li").count(), 2);
+        assert_eq!(html.matches(r#"aria-current="step""#).count(), 1);
+        assert!(html.contains("Barneavdelingen"));
+    }
+
+    #[test]
     fn links_read_based_on_and_replaces() {
         let r = json!({"id": "b", "authoredOn": "2026-01-02",
             "basedOn": [{"reference": "ServiceRequest/a"}, {"reference": "CarePlan/x"}],
