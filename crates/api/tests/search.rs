@@ -161,3 +161,35 @@ async fn pretty_output() {
     let text = r.expect("GET").text().await.expect("text");
     assert!(text.contains("\n  \"resourceType\": \"Patient\""), "{text}");
 }
+
+/// `:identifier` on a reference parameter finds references that name their target
+/// by identifier only (R4 search, reference `:identifier`).
+#[tokio::test]
+async fn reference_identifier_modifier() {
+    let s = TestServer::start().await;
+    let t = arrange(&s).await;
+    let mut o = observation("by-id", "p1", "2345-7", 6.1, "2026-01-05T08:00:00Z");
+    o["performer"] = serde_json::json!([{"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.4", "value": "565501872"}}]);
+    assert_eq!(
+        s.send(Method::PUT, "/fhir/Observation/by-id", &t, &o)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, found) = s
+        .get(
+            "/fhir/Observation?performer:identifier=urn:oid:2.16.578.1.12.4.1.4.4|565501872",
+            &t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(entry_ids(&found, Some("match")), vec!["Observation/by-id"]);
+    let (_, none) = s
+        .get("/fhir/Observation?performer:identifier=|565501872", &t)
+        .await;
+    assert_eq!(entry_ids(&none, Some("match")), Vec::<String>::new());
+    let (_, other) = s
+        .get("/fhir/Observation?performer:identifier=565501873", &t)
+        .await;
+    assert_eq!(entry_ids(&other, Some("match")), Vec::<String>::new());
+}

@@ -71,21 +71,37 @@ pub fn extract_index(resource: &Value) -> Vec<IndexEntry> {
     };
     let mut out = Vec::new();
     let mut values = Vec::new();
+    let mut identifiers = Vec::new();
     for (param, expr) in defs.compiled_params(rt) {
         if matches!(param.kind, ParamType::Composite | ParamType::Special) {
             continue;
         }
         values.clear();
+        identifiers.clear();
         for item in fhirpath::evaluate(defs, expr, resource) {
             convert::convert(defs, param.kind, &item, &mut values);
+            if param.kind == ParamType::Reference {
+                convert::reference_identifier(defs, &item, &mut identifiers);
+            }
         }
         dedup(&mut values);
         out.extend(values.drain(..).map(|value| IndexEntry {
             param: param.code.clone(),
             value,
         }));
+        dedup(&mut identifiers);
+        out.extend(identifiers.drain(..).map(|value| IndexEntry {
+            param: identifier_param(&param.code),
+            value,
+        }));
     }
     out
+}
+
+/// The index name under which a reference parameter's identifiers are kept as
+/// tokens (`actor:identifier`), searched with the `:identifier` modifier.
+pub fn identifier_param(code: &str) -> String {
+    format!("{code}:identifier")
 }
 
 /// Drops repeated values, keeping the first. Lists are usually a handful (a linear scan

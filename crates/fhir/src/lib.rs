@@ -19,5 +19,5 @@ pub mod time;
 pub mod validate;
 
 pub use defs::{definitions, Definitions, ParamType, SearchParamDef};
-pub use index::{extract_index, IndexEntry, IndexValue};
+pub use index::{extract_index, identifier_param, IndexEntry, IndexValue};
 pub use validate::{validate_resource, validate_resource_all, Issue, IssueSeverity};

@@ -191,6 +191,17 @@ async fn nils_gives_a_limited_proxy_and_limits_olas() {
         "{patient}"
     );
 
+    // The proxy is named by national id only; Anne's chooser still finds Nils
+    // (`actor:identifier`), at the level the grant gives.
+    let anne_portal = demo.login("guardian").await;
+    let people = anne_portal.chooser().await;
+    assert!(
+        people
+            .iter()
+            .any(|p| p.starts_with("Nils") && p.ends_with("begrenset fullmakt")),
+        "{people:?}"
+    );
+
     // Ola's full proxy from the demo: Nils limits it, and Ola's chooser says so.
     let ola = demo.login("adult").await;
     assert!(ola

@@ -53,6 +53,23 @@ pub(super) fn convert(
     }
 }
 
+/// The identifier of a Reference as a token, for the `:identifier` modifier
+/// (R4 search § 3.1.1.4.9): a reference may name its target only by identifier
+/// (a proxy named by national id), and must still be searchable.
+pub(super) fn reference_identifier(defs: &Definitions, item: &Item<'_>, out: &mut Vec<IndexValue>) {
+    let Item::Node(v, _) = item else {
+        return;
+    };
+    if item.type_name(defs) != "Reference" {
+        return;
+    }
+    if let Some(id) = v.get("identifier") {
+        if let Some(value) = str_of(id, "value") {
+            out.push(token(str_of(id, "system"), value));
+        }
+    }
+}
+
 fn is_number(ty: &str) -> bool {
     matches!(ty, "integer" | "decimal" | "positiveInt" | "unsignedInt")
 }

@@ -126,6 +126,14 @@ fn references_in_all_forms() {
             reference(None, None, "urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0")
         ]
     );
+    // A reference by identifier only: searchable with `performer:identifier`.
+    assert_eq!(
+        entries(&o, "performer:identifier"),
+        vec![IndexValue::Token {
+            system: None,
+            code: "only-identifier".into()
+        }]
+    );
     // Canonical references: the version is not part of the target.
     let q = json!({"resourceType": "QuestionnaireResponse", "status": "completed",
         "questionnaire": "http://hl7.org/fhir/Questionnaire/phq-9|4.0.1"});

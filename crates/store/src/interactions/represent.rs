@@ -6,7 +6,7 @@
 //!
 //! - [`FhirStore::represented`] finds the patients a citizen might be related to
 //!   (their own record, records with a RelatedPerson carrying their national id, and
-//!   grants naming those), keeps those whose Patient resource the gate shows them,
+//!   grants naming those or naming the national id itself), keeps those whose Patient resource the gate shows them,
 //!   and logs that the names were seen.
 //! - [`FhirStore::probe`] decides hypothetical items (say, "a test result dated
 //!   today") for a patient. The portal uses it to explain a closed tile or a hidden
@@ -35,14 +35,19 @@ pub struct Represented {
     pub relations: Vec<RelationKind>,
 }
 
-fn by_identifier(resource_type: &str, pid: &str) -> SearchPlan {
-    let any_of = [FNR_SYSTEM, DNR_SYSTEM]
+/// `pid` as a fødselsnummer or a D-nummer token.
+fn national_id_tokens(pid: &str) -> Vec<Condition> {
+    [FNR_SYSTEM, DNR_SYSTEM]
         .iter()
         .map(|s| Condition::Token {
             system: SystemMatch::Is((*s).into()),
             code: Some(pid.to_string()),
         })
-        .collect();
+        .collect()
+}
+
+fn by_identifier(resource_type: &str, pid: &str) -> SearchPlan {
+    let any_of = national_id_tokens(pid);
     SearchPlan {
         resource_type: resource_type.into(),
         clauses: vec![Clause::Match {
@@ -97,9 +102,19 @@ impl FhirStore {
                 id: hit.key.id,
             });
         }
+        // Proxies, foster parents and guardians are named by grants: by a reference to
+        // the citizen's Patient or RelatedPerson, or by their national id alone.
+        let mut grant_searches = vec![SearchPlan {
+            resource_type: "Consent".into(),
+            clauses: vec![Clause::Match {
+                param: nordlys_fhir::identifier_param("actor"),
+                kind: ParamType::Token,
+                any_of: national_id_tokens(pid),
+            }],
+            sort: Vec::new(),
+        }];
         if !actor_refs.is_empty() {
-            // Proxies, foster parents and guardians are named by grants.
-            let grants = SearchPlan {
+            grant_searches.push(SearchPlan {
                 resource_type: "Consent".into(),
                 clauses: vec![Clause::Match {
                     param: "actor".into(),
@@ -107,8 +122,10 @@ impl FhirStore {
                     any_of: actor_refs,
                 }],
                 sort: Vec::new(),
-            };
-            for hit in self.backend.search(ctx, &grants).await? {
+            });
+        }
+        for plan in &grant_searches {
+            for hit in self.backend.search(ctx, plan).await? {
                 if let Some(p) = hit.columns.patient_id {
                     candidates.insert(p);
                 }

@@ -195,6 +195,18 @@ pub(crate) fn parse_clause(resource_type: &str, name: &str, value: &str) -> Stor
             missing,
         });
     }
+    if modifier == Some("identifier") && kind == ParamType::Reference {
+        // The target's identifier, kept as a token at write time.
+        let mut any_of = Vec::new();
+        for v in split_values(value) {
+            any_of.push(condition(ParamType::Token, None, &v, code, &def.targets)?);
+        }
+        return Ok(Clause::Match {
+            param: nordlys_fhir::identifier_param(code),
+            kind: ParamType::Token,
+            any_of,
+        });
+    }
     let mut any_of = Vec::new();
     for v in split_values(value) {
         any_of.push(condition(kind, modifier, &v, code, &def.targets)?);
