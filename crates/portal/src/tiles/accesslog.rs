@@ -11,8 +11,6 @@
 //! "a citizen" without their id. "On whose behalf": a citizen's entry about a patient
 //! who is not themself was made acting for that patient. Emergency access is the
 //! `ETREAT` purpose, or the store's "emergency access" marker.
-use std::collections::HashMap;
-
 use maud::{html, Markup};
 use serde_json::Value;
 
@@ -22,7 +20,7 @@ use crate::i18n::{fhir_date, text, text_with, Lang};
 use crate::session::Citizen;
 use crate::view::str_at;
 use crate::PortalState;
-use nordlys_policy::RelationKind;
+use who::{who, Who};
 
 pub const FNR: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
 pub const HPR: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
@@ -51,6 +49,8 @@ pub struct Entry {
     /// The action: `read`, `search-type`, `create`…
     pub action: String,
     pub on_behalf_extension: Option<String>,
+    /// What kinds of items it was about (text keys, sorted, each once).
+    pub kinds: Vec<&'static str>,
 }
 
 fn identifier(who: Option<&Value>, system: &str) -> Option<String> {
@@ -118,8 +118,52 @@ impl Entry {
                 .unwrap_or("")
                 .to_owned(),
             on_behalf_extension,
+            kinds: kinds(event),
         }
     }
+}
+
+/// The text key of the kind of item a resource type is (as the tiles name them).
+fn kind_key(resource_type: &str) -> &'static str {
+    match resource_type {
+        "DocumentReference" | "Binary" | "Encounter" | "Procedure" | "ImagingStudy" => {
+            "accesslog.kind.documents"
+        }
+        "DiagnosticReport" | "Observation" | "Specimen" => "tile.results",
+        "ServiceRequest" => "tile.referrals",
+        "Appointment" => "tile.appointments",
+        "Communication" => "tile.messages",
+        "QuestionnaireResponse" => "tile.forms",
+        "CarePlan" | "Goal" | "Condition" | "CareTeam" => "tile.careplan",
+        "MedicationRequest" | "MedicationStatement" | "MedicationDispense" => "tile.medication",
+        "Immunization" => "tile.vaccinations",
+        "Patient" | "RelatedPerson" => "accesslog.kind.demographics",
+        "Consent" => "accesslog.kind.consent",
+        _ => "accesslog.kind.other",
+    }
+}
+
+/// The kinds of the items an event names; the patient entity alone means the
+/// patient's own details were looked at.
+fn kinds(event: &Value) -> Vec<&'static str> {
+    let types: Vec<&str> = event
+        .get("entity")
+        .and_then(Value::as_array)
+        .map(|es| {
+            es.iter()
+                .filter(|e| e.get("role").is_none())
+                .filter_map(|e| str_at(e, "/what/reference")?.split('/').next())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut keys: Vec<&'static str> = if types.is_empty() {
+        vec![kind_key("Patient")]
+    } else {
+        types.into_iter().map(kind_key).collect()
+    };
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 fn action_key(action: &str) -> &'static str {
@@ -143,129 +187,6 @@ fn purpose_key(code: &str) -> &'static str {
         "HQUALIMP" | "HRESCH" => "accesslog.purpose.quality",
         _ => "accesslog.purpose.other",
     }
-}
-
-/// Names of people and organisations by identifier value, per system.
-#[derive(Default)]
-struct Who {
-    practitioners: HashMap<String, String>,
-    organisations: HashMap<String, String>,
-    citizens: HashMap<String, String>,
-    /// The patient's own fødselsnummer, when known.
-    patient_pid: Option<String>,
-    /// The viewer is the patient (not acting for someone).
-    myself: bool,
-}
-
-/// One identifier search; `(value, resource)` per match. Best-effort: a refusal
-/// leaves the names unknown rather than failing the page.
-async fn by_identifier(
-    state: &PortalState,
-    citizen: &Citizen,
-    resource_type: &str,
-    system: &str,
-    values: &[&String],
-    extra: &[(&str, String)],
-) -> Vec<(String, Value)> {
-    if values.is_empty() {
-        return Vec::new();
-    }
-    let joined: Vec<String> = values.iter().map(|v| format!("{system}|{v}")).collect();
-    let mut params = vec![
-        ("identifier".to_owned(), joined.join(",")),
-        ("_count".to_owned(), (values.len() * 4).to_string()),
-    ];
-    params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-    let found = match state.store.parse_search(resource_type, &params, false) {
-        Ok(request) => state.store.search(&citizen.ctx, &request).await,
-        Err(e) => Err(e),
-    };
-    let Ok(found) = found else {
-        tracing::debug!(resource_type, "access log name lookup refused");
-        return Vec::new();
-    };
-    found
-        .matches
-        .iter()
-        .filter_map(|s| serde_json::from_str::<Value>(&s.body).ok())
-        .flat_map(|r| {
-            let ids: Vec<String> = r
-                .get("identifier")
-                .and_then(Value::as_array)
-                .map(|ids| {
-                    ids.iter()
-                        .filter(|i| str_at(i, "/system") == Some(system))
-                        .filter_map(|i| str_at(i, "/value").map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ids.into_iter().map(move |v| (v, r.clone()))
-        })
-        .collect()
-}
-
-fn name(resource: &Value) -> Option<String> {
-    match resource.get("name") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Array(_)) => Some(crate::view::human_name(resource)).filter(|n| !n.is_empty()),
-        _ => None,
-    }
-}
-
-async fn who(state: &PortalState, citizen: &Citizen, patient_id: &str, entries: &[Entry]) -> Who {
-    let mut out = Who::default();
-    let mut hprs: Vec<&String> = Vec::new();
-    let mut orgs: Vec<&String> = Vec::new();
-    let mut pids: Vec<&String> = Vec::new();
-    for e in entries {
-        match &e.agent {
-            Agent::Practitioner(h) if !hprs.contains(&h) => hprs.push(h),
-            Agent::Citizen(p) if *p != citizen.session.pid && !pids.contains(&p) => pids.push(p),
-            _ => {}
-        }
-        if let Some(o) = e.orgnr.as_ref().filter(|o| !orgs.contains(o)) {
-            orgs.push(o);
-        }
-    }
-    for (v, r) in by_identifier(state, citizen, "Practitioner", HPR, &hprs, &[]).await {
-        out.practitioners.extend(name(&r).map(|n| (v, n)));
-    }
-    // A legal entity may have several units with its number: the top one names it.
-    for (v, r) in by_identifier(state, citizen, "Organization", ORGNR, &orgs, &[]).await {
-        if let Some(n) = name(&r) {
-            let top = r.get("partOf").is_none();
-            if top || !out.organisations.contains_key(&v) {
-                out.organisations.insert(v, n);
-            }
-        }
-    }
-    let myself = citizen
-        .patient()
-        .is_some_and(|p| p.relation == RelationKind::Myself);
-    out.myself = myself;
-    if myself {
-        out.patient_pid = Some(citizen.session.pid.clone());
-    }
-    let patient_ref = format!("Patient/{patient_id}");
-    if !pids.is_empty() && !myself {
-        let id = [("_id", patient_id.to_owned())];
-        if let Some((v, _)) = by_identifier(state, citizen, "Patient", FNR, &pids, &id)
-            .await
-            .into_iter()
-            .next()
-        {
-            out.patient_pid = Some(v);
-        }
-    }
-    let unknown: Vec<&String> = pids
-        .into_iter()
-        .filter(|p| out.patient_pid.as_ref() != Some(*p))
-        .collect();
-    let related = [("patient", patient_ref)];
-    for (v, r) in by_identifier(state, citizen, "RelatedPerson", FNR, &unknown, &related).await {
-        out.citizens.extend(name(&r).map(|n| (v, n)));
-    }
-    out
 }
 
 pub async fn list(
@@ -349,8 +270,11 @@ fn on_behalf(
     };
     let acting_for = if p == viewer_pid {
         !names.myself
+    } else if names.citizens.contains_key(p) {
+        // A relative of the patient is never the patient.
+        true
     } else {
-        names.patient_pid.as_ref().is_some_and(|own| own != p)
+        names.patient_known && names.patient_pid.as_ref() != Some(p)
     };
     acting_for.then(|| patient_name.to_owned())
 }
@@ -386,12 +310,17 @@ fn table(
                 } }
                 tbody {
                     @for e in entries {
-                        tr.emergency[e.emergency] {
+                        tr class=[e.emergency.then_some("emergency")] {
                             td { (fhir_date(&e.recorded)) }
                             th scope="row" { (person(lang, citizen, names, patient_name, &e.agent)) }
                             td { (text(lang, role_key(&e.agent))) }
                             td { (e.orgnr.as_ref().and_then(|o| names.organisations.get(o)).cloned().unwrap_or_default()) }
-                            td { (text(lang, action_key(&e.action))) }
+                            td {
+                                (text(lang, action_key(&e.action)))
+                                @if !e.kinds.is_empty() {
+                                    ": " (e.kinds.iter().map(|k| text(lang, k)).collect::<Vec<_>>().join(", "))
+                                }
+                            }
                             td {
                                 @if let Some(p) = &e.purpose { (text(lang, purpose_key(p))) }
                                 @if e.emergency { " " strong.badge.emergency { (text(lang, "accesslog.emergency")) } }
@@ -408,3 +337,6 @@ fn table(
 #[cfg(test)]
 #[path = "accesslog_tests.rs"]
 mod tests;
+
+#[path = "accesslog_who.rs"]
+mod who;

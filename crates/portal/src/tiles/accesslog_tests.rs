@@ -35,6 +35,7 @@ fn practitioner_emergency_read() {
     assert_eq!(e.purpose.as_deref(), Some("ETREAT"));
     assert!(e.emergency);
     assert_eq!(action_key(&e.action), "accesslog.action.read");
+    assert_eq!(e.kinds, vec!["accesslog.kind.documents"]);
     assert_eq!(purpose_key("ETREAT"), "accesslog.purpose.emergency");
 
     let treat = Entry::of(&event(
@@ -64,6 +65,21 @@ fn citizens_and_systems_and_on_behalf() {
     assert_eq!(c.orgnr, None);
     assert_eq!(c.purpose, None);
     assert_eq!(c.on_behalf_extension.as_deref(), Some("Patient/child-13"));
+    let mut only_patient = event(
+        Principal::Citizen {
+            pid: "1".into(),
+            level: SecurityLevel::High,
+        },
+        AuditAction::Search,
+        None,
+    );
+    if let Some(es) = only_patient["entity"].as_array_mut() {
+        es.truncate(1);
+    }
+    assert_eq!(
+        Entry::of(&only_patient).kinds,
+        vec!["accesslog.kind.demographics"]
+    );
     let s = Entry::of(&event(
         Principal::System {
             client_id: "dips-unn".into(),
@@ -80,6 +96,7 @@ fn citizens_and_systems_and_on_behalf() {
     // another citizen did when their id is not the patient's.
     let mut names = Who {
         patient_pid: Some("14871371270".into()),
+        patient_known: true,
         myself: false,
         ..Who::default()
     };
@@ -100,6 +117,18 @@ fn citizens_and_systems_and_on_behalf() {
     assert_eq!(
         on_behalf(&names, viewer, "Kari", "child-13", &plain("05858013722")),
         Some("Kari".into())
+    );
+    // Nobody among the agents is the patient: the father acted for her.
+    names.patient_pid = None;
+    assert_eq!(
+        on_behalf(&names, viewer, "Kari", "child-13", &plain("05858013722")),
+        Some("Kari".into())
+    );
+    // Not known (the lookup was refused): nothing is claimed.
+    names.patient_known = false;
+    assert_eq!(
+        on_behalf(&names, viewer, "Kari", "child-13", &plain("05858013722")),
+        None
     );
     names.myself = true;
     names.patient_pid = Some(viewer.into());

@@ -7,17 +7,21 @@
 //! returned to this citizen take part, so a withheld message cannot reveal itself
 //! through a gap or a link. Why "read" is inferred: `received` is set by few
 //! systems, but a message someone answered has certainly been read, so either counts.
+//! Senders are named from the directory (clinicians), the session (the patient) and,
+//! when a relative wrote, one RelatedPerson search made with the citizen's context —
+//! so a proxy reads their own name (or "you"), never an id.
 use std::collections::HashMap;
 
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::accesslog::FNR;
 use super::names::{lookup, Names};
 use super::{ListPage, Row};
 use crate::fetch::{items, PortalError};
 use crate::i18n::{fhir_date, text, text_with, Lang};
 use crate::session::Citizen;
-use crate::view::{concept_text, is_redacted, str_at};
+use crate::view::{concept_text, human_name, is_redacted, str_at};
 use crate::PortalState;
 
 /// What thread building needs of one message.
@@ -138,12 +142,65 @@ fn from_patient_side(m: &Value) -> bool {
         .is_some_and(|s| s.starts_with("Patient/") || s.starts_with("RelatedPerson/"))
 }
 
+/// Names of the patient's RelatedPersons among `senders`; "you" for the viewer.
+/// Best-effort: where demographics are closed to the viewer, the role is shown.
+async fn relatives(
+    state: &PortalState,
+    citizen: &Citizen,
+    patient_id: &str,
+    senders: &[&str],
+) -> HashMap<String, String> {
+    let mut ids: Vec<&str> = senders
+        .iter()
+        .filter_map(|s| s.strip_prefix("RelatedPerson/"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return HashMap::new();
+    }
+    let joined = ids.join(",");
+    let Ok(found) = items(
+        state,
+        citizen,
+        "RelatedPerson",
+        "patient",
+        patient_id,
+        &[("_id", &joined)],
+    )
+    .await
+    else {
+        return HashMap::new();
+    };
+    found
+        .into_iter()
+        .map(|(s, r)| {
+            let viewer = r
+                .get("identifier")
+                .and_then(Value::as_array)
+                .is_some_and(|ids| {
+                    ids.iter().any(|i| {
+                        str_at(i, "/system") == Some(FNR)
+                            && str_at(i, "/value") == Some(citizen.session.pid.as_str())
+                    })
+                });
+            let name = if viewer {
+                text(citizen.lang, "accesslog.you").to_owned()
+            } else {
+                human_name(&r)
+            };
+            (format!("RelatedPerson/{}", s.id), name)
+        })
+        .filter(|(_, n)| !n.is_empty())
+        .collect()
+}
+
 /// The patient's messages as (`Communication/id`, JSON), and the names of their senders.
 async fn messages(
     state: &PortalState,
     citizen: &Citizen,
     patient_id: &str,
-) -> Result<(Vec<(String, Value)>, Names), PortalError> {
+) -> Result<(Vec<(String, Value)>, Senders), PortalError> {
     let found = items(state, citizen, "Communication", "subject", patient_id, &[]).await?;
     let msgs: Vec<(String, Value)> = found
         .into_iter()
@@ -153,19 +210,29 @@ async fn messages(
         .iter()
         .filter_map(|(_, m)| str_at(m, "/sender/reference"))
         .collect();
-    let names = lookup(state, citizen, senders).await?;
-    Ok((msgs, names))
+    let names = lookup(state, citizen, senders.iter().copied()).await?;
+    let relatives = relatives(state, citizen, patient_id, &senders).await;
+    Ok((msgs, Senders { names, relatives }))
+}
+
+/// Names of senders: directory names, and the patient's relatives.
+pub struct Senders {
+    names: Names,
+    relatives: HashMap<String, String>,
 }
 
 /// The name of a message's sender: the patient by name, a directory name, else a role.
-fn sender_name(lang: Lang, citizen: &Citizen, names: &Names, m: &Value) -> String {
+fn sender_name(lang: Lang, citizen: &Citizen, names: &Senders, m: &Value) -> String {
     let reference = str_at(m, "/sender/reference").unwrap_or("");
     if let Some(p) = citizen.patient() {
         if reference == format!("Patient/{}", p.patient_id) {
             return p.name.clone();
         }
     }
-    names.of(m.get("sender")).unwrap_or_else(|| {
+    if let Some(n) = names.relatives.get(reference) {
+        return n.clone();
+    }
+    names.names.of(m.get("sender")).unwrap_or_else(|| {
         let key = if from_patient_side(m) {
             "messages.from-representative"
         } else {
