@@ -7,7 +7,7 @@
 //! citizen's context, so an exact list checks both that the page draws what the store
 //! returned and that the policy let through exactly what access-policy.md § 6 says —
 //! one prescription too many for a parent fails here.
-use nordlys_testkit::portal::{texts_of, unescape, PortalDemo, PortalUser};
+use nordlys_testkit::portal::{table_rows, texts_of, PortalDemo, PortalUser};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -15,64 +15,11 @@ const TITLE: &str = "<span class=\"title\">";
 const BADGE: &str = "<span class=\"badge\">";
 const DETAIL: &str = "<span class=\"detail\">";
 
-/// (handle, title) of each item of a tile's list, in order.
-async fn links(user: &PortalUser, tile: &str) -> Vec<(String, String)> {
-    let page = user.get(&format!("/tiles/{tile}")).await;
-    assert_eq!(page.status, StatusCode::OK, "/tiles/{tile}");
-    let marker = format!("<a href=\"/tiles/{tile}/");
-    page.html
-        .split(&marker)
-        .skip(1)
-        .map(|rest| {
-            let handle = rest.split('"').next().unwrap_or_default().to_owned();
-            let title = texts_of(rest, TITLE).into_iter().next().unwrap_or_default();
-            (handle, title)
-        })
-        .collect()
-}
-
-/// The detail page of the item titled `title` in `tile`.
-async fn open(user: &PortalUser, tile: &str, title: &str) -> String {
-    let all = links(user, tile).await;
-    let (handle, _) = all
-        .iter()
-        .find(|(_, t)| t == title)
-        .unwrap_or_else(|| panic!("{title} not in {tile}: {all:?}"));
-    let page = user.get(&format!("/tiles/{tile}/{handle}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{tile}/{title}");
-    page.html
-}
-
-/// The access log's rows: each row's cell texts (tags removed, spaces collapsed).
+/// The access log's rows (cell texts).
 async fn log_rows(user: &PortalUser) -> Vec<Vec<String>> {
     let page = user.get("/tiles/accesslog").await;
     assert_eq!(page.status, StatusCode::OK);
-    let Some(body) = page.html.split("<tbody>").nth(1) else {
-        return Vec::new();
-    };
-    let body = body.split("</tbody>").next().unwrap_or_default();
-    body.split("<tr")
-        .skip(1)
-        .map(|row| {
-            row.split("</t")
-                .filter_map(|cell| cell.rfind("<t").map(|i| &cell[i..]).or(Some(cell)))
-                .filter(|c| c.starts_with("<td") || c.starts_with("<th"))
-                .map(|c| {
-                    let mut out = String::new();
-                    let mut in_tag = false;
-                    for ch in c.chars() {
-                        match ch {
-                            '<' => in_tag = true,
-                            '>' => in_tag = false,
-                            c if !in_tag => out.push(c),
-                            _ => {}
-                        }
-                    }
-                    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
-                })
-                .collect()
-        })
-        .collect()
+    table_rows(&page.html)
 }
 
 #[tokio::test]
@@ -98,7 +45,9 @@ async fn kari_sees_her_only_you_prescription_and_her_mother_does_not() {
             "1-2 doser ved behov · Sofie Eriksen"
         ]
     );
-    let detail = open(&kari, "medication", "Sertralin 50 mg tablett").await;
+    let detail = kari
+        .open_item("medication", "Sertralin 50 mg tablett")
+        .await;
     assert_eq!(
         texts_of(&detail, "<span class=\"badge youth\">"),
         ["Bare du ser denne"]
@@ -139,7 +88,9 @@ async fn ola_acting_for_nils_sees_the_care_plan_and_the_conversation() {
         ola.tile_titles("careplan").await,
         ["Behandlings- og egenbehandlingsplan"]
     );
-    let plan = open(&ola, "careplan", "Behandlings- og egenbehandlingsplan").await;
+    let plan = ola
+        .open_item("careplan", "Behandlings- og egenbehandlingsplan")
+        .await;
     assert_eq!(
         texts_of(&plan, "<section class=\"matters\" aria-labelledby=\"plan-matters\"><h2 id=\"plan-matters\">Det som er viktig for deg</h2><p lang=\"nb\">"),
         ["Det som er viktig for meg: å gå tur til båthavna og fiske med barnebarna"]
@@ -180,7 +131,7 @@ async fn ola_acting_for_nils_sees_the_care_plan_and_the_conversation() {
         texts_of(&page.html, DETAIL),
         ["2 meldinger · sist fra Jon Karlsen"]
     );
-    let thread = open(&ola, "messages", "Vektøkning").await;
+    let thread = ola.open_item("messages", "Vektøkning").await;
     assert_eq!(
         texts_of(&thread, "<span class=\"sender\">"),
         ["Deg", "Jon Karlsen"]
@@ -201,7 +152,7 @@ async fn kari_reads_her_thread_in_order() {
         texts_of(&page.html, DETAIL),
         ["3 meldinger · sist fra Kari Nilsen"]
     );
-    let thread = open(&kari, "messages", "Spørsmål om neste time").await;
+    let thread = kari.open_item("messages", "Spørsmål om neste time").await;
     assert_eq!(
         texts_of(&thread, "<span class=\"sender\">"),
         ["Kari Nilsen", "Erik Strand", "Kari Nilsen"]
@@ -271,7 +222,7 @@ async fn a_letter_is_unread_until_the_patient_opens_it_and_the_log_shows_who_did
     );
 
     // Ola opens it: read.
-    let detail = open(&ola, "letters", letter).await;
+    let detail = ola.open_item("letters", letter).await;
     assert!(detail.contains("Du har fått time til videokonsultasjon."));
     let page = ola.get("/tiles/letters").await;
     assert_eq!(texts_of(&page.html, TITLE), [letter]);
@@ -311,13 +262,13 @@ async fn the_access_log_lists_the_mothers_own_read_and_the_fathers() {
     let demo = PortalDemo::start().await;
     let ingrid = demo.login("mother").await;
     ingrid.act_for("Emma").await;
-    let journal = links(&ingrid, "journal").await;
+    let journal = ingrid.tile_links("journal").await;
     assert_eq!(journal.len(), 1, "{journal:?}");
     let title = journal[0].1.clone();
-    open(&ingrid, "journal", &title).await;
+    ingrid.open_item("journal", &title).await;
     let lars = demo.login("father").await;
     lars.act_for("Emma").await;
-    open(&lars, "journal", &title).await;
+    lars.open_item("journal", &title).await;
 
     let rows = log_rows(&ingrid).await;
     let reads: Vec<Vec<String>> = rows
@@ -352,10 +303,14 @@ async fn the_access_log_lists_the_mothers_own_read_and_the_fathers() {
 async fn the_glossary_explains_words_of_the_text_and_forms_show_answers() {
     let demo = PortalDemo::start().await;
     let ola = demo.login("adult").await;
-    let doc = open(&ola, "journal", "Konsultasjon: diabeteskontroll").await;
+    let doc = ola
+        .open_item("journal", "Konsultasjon: diabeteskontroll")
+        .await;
     assert_eq!(texts_of(&doc, "<dt><dfn>"), ["kontroll"]);
     assert!(doc.contains("<h2 id=\"glossary-title\">Ord og uttrykk</h2>"));
-    let plain = open(&ola, "journal", "Poliklinisk notat: diabetes").await;
+    let plain = ola
+        .open_item("journal", "Poliklinisk notat: diabetes")
+        .await;
     assert!(!plain.contains("Ord og uttrykk"), "{plain}");
 
     // A form Ola filled in, named by its Questionnaire.
@@ -383,7 +338,7 @@ async fn the_glossary_explains_words_of_the_text_and_forms_show_answers() {
     let page = ola.get("/tiles/forms").await;
     assert_eq!(texts_of(&page.html, TITLE), ["Egenvurdering før kontroll"]);
     assert_eq!(texts_of(&page.html, BADGE), ["Sendt inn"]);
-    let form = open(&ola, "forms", "Egenvurdering før kontroll").await;
+    let form = ola.open_item("forms", "Egenvurdering før kontroll").await;
     assert_eq!(
         texts_of(&form, "<dt class=\"depth-0\">"),
         [

@@ -197,6 +197,68 @@ impl PortalUser {
         assert_eq!(p.status, StatusCode::OK, "/tiles/{tile}: {}", p.html);
         texts_of(&p.html, "<span class=\"title\">")
     }
+
+    /// (handle, title) of each item of a tile's list, in order.
+    pub async fn tile_links(&self, tile: &str) -> Vec<(String, String)> {
+        let p = self.get(&format!("/tiles/{tile}")).await;
+        assert_eq!(p.status, StatusCode::OK, "/tiles/{tile}: {}", p.html);
+        let marker = format!("<a href=\"/tiles/{tile}/");
+        p.html
+            .split(&marker)
+            .skip(1)
+            .map(|rest| {
+                let handle = rest.split('"').next().unwrap_or_default().to_owned();
+                let title = texts_of(rest, "<span class=\"title\">")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                (handle, title)
+            })
+            .collect()
+    }
+
+    /// The detail page of the item titled `title` in `tile` (panics if not listed).
+    pub async fn open_item(&self, tile: &str, title: &str) -> String {
+        let all = self.tile_links(tile).await;
+        let (handle, _) = all
+            .iter()
+            .find(|(_, t)| t == title)
+            .unwrap_or_else(|| panic!("{title} not in {tile}: {all:?}"));
+        let p = self.get(&format!("/tiles/{tile}/{handle}")).await;
+        assert_eq!(p.status, StatusCode::OK, "{tile}/{title}");
+        p.html
+    }
+}
+
+/// The rows of the first table body in `html`: each row's cell texts (`td` and `th`),
+/// tags removed, white space collapsed, unescaped.
+pub fn table_rows(html: &str) -> Vec<Vec<String>> {
+    let Some(body) = html.split("<tbody>").nth(1) else {
+        return Vec::new();
+    };
+    let body = body.split("</tbody>").next().unwrap_or_default();
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("</t")
+                .filter_map(|cell| cell.rfind("<t").map(|i| &cell[i..]))
+                .filter(|c| c.starts_with("<td") || c.starts_with("<th"))
+                .map(|c| {
+                    let mut out = String::new();
+                    let mut in_tag = false;
+                    for ch in c.chars() {
+                        match ch {
+                            '<' => in_tag = true,
+                            '>' => in_tag = false,
+                            c if !in_tag => out.push(c),
+                            _ => {}
+                        }
+                    }
+                    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The value starting after `marker` up to the next `"`.
