@@ -39,6 +39,7 @@ use axum::Router;
 use nordlys_api::Auth;
 use nordlys_store::FhirStore;
 
+pub use fetch::PortalError;
 pub use i18n::Lang;
 
 /// Someone the development login offers (the demo's cast).

@@ -5,7 +5,7 @@
 //!
 //! Why: the access policy is the product's core and is applied on many paths (read,
 //! vread, search with `_include`/`_revinclude`, chains and `_has`, `_summary=count`,
-//! history, `$everything`, batch, the access log). A single path that forgets the gate,
+//! history, `$everything`, batch, the access log, the portal's chooser and tiles). A single path that forgets the gate,
 //! or applies it to the wrong thing, leaks. Hand-written tests cover the paths one
 //! rule at a time; this covers the cross product with exact sets — never more, and
 //! never less (a missing visible item is also a failure).
@@ -23,6 +23,7 @@ mod include;
 mod items;
 mod log;
 mod oracle;
+mod portal;
 mod reads;
 mod run;
 mod search;
@@ -44,13 +45,15 @@ pub const SEEDS: [u64; 5] = [5, 4, 3, 11, 7_000_001];
 
 /// Every tricky situation the default worlds must contain (see `Checker::probe`): if a
 /// change to the generator lost one, the test would silently check less.
-pub const PROBES: [&str; 6] = [
+pub const PROBES: [&str; 8] = [
     "_has through a hidden Observation",
     "_include of a reference the metadata view removes",
     "chain through a hidden Patient",
     "chain/_has through a hidden or masked Observation",
     "metadata item on a masked search parameter",
     "older version closed by a later label",
+    "portal tile listing a metadata-level item",
+    "portal tile listing an item in full",
 ];
 
 /// The seeds to run: `NORDLYS_LEAK_SEEDS` (comma-separated), else the first `default`

@@ -79,6 +79,17 @@ pub struct ListPage {
     pub extra: Option<Markup>,
 }
 
+/// The rows a tile lists for `patient_id`, as its list page would show them (for
+/// checks outside the HTTP layer, e.g. the generated leak test).
+pub async fn rows_for(
+    state: &PortalState,
+    citizen: &Citizen,
+    tile: &str,
+    patient_id: &str,
+) -> Result<Vec<Row>, PortalError> {
+    Ok(tile_rows(state, citizen, tile, patient_id).await?.rows)
+}
+
 /// Which tile module answers.
 async fn tile_rows(
     state: &PortalState,

@@ -333,6 +333,7 @@ async fn paths(c: &mut Checker<'_>, whos: &[Who], phases: &mut [f64; 9], all: bo
         c.histories(who).await;
         lap(4, &mut t);
         c.batches(who).await;
+        c.portal(who).await;
         lap(6, &mut t);
     }
 }
@@ -344,7 +345,7 @@ const PHASES: [&str; 9] = [
     "chain/_has",
     "history",
     "$everything",
-    "batch",
+    "batch+portal",
     "access log",
     "after change",
 ];
