@@ -113,6 +113,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 pub fn application(
     state: AppState,
     login_choices: Vec<nordlys_portal::LoginChoice>,
+    oidc: Option<nordlys_portal::oidc::OidcConfig>,
 ) -> axum::Router {
     let portal = nordlys_portal::PortalState::new(
         state.store.clone(),

@@ -141,38 +141,39 @@ pub struct PageQuery {
     page: Option<usize>,
 }
 
-/// What every tile page needs first: a high security level and a person.
-fn precheck<'a>(citizen: &'a Citizen, tile: &str) -> Result<&'a str, Response> {
+/// What every tile page needs first: a high security level and a person. The
+/// refusal page is boxed (a response is large; the happy path stays small).
+fn precheck<'a>(citizen: &'a Citizen, tile: &str) -> Result<&'a str, Box<Response>> {
     let lang = citizen.lang;
     if !SLUGS.contains(&tile) {
-        return Err(message(
+        return Err(Box::new(message(
             lang,
             StatusCode::NOT_FOUND,
             "error.not-found-title",
             "error.not-found",
             Some(citizen),
-        ));
+        )));
     }
     if citizen.session.low_level {
-        return Err(message(
+        return Err(Box::new(message(
             lang,
             StatusCode::FORBIDDEN,
             "level.title",
             "level.explain",
             Some(citizen),
-        ));
+        )));
     }
     citizen
         .patient()
         .map(|p| p.patient_id.as_str())
         .ok_or_else(|| {
-            message(
+            Box::new(message(
                 lang,
                 StatusCode::OK,
                 "home.nobody-title",
                 "home.nobody",
                 Some(citizen),
-            )
+            ))
         })
 }
 
@@ -185,7 +186,7 @@ pub async fn list(
 ) -> Response {
     let patient_id = match precheck(&citizen, &tile) {
         Ok(p) => p.to_owned(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let lang = citizen.lang;
     let probe = probe_item(&tile, &patient_id, citizen.ctx.now);
@@ -266,7 +267,7 @@ pub async fn detail(
     Path((tile, handle)): Path<(String, String)>,
 ) -> Response {
     if let Err(r) = precheck(&citizen, &tile) {
-        return r;
+        return *r;
     }
     let lang = citizen.lang;
     let Some(reference) = citizen.session.resolve(&handle).map(str::to_owned) else {
