@@ -91,6 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         public_base: None,
         rate_limit: None,
         portal_oidc: None,
+        portal_glossary: None,
     };
     let state = serve::app_state(store, &serve_args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -117,7 +118,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .spawn_scheduler(std::time::Duration::from_secs(60));
     let served = nordlys_api::serve_app(
         listener,
-        serve::application(state, choices, None),
+        serve::application(state, choices, None, None),
         serve::shutdown_signal(),
     )
     .await;

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// The issuer must also be in --issuer-config (its JWKS checks the tokens).
     #[arg(long, env = "NORDLYS_PORTAL_OIDC", value_name = "PATH")]
     pub portal_oidc: Option<PathBuf>,
+    /// JSON file of the region's plain-language glossary ({"word": "explanation"}),
+    /// merged over the built-in one (shown below journal texts in the portal).
+    #[arg(long, env = "NORDLYS_PORTAL_GLOSSARY", value_name = "PATH")]
+    pub portal_glossary: Option<PathBuf>,
 }
 
 /// Reads the portal's OpenID Connect settings, if given.
@@ -100,7 +104,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheduler = state
         .store
         .spawn_scheduler(std::time::Duration::from_secs(60));
-    let app = application(state, Vec::new(), oidc);
+    let app = application(state, Vec::new(), oidc, args.portal_glossary.clone());
     let served = nordlys_api::serve_app(listener, app, shutdown_signal()).await;
     scheduler.abort();
     served.context("server stopped with an error")?;
@@ -114,6 +118,7 @@ pub fn application(
     state: AppState,
     login_choices: Vec<nordlys_portal::LoginChoice>,
     oidc: Option<nordlys_portal::oidc::OidcConfig>,
+    glossary_path: Option<PathBuf>,
 ) -> axum::Router {
     let portal = nordlys_portal::PortalState::new(
         state.store.clone(),
@@ -122,6 +127,7 @@ pub fn application(
             dev_login: state.config.dev_auth,
             login_choices,
             oidc,
+            glossary_path,
             secure_cookies: state
                 .config
                 .public_base

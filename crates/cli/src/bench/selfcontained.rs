@@ -91,7 +91,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .context("cannot bind 127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = crate::serve::application(state, Vec::new(), None);
+    let app = crate::serve::application(state, Vec::new(), None, None);
     let server = tokio::spawn(nordlys_api::serve_app(listener, app, async {
         let _ = stopped.await;
     }));
