@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql postgresql-client)
 if [ -f tests-browser/package.json ]; then
-  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  # Debian's Chromium, at the path the browser tests launch (tests-browser/lib/browser.mjs).
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -26,7 +27,18 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2; exit 1; }
 
-if [ -f tests-browser/package.json ] && [ ! -d tests-browser/node_modules ]; then
-  echo "== npm ci (browser test tooling)"
-  (cd tests-browser && npm ci --no-audit --no-fund)
+# The browser tests' tooling (playwright-core, axe-core; no browser download):
+# installed again when the lock file is newer than what was installed from it.
+if [ -f tests-browser/package.json ]; then
+  installed=tests-browser/node_modules/.package-lock.json
+  if [ ! -f "$installed" ] || [ tests-browser/package.json -nt "$installed" ] \
+    || { [ -f tests-browser/package-lock.json ] && [ tests-browser/package-lock.json -nt "$installed" ]; }; then
+    if [ -f tests-browser/package-lock.json ]; then
+      echo "== npm ci (browser test tooling)"
+      (cd tests-browser && npm ci --no-audit --no-fund)
+    else
+      echo "== npm install (browser test tooling)"
+      (cd tests-browser && npm install --no-audit --no-fund)
+    fi
+  fi
 fi

@@ -18,7 +18,9 @@ export NORDLYS_TEST_POSTGRES="${NORDLYS_TEST_POSTGRES:-postgres://postgres@127.0
 cargo test --workspace --no-fail-fast
 
 if [ -f tests-browser/package.json ]; then
-  echo "== browser tests (headless Chromium)"
-  cargo build --release --quiet
+  # The portal as a visitor sees it: each test file starts target/release/nordlys demo
+  # (tests-browser/lib/server.mjs) and drives Debian's Chromium (installed by setup.sh).
+  echo "== browser tests (headless Chromium, axe-core)"
+  cargo build --release --quiet -p nordlys
   (cd tests-browser && npm test)
 fi

@@ -81,7 +81,9 @@ pub fn shell(
                 a.skip href="#main" { (text(lang, "nav.skip")) }
                 header.top {
                     div.brand { a href="/" { (product) } }
-                    @if let Some(c) = citizen { (chooser(lang, c)) }
+                    // No one to choose (a lower security level, or nobody to act
+                    // for): no empty select and button that do nothing.
+                    @if let Some(c) = citizen.filter(|c| !c.session.people.is_empty()) { (chooser(lang, c)) }
                     nav.langs aria-label=(text(lang, "nav.languages")) {
                         ul {
                             @for l in Lang::ALL {

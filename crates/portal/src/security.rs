@@ -19,7 +19,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::i18n::Lang;
-use crate::session::{request_lang, set_cookie, Session, LANG_COOKIE};
+use crate::session::{
+    cookie_value, request_lang, set_cookie, Session, LANG_COOKIE, SESSION_COOKIE,
+};
 use crate::PortalState;
 
 /// The policy: nothing but this origin's stylesheet and images, no script, no frames.
@@ -41,6 +43,11 @@ pub async fn headers(State(state): State<PortalState>, request: Request, next: N
         .query()
         .is_some_and(|q| q.contains("lang="))
         .then(|| request_lang(&parts, None));
+    // The session's language outranks the cookie, so a choice made while logged in
+    // must change it too, or the next page would fall back to the login's language.
+    if let (Some(lang), Some(sid)) = (chosen_lang, cookie_value(&parts.headers, SESSION_COOKIE)) {
+        state.sessions.update(&sid, |s| s.lang = Some(lang));
+    }
     let request = Request::from_parts(parts, body);
     let mut response = next.run(request).await;
     let h = response.headers_mut();
