@@ -12,6 +12,7 @@
 //! The rules as implemented, and every choice where the spec is silent, are in
 //! `docs/access-policy.md`.
 
+mod act;
 mod config;
 mod decide;
 mod error;
@@ -28,6 +29,7 @@ mod redact;
 mod relation;
 mod write;
 
+pub use act::{may_act, ActRefusal};
 pub use config::PolicyConfig;
 pub use decide::{decide, intake_refusal, opens_at, Decision, DecisionInput, Redaction};
 pub use error::GrantError;

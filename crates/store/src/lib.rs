@@ -23,6 +23,7 @@ pub mod service;
 pub use backend::{Backend, Committed};
 pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
+pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
 pub use interactions::explain::{relation_code, Explanation};
 pub use interactions::represent::Represented;
 pub use model::{

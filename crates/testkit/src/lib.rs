@@ -2,6 +2,7 @@
 //! backend, and helpers that start the real server. Tests import from here; fixtures
 //! are never copied between test files.
 
+pub mod booking;
 pub mod conformance;
 pub mod fixtures;
 pub mod leak;

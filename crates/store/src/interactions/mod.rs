@@ -2,6 +2,8 @@
 //! read/vread, create/update/delete, search, history, batch/transaction,
 //! `$everything` and import. All of them go through [`crate::access::AccessGate`].
 
+mod booking;
+pub mod booking_parts;
 mod bundle;
 mod everything;
 pub(crate) mod explain;
