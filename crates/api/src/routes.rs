@@ -12,7 +12,8 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, capabilities, create, delete, everything, explain, history, read, search, update, vread,
+    batch, booking, capabilities, create, delete, everything, explain, history, read, search,
+    update, vread,
 };
 use crate::{health, observe, AppState};
 
@@ -39,7 +40,13 @@ pub fn router(state: AppState) -> Router {
             "/fhir/Patient/{id}/$everything",
             get(everything::everything),
         )
-        .route("/fhir/Patient/{id}/$explain", get(explain::explain));
+        .route("/fhir/Patient/{id}/$explain", get(explain::explain))
+        .route("/fhir/Appointment/$book", post(booking::book))
+        .route(
+            "/fhir/Appointment/{id}/$reschedule",
+            post(booking::reschedule),
+        )
+        .route("/fhir/Appointment/{id}/$cancel", post(booking::cancel));
     let mut app = fhir
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics));

@@ -137,6 +137,15 @@ fn resource_entry(rt: &str, all_types: &[&str]) -> Value {
             "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"
         }]);
     }
+    if rt == "Appointment" {
+        // Booking on published Slots (docs/architecture.md "Booking"); Nordlys' own
+        // operations, race-safe: 409 when the time was just taken.
+        entry["operation"] = json!(["book", "reschedule", "cancel"]
+            .iter()
+            .map(|n| json!({"name": n,
+                "definition": format!("https://nordlys.no/fhir/OperationDefinition/Appointment-{n}")}))
+            .collect::<Vec<_>>());
+    }
     entry
 }
 

@@ -1,5 +1,6 @@
 //! The FHIR REST interactions, one module each, and what they share.
 pub mod batch;
+pub mod booking;
 pub mod capabilities;
 pub mod create;
 pub mod delete;
