@@ -279,6 +279,17 @@ impl Backend for PostgresBackend {
         outbox::settle(&conn::client(&self.pool).await?, person, item, settle).await
     }
 
+    async fn outbox_claim(
+        &self,
+        _ctx: &RequestContext,
+        now_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        outbox::claim(&conn::client(&self.pool).await?, now_ms, until_ms, limit).await
+    }
+
     async fn outbox_of_patient(
         &self,
         _ctx: &RequestContext,

@@ -65,6 +65,7 @@ fn entry(r: &Row) -> Result<OutboxEntry, tokio_postgres::Error> {
         ready: r.try_get(7)?,
         withdrawn: r.try_get(8)?,
         attempts: i64::from(r.try_get::<_, i32>(9)?),
+        next_attempt: r.try_get(10)?,
     })
 }
 
@@ -82,6 +83,25 @@ pub(crate) async fn due<C: GenericClient + Sync>(
         .await
         .map_err(internal)?;
     entries(&c.query(&st, &[&now_ms, &limit]).await.map_err(internal)?)
+}
+
+/// Claims ready entries for a deliverer (one statement; see `statements::outbox_claim`
+/// for why concurrent claims never return the same entry).
+pub(crate) async fn claim<C: GenericClient + Sync>(
+    c: &C,
+    now_ms: i64,
+    until_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<OutboxEntry>> {
+    let st = c
+        .prepare_cached(&statements::outbox_claim(&Postgres))
+        .await
+        .map_err(internal)?;
+    entries(
+        &c.query(&st, &[&now_ms, &until_ms, &limit])
+            .await
+            .map_err(internal)?,
+    )
 }
 
 pub(crate) async fn of_patient<C: GenericClient + Sync>(

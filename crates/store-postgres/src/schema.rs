@@ -77,6 +77,12 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (due) WHERE delivered IS NULL AND withdrawn IS NULL AND ready IS NULL;
 CREATE INDEX outbox_patient ON outbox (patient_id);
 "#,
+    // Delivery (nordlys-notify): when a deliverer may next try a ready entry, a claim's
+    // lease or a failed attempt's backoff.
+    r#"
+ALTER TABLE outbox ADD COLUMN next_attempt BIGINT;
+CREATE INDEX outbox_ready ON outbox (ready) WHERE ready IS NOT NULL AND delivered IS NULL;
+"#,
 ];
 
 /// Key of the advisory lock serialising migrations (ASCII "nordlys").

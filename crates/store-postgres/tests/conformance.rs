@@ -121,6 +121,15 @@ impl Backend for Owned {
     ) -> StoreResult<bool> {
         self.inner.outbox_settle(ctx, person, item, settle).await
     }
+    async fn outbox_claim(
+        &self,
+        ctx: &RequestContext,
+        now_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        self.inner.outbox_claim(ctx, now_ms, until_ms, limit).await
+    }
     async fn outbox_of_patient(
         &self,
         ctx: &RequestContext,

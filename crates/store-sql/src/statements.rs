@@ -153,9 +153,9 @@ pub fn audit_chain_insert(d: &dyn Dialect) -> String {
 }
 
 /// Columns of an outbox entry, in this order: person, item, patient_id, kind, due,
-/// created, delivered, ready, withdrawn, attempts.
+/// created, delivered, ready, withdrawn, attempts, next_attempt.
 pub const OUTBOX_COLUMNS: &str =
-    "person, item, patient_id, kind, due, created, delivered, ready, withdrawn, attempts";
+    "person, item, patient_id, kind, due, created, delivered, ready, withdrawn, attempts, next_attempt";
 
 /// Queue an entry: person, item, patient_id, kind, due, created. The unique key
 /// `(person, item)` is the exactly-once rule: a second entry for the same person and
@@ -187,6 +187,23 @@ pub fn outbox_due(d: &dyn Dialect) -> String {
     )
 }
 
+/// Claims ready, undelivered entries whose next attempt is due at (1) for a deliverer
+/// until (2), at most (3), returning them. The outer conditions repeat the inner ones
+/// so that on PostgreSQL a concurrent claim, which waits for the first one's row locks
+/// and then re-checks the updated rows, skips them: one claim per entry and lease.
+pub fn outbox_claim(d: &dyn Dialect) -> String {
+    let (now, until, limit) = (d.placeholder(1), d.placeholder(2), d.placeholder(3));
+    let open = format!(
+        "delivered IS NULL AND withdrawn IS NULL AND ready IS NOT NULL \
+         AND (next_attempt IS NULL OR next_attempt <= {now})"
+    );
+    format!(
+        "UPDATE outbox SET next_attempt = {until} WHERE {open} AND (person, item) IN \
+         (SELECT person, item FROM outbox WHERE {open} ORDER BY ready, person, item LIMIT {limit}) \
+         RETURNING {OUTBOX_COLUMNS}"
+    )
+}
+
 /// Entries about a patient's items (1), by person and item.
 pub fn outbox_of_patient(d: &dyn Dialect) -> String {
     format!(
@@ -203,6 +220,7 @@ pub fn outbox_settle(d: &dyn Dialect, settle: nordlys_store::Settle) -> String {
         Settle::Withdrawn(_) => "withdrawn = {t}, ready = NULL",
         Settle::Reschedule(_) => "due = {t}, ready = NULL",
         Settle::Delivered(_) => "delivered = {t}, attempts = attempts + 1",
+        Settle::Retry(_) => "next_attempt = {t}, attempts = attempts + 1",
     }
     .replace("{t}", &d.placeholder(3));
     format!(
@@ -216,6 +234,10 @@ pub fn outbox_settle(d: &dyn Dialect, settle: nordlys_store::Settle) -> String {
 pub fn settle_instant(settle: nordlys_store::Settle) -> i64 {
     use nordlys_store::Settle;
     match settle {
-        Settle::Ready(t) | Settle::Withdrawn(t) | Settle::Reschedule(t) | Settle::Delivered(t) => t,
+        Settle::Ready(t)
+        | Settle::Withdrawn(t)
+        | Settle::Reschedule(t)
+        | Settle::Delivered(t)
+        | Settle::Retry(t) => t,
     }
 }

@@ -270,6 +270,22 @@ impl Backend for SqliteBackend {
         .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
     }
 
+    async fn outbox_claim(
+        &self,
+        _ctx: &RequestContext,
+        now_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let pool = self.pool.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| outbox::claim(tx, now_ms, until_ms, limit))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
     async fn outbox_of_patient(
         &self,
         _ctx: &RequestContext,

@@ -59,6 +59,7 @@ fn entry(r: &Row) -> rusqlite::Result<OutboxEntry> {
         ready: r.get(7)?,
         withdrawn: r.get(8)?,
         attempts: r.get(9)?,
+        next_attempt: r.get(10)?,
     })
 }
 
@@ -66,6 +67,22 @@ pub(crate) fn due(c: &Connection, now_ms: i64, limit: i64) -> rusqlite::Result<V
     let mut st = c.prepare_cached(&statements::outbox_due(&Sqlite))?;
     let rows = st.query_map(params![now_ms, limit], entry)?;
     rows.collect()
+}
+
+/// Claims ready entries for a deliverer (one statement on the single writer).
+pub(crate) fn claim(
+    c: &Connection,
+    now_ms: i64,
+    until_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<OutboxEntry>> {
+    let mut st = c
+        .prepare_cached(&statements::outbox_claim(&Sqlite))
+        .map_err(internal)?;
+    let rows = st
+        .query_map(params![now_ms, until_ms, limit], entry)
+        .map_err(internal)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(internal)
 }
 
 pub(crate) fn of_patient(c: &Connection, patient_id: &str) -> rusqlite::Result<Vec<OutboxEntry>> {

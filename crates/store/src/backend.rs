@@ -139,6 +139,17 @@ pub trait Backend: Send + Sync + 'static {
         settle: Settle,
     ) -> StoreResult<bool>;
 
+    /// Claims up to `limit` ready, undelivered entries whose next attempt is due at
+    /// `now_ms` for one deliverer until `until_ms` (their `next_attempt`), atomically:
+    /// concurrent claims never return the same entry within a lease.
+    async fn outbox_claim(
+        &self,
+        ctx: &RequestContext,
+        now_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxEntry>>;
+
     /// Every entry about the patient's items, by person and item.
     async fn outbox_of_patient(
         &self,

@@ -43,7 +43,7 @@ fn today() -> NaiveDate {
 
 /// A valid synthetic fødselsnummer for someone `years` old (born 1 March, or
 /// earlier in the year so the age holds today), individual number `n`.
-fn pid(years: i32, n: u16) -> (String, NaiveDate) {
+pub fn pid(years: i32, n: u16) -> (String, NaiveDate) {
     let t = today();
     let birth =
         NaiveDate::from_ymd_opt(t.year_ce().1 as i32 - years - 1, 1, 15).unwrap_or(NaiveDate::MIN);
@@ -61,7 +61,7 @@ fn address() -> Value {
     json!([{"use": "home", "type": "physical", "line": [HOME], "postalCode": "9010", "city": "Tromsø", "country": "NO"}])
 }
 
-fn patient(id: &str, fnr: &str, birth: NaiveDate) -> Value {
+pub fn patient(id: &str, fnr: &str, birth: NaiveDate) -> Value {
     json!({"resourceType": "Patient", "id": id,
         "identifier": [{"system": FNR_SYSTEM, "value": fnr}],
         "name": [{"family": "Nordmann", "given": [id]}],
@@ -70,7 +70,7 @@ fn patient(id: &str, fnr: &str, birth: NaiveDate) -> Value {
 
 /// A parent with parental responsibility since the child's birth, at the child's
 /// address (the encoding of crates/synth `make::related_person`).
-fn parent(id: &str, patient_id: &str, fnr: &str, birth: NaiveDate, since: NaiveDate) -> Value {
+pub fn parent(id: &str, patient_id: &str, fnr: &str, birth: NaiveDate, since: NaiveDate) -> Value {
     json!({"resourceType": "RelatedPerson", "id": id, "active": true,
         "patient": {"reference": format!("Patient/{patient_id}")},
         "identifier": [{"use": "official", "system": FNR_SYSTEM, "value": fnr}],
@@ -81,7 +81,13 @@ fn parent(id: &str, patient_id: &str, fnr: &str, birth: NaiveDate, since: NaiveD
         "period": {"start": since.format("%Y-%m-%d").to_string()}})
 }
 
-fn document(id: &str, patient_id: &str, date: &str, referral: Option<&str>, text: &str) -> Value {
+pub fn document(
+    id: &str,
+    patient_id: &str,
+    date: &str,
+    referral: Option<&str>,
+    text: &str,
+) -> Value {
     let mut r = json!({"resourceType": "DocumentReference", "id": id, "status": "current",
         "type": {"coding": [{"system": "http://loinc.org", "code": "11488-4"}]},
         "category": [{"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/document-category", "code": "journal"}]}],
@@ -147,7 +153,7 @@ fn clinician() -> RequestContext {
     })
 }
 
-fn instant(t: DateTime<Utc>) -> String {
+pub fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -162,7 +168,7 @@ async fn put_as(store: &FhirStore, ctx: &RequestContext, resource: Value) {
     }
 }
 
-async fn put(store: &FhirStore, resource: Value) {
+pub async fn put(store: &FhirStore, resource: Value) {
     put_as(store, &hospital_system(), resource).await;
 }
 

@@ -46,7 +46,7 @@ fn national_id_tokens(pid: &str) -> Vec<Condition> {
         .collect()
 }
 
-fn by_identifier(resource_type: &str, pid: &str) -> SearchPlan {
+pub(crate) fn by_identifier(resource_type: &str, pid: &str) -> SearchPlan {
     let any_of = national_id_tokens(pid);
     SearchPlan {
         resource_type: resource_type.into(),

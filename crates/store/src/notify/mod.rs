@@ -14,8 +14,12 @@
 //! [`crate::access::AccessGate`] a read uses. An item hidden only by a deferral gets an
 //! entry due when it opens (`nordlys_policy::opens_at`); the scheduler re-decides each
 //! entry when it falls due, because rules may change in between ([`scheduler`]).
+mod contact;
 mod decide;
+pub mod delivery;
 pub mod scheduler;
+
+pub use contact::Contact;
 
 pub use decide::{is_marker, FOLLOW_UP_PERSON};
 
@@ -55,6 +59,9 @@ pub struct OutboxEntry {
     pub withdrawn: Option<i64>,
     /// Delivery attempts.
     pub attempts: i64,
+    /// When a deliverer may next try a ready entry: a claim sets it a lease ahead (so
+    /// no other deliverer takes the entry meanwhile), a failed attempt sets the backoff.
+    pub next_attempt: Option<i64>,
 }
 
 impl OutboxEntry {
@@ -78,6 +85,7 @@ impl OutboxEntry {
             ready: None,
             withdrawn: None,
             attempts: 0,
+            next_attempt: None,
         }
     }
 }
@@ -93,6 +101,8 @@ pub enum Settle {
     Reschedule(i64),
     /// Delivered at this instant (counts one attempt).
     Delivered(i64),
+    /// A delivery attempt failed: try again at this instant (counts one attempt).
+    Retry(i64),
 }
 
 /// The kind of news for an item of this type and category; `None` for what is never

@@ -50,7 +50,30 @@ impl FhirStore {
         if due.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<ResourceKey> = due
+        let mut ready = Vec::new();
+        for (mut entry, settle) in self.decide_again(now, due).await? {
+            self.backend
+                .outbox_settle(&loader, &entry.person, &entry.item, settle)
+                .await?;
+            if let Settle::Ready(at) = settle {
+                entry.ready = Some(at);
+                ready.push(entry);
+            }
+        }
+        Ok(ready)
+    }
+
+    /// What each entry's item calls for at `now`, decided as its person with the
+    /// current rules: visible → `Ready`, hidden only by a longer deferral →
+    /// `Reschedule`, hidden otherwise or deleted → `Withdrawn`. Records nothing.
+    pub(super) async fn decide_again(
+        &self,
+        now: DateTime<Utc>,
+        entries: Vec<OutboxEntry>,
+    ) -> StoreResult<Vec<(OutboxEntry, Settle)>> {
+        let loader = notifier_ctx(now);
+        let now_ms = now.timestamp_millis();
+        let keys: Vec<ResourceKey> = entries
             .iter()
             .filter_map(|e| e.item.split_once('/'))
             .map(|(t, id)| ResourceKey::new(t, id))
@@ -62,8 +85,8 @@ impl FhirStore {
             .into_iter()
             .map(|s| (format!("{}/{}", s.resource_type, s.id), s.columns))
             .collect();
-        let mut ready = Vec::new();
-        for mut entry in due {
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
             let settle = match current.get(&entry.item) {
                 // Deleted since: nothing to tell.
                 None => Settle::Withdrawn(now_ms),
@@ -78,15 +101,9 @@ impl FhirStore {
                     }
                 }
             };
-            self.backend
-                .outbox_settle(&loader, &entry.person, &entry.item, settle)
-                .await?;
-            if let Settle::Ready(at) = settle {
-                entry.ready = Some(at);
-                ready.push(entry);
-            }
+            out.push((entry, settle));
         }
-        Ok(ready)
+        Ok(out)
     }
 
     /// Records a delivery; `false` if the entry is unknown or was delivered before.
