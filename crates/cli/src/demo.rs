@@ -39,6 +39,8 @@ pub struct DemoArgs {
     /// The day the demo is set on (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<NaiveDate>,
+    #[command(flatten)]
+    pub delivery: crate::deliver::DeliveryArgs,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -92,6 +94,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         rate_limit: None,
         portal_oidc: None,
         portal_glossary: None,
+        delivery: args.delivery.clone(),
     };
     let state = serve::app_state(store, &serve_args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -116,6 +119,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let scheduler = state
         .store
         .spawn_scheduler(std::time::Duration::from_secs(60));
+    let portal_url = format!("http://{addr}/");
+    let delivery = crate::deliver::spawn(&state.store, &args.delivery, Some(&portal_url))?;
     let served = nordlys_api::serve_app(
         listener,
         serve::application(state, choices, None, None),
@@ -123,6 +128,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await;
     scheduler.abort();
+    if let Some(d) = delivery {
+        d.abort();
+    }
     served.context("server stopped with an error")?;
     Ok(())
 }

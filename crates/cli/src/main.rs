@@ -7,6 +7,7 @@
 mod audit;
 mod bench;
 mod db;
+mod deliver;
 mod demo;
 mod generate;
 mod import;

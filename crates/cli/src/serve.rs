@@ -54,6 +54,8 @@ pub struct ServeArgs {
     /// merged over the built-in one (shown below journal texts in the portal).
     #[arg(long, env = "NORDLYS_PORTAL_GLOSSARY", value_name = "PATH")]
     pub portal_glossary: Option<PathBuf>,
+    #[command(flatten)]
+    pub delivery: crate::deliver::DeliveryArgs,
 }
 
 /// Reads the portal's OpenID Connect settings, if given.
@@ -104,9 +106,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheduler = state
         .store
         .spawn_scheduler(std::time::Duration::from_secs(60));
+    let delivery =
+        crate::deliver::spawn(&state.store, &args.delivery, args.public_base.as_deref())?;
     let app = application(state, Vec::new(), oidc, args.portal_glossary.clone());
     let served = nordlys_api::serve_app(listener, app, shutdown_signal()).await;
     scheduler.abort();
+    if let Some(d) = delivery {
+        d.abort();
+    }
     served.context("server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
