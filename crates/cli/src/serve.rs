@@ -143,7 +143,22 @@ pub fn application(
             ..nordlys_portal::PortalConfig::default()
         },
     );
-    nordlys_portal::router(portal).merge(nordlys_api::router(state))
+    let workspace = nordlys_workspace::WorkspaceState::new(
+        state.store.clone(),
+        state.auth.clone(),
+        nordlys_workspace::WorkspaceConfig {
+            dev_login: state.config.dev_auth,
+            secure_cookies: state
+                .config
+                .public_base
+                .as_deref()
+                .is_some_and(|b| b.starts_with("https://")),
+            ..nordlys_workspace::WorkspaceConfig::default()
+        },
+    );
+    nordlys_portal::router(portal)
+        .merge(nordlys_workspace::router(workspace))
+        .merge(nordlys_api::router(state))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -12,5 +12,6 @@ pub mod portal;
 pub mod postgres;
 pub mod server;
 pub mod workspace;
+pub mod workspace;
 pub mod sms;
 pub mod smtp;

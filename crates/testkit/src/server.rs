@@ -62,7 +62,17 @@ impl TestServer {
         let state = AppState::new(store.clone(), auth, config);
         // The portal beside the API, as `nordlys serve` mounts it.
         let portal = nordlys_portal::PortalState::new(store.clone(), state.auth.clone(), portal);
-        let app = nordlys_portal::router(portal).merge(nordlys_api::router(state));
+        let workspace = nordlys_workspace::WorkspaceState::new(
+            store.clone(),
+            state.auth.clone(),
+            nordlys_workspace::WorkspaceConfig {
+                dev_login: state.config.dev_auth,
+                ..nordlys_workspace::WorkspaceConfig::default()
+            },
+        );
+        let app = nordlys_portal::router(portal)
+            .merge(nordlys_workspace::router(workspace))
+            .merge(nordlys_api::router(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");

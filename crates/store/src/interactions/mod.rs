@@ -7,6 +7,7 @@ pub mod booking_parts;
 mod bundle;
 mod everything;
 pub(crate) mod explain;
+mod explain_many;
 mod history;
 mod import;
 mod logging;
