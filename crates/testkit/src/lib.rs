@@ -11,7 +11,6 @@ pub mod oidc;
 pub mod portal;
 pub mod postgres;
 pub mod server;
-pub mod workspace;
-pub mod workspace;
 pub mod sms;
 pub mod smtp;
+pub mod workspace;
