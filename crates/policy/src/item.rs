@@ -99,7 +99,15 @@ pub struct ItemFacts {
     pub entities: Vec<String>,
     /// A ServiceRequest whose category is a lab or imaging procedure.
     pub requisition: bool,
+    /// `meta.tag` [`NOTIFICATION_TAG_SYSTEM`]`#do-not-notify` (§ 11): the item is
+    /// never announced to anyone. Visibility is unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub do_not_notify: bool,
 }
+
+/// The code system of the "do not notify" tag (§ 11), e.g. on a sensitive letter the
+/// unit will tell about in person.
+pub const NOTIFICATION_TAG_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/notification";
 
 impl ItemFacts {
     /// A Consent: one of the patient's rules (§ 8).
@@ -153,6 +161,9 @@ pub fn item_facts(
         unknown_label,
         deferred_until: deferred_until(resource),
         youth_sharing: youth_sharing(resource),
+        do_not_notify: codings(resource.get("meta").and_then(|m| m.get("tag")))
+            .iter()
+            .any(|(s, c)| *s == NOTIFICATION_TAG_SYSTEM && *c == "do-not-notify"),
         based_on: refs_at(resource, "basedOn"),
         replaces: if rt == "ServiceRequest" {
             refs_at(resource, "replaces")

@@ -37,7 +37,10 @@ pub use grant::{
     grant_from_consent, Actor, DataRef, Grant, GrantKind, ProxyScope, Strength,
     ACCESS_LEVEL_SYSTEM, CATEGORY_SYSTEM, GRANT_KIND_SYSTEM,
 };
-pub use item::{item_facts, reference_of, ItemFacts, DIRECTORY_TYPES, REQUISITION_CODES};
+pub use item::{
+    item_facts, reference_of, ItemFacts, DIRECTORY_TYPES, NOTIFICATION_TAG_SYSTEM,
+    REQUISITION_CODES,
+};
 pub use json::Span;
 pub use label::{
     Label, LabelSet, YouthSharing, DEFERRED_UNTIL_URL, LABEL_SYSTEM, YOUTH_SHARING_SYSTEM,

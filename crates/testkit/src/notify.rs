@@ -21,7 +21,8 @@ macro_rules! notify_tests {
         $crate::notify_tests!(@each $make;
             adult_document_once, child_parents_only, youth_parents_after_parent_access,
             result_due_after_deferral_and_release, import_does_not_notify,
-            concurrent_writes_queue_one_entry, grant_follow_up_survives_a_stop);
+            concurrent_writes_queue_one_entry, grant_follow_up_survives_a_stop,
+            do_not_notify_tag_is_respected);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -397,6 +398,25 @@ pub async fn grant_follow_up_survives_a_stop(store: &FhirStore) {
         .await
         .unwrap_or_else(|e| panic!("second round: {e:?}"));
     assert_eq!(pairs(store, "youth2").await, expected, "exactly once");
+}
+
+/// (c3) § 11: an item tagged "do not notify" is announced to nobody, though it is
+/// visible as ever; an untagged one beside it is announced.
+pub async fn do_not_notify_tag_is_respected(store: &FhirStore) {
+    let (fnr, birth) = pid(45, 20);
+    put(store, patient("quiet", &fnr, birth)).await;
+    let mut tagged = document("doc-quiet", "quiet", &instant(Utc::now()), None, "Notat");
+    tagged["meta"] = json!({"tag": [{"system": nordlys_policy::NOTIFICATION_TAG_SYSTEM, "code": "do-not-notify"}]});
+    put(store, tagged).await;
+    put(
+        store,
+        document("doc-loud", "quiet", &instant(Utc::now()), None, "Notat"),
+    )
+    .await;
+    assert_eq!(
+        pairs(store, "quiet").await,
+        vec![row(&fnr, "DocumentReference/doc-loud", "new-document")]
+    );
 }
 
 /// (d) A lab result is deferred 14 days: its entry is due then, not now; a `release`

@@ -145,6 +145,9 @@ fn candidates(base: &PatientBase) -> BTreeSet<String> {
 fn notifiable(columns: &ItemColumns) -> Option<(ItemFacts, &'static str)> {
     columns.patient_id.as_ref()?;
     let facts: ItemFacts = serde_json::from_str(columns.facts.as_deref()?).ok()?;
+    if facts.do_not_notify {
+        return None;
+    }
     let kind = kind_of(&facts.resource_type, facts.category)?;
     Some((facts, kind))
 }
