@@ -118,7 +118,16 @@ impl Deliverer {
                 .claim_deliveries(now, self.config.lease, batch)
                 .await?;
             let full = claimed.len() == batch;
+            let claimed_at = std::time::Instant::now();
             for entry in claimed {
+                // Slow channels must not outlive the claim, or another deliverer could
+                // take the same entries: past half the lease the rest waits for it to end.
+                if claimed_at.elapsed() > self.config.lease / 2 {
+                    tracing::warn!(
+                        "delivery is slow: the rest of this batch waits for its lease to end"
+                    );
+                    return Ok(report);
+                }
                 self.deliver(&entry, now, &mut report).await?;
             }
             if !full {
