@@ -123,6 +123,10 @@ pub fn router(state: PortalState) -> Router {
         .route("/tiles/{tile}", get(tiles::list))
         .route("/tiles/{tile}/{handle}", get(tiles::detail))
         .route("/content/{handle}", get(tiles::documents::content))
+        .route("/booking", get(tiles::booking::page))
+        .route("/booking/book", post(tiles::booking::book))
+        .route("/booking/move", post(tiles::booking::change))
+        .route("/booking/cancel", post(tiles::booking::cancel))
         .route("/settings", get(settings::page))
         .route("/settings/{action}", post(settings::change))
         .layer(axum::middleware::from_fn_with_state(

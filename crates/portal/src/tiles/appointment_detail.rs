@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::appointments::{is_upcoming, participant, place, status_text, title, video_link};
 use super::names::{lookup, references_at};
-use crate::fetch::{items, PortalError};
+use crate::fetch::{handles, items, PortalError};
 use crate::i18n::{fhir_date, text, text_with, Lang};
 use crate::session::Citizen;
 use crate::view::{concept_text, first_date, is_redacted, reference_display, str_at};
@@ -86,6 +86,22 @@ pub async fn detail(
         .filter_map(|p| str_at(appt, p))
         .collect();
     let material = material(appt);
+    // Change and cancel for an upcoming, booked appointment the citizen sees in full;
+    // whether they may, and whether it is too late, is the store's answer.
+    let changeable = upcoming
+        && !redacted
+        && !id.is_empty()
+        && matches!(
+            str_at(appt, "/status"),
+            Some("booked" | "pending" | "proposed")
+        );
+    let handle = if changeable {
+        handles(state, citizen, &[format!("Appointment/{id}")])
+            .into_iter()
+            .next()
+    } else {
+        None
+    };
     Ok(html! {
         article.appointment {
             h1 { (title(lang, appt)) }
@@ -116,12 +132,33 @@ pub async fn detail(
                 h2 { (text(lang, "appointment.material")) }
                 ul { @for m in &material { li lang="nb" { (m) } } }
             }
+            @if let Some(h) = &handle {
+                (change_forms(lang, &citizen.session.csrf, h))
+            }
             @if !tasks.is_empty() {
                 h2 { (text(lang, "appointment.tasks")) }
                 ul.tasks { @for (what, status) in &tasks { li { span lang="nb" { (what) } " · " (status) } } }
             }
         }
     })
+}
+
+/// "Endre tid" (to the booking page, moving this appointment) and "Avbestill timen"
+/// with an optional reason; `handle` is the appointment's session handle.
+pub fn change_forms(lang: Lang, csrf: &str, handle: &str) -> Markup {
+    html! {
+        section.change {
+            p.deadline { (text(lang, "booking.deadline")) }
+            p { a.button href=(format!("/booking?change={handle}")) { (text(lang, "booking.change")) } }
+            form method="post" action="/booking/cancel" {
+                input type="hidden" name="_csrf" value=(csrf);
+                input type="hidden" name="appointment" value=(handle);
+                label for="cancel-reason" { (text(lang, "booking.cancel-reason")) }
+                input #cancel-reason type="text" name="reason" maxlength="500";
+                button type="submit" { (text(lang, "booking.cancel")) }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,17 @@ pub async fn list(
             }
         })
         .collect();
-    Ok(ListPage { rows, extra: None })
+    // The way to book a new time; with no appointments the frame's "empty" text is
+    // said here, since a tile with `extra` leaves that to the tile.
+    let empty = found.is_empty();
+    let extra = maud::html! {
+        p.book { a.button href="/booking" { (text(lang, "booking.title")) } }
+        @if empty { p.empty { (text(lang, "list.empty")) } }
+    };
+    Ok(ListPage {
+        rows,
+        extra: Some(extra),
+    })
 }
 
 pub use super::appointment_detail::detail;

@@ -9,6 +9,8 @@ mod accesslog;
 mod analyses;
 mod appointment_detail;
 mod appointments;
+pub mod booking;
+mod booking_view;
 mod careplan;
 pub mod documents;
 mod forms;

@@ -236,6 +236,10 @@ pub(crate) fn schedule_with_slots(
         horizon_end,
     )];
     out[0]["comment"] = json!(what);
+    // Owned by the unit's legal entity, like everything it publishes: a booking's
+    // Appointment is owned by its Slot's owner (crates/store interactions/booking.rs).
+    let owned = meta(Some(&orgnr(unit)), &[]);
+    out[0]["meta"] = owned.clone();
     for i in 0..free {
         let (hour, minute) = if i % 2 == 0 { (9, 0) } else { (13, 30) };
         out.push(slot(
@@ -250,6 +254,9 @@ pub(crate) fn schedule_with_slots(
     }
     for (id, date, hour, minute) in busy {
         out.push(slot(id, &sched_ref, *date, *hour, *minute, 30, false));
+    }
+    for r in out.iter_mut().skip(1) {
+        r["meta"] = owned.clone();
     }
     out
 }
