@@ -27,6 +27,7 @@ mod portal;
 mod reads;
 mod run;
 mod search;
+mod sort;
 mod world;
 
 use std::collections::BTreeMap;
@@ -45,8 +46,9 @@ pub const SEEDS: [u64; 5] = [5, 4, 3, 11, 7_000_001];
 
 /// Every tricky situation the default worlds must contain (see `Checker::probe`): if a
 /// change to the generator lost one, the test would silently check less.
-pub const PROBES: [&str; 8] = [
+pub const PROBES: [&str; 9] = [
     "_has through a hidden Observation",
+    "_sort by a masked parameter",
     "_include of a reference the metadata view removes",
     "chain through a hidden Patient",
     "chain/_has through a hidden or masked Observation",

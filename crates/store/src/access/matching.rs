@@ -281,6 +281,51 @@ impl FhirStore {
             .collect())
     }
 
+    /// `_sort` must not order by what a metadata view hides: hits seen at metadata
+    /// level whose sort parameters the redaction removes or changes are moved after
+    /// all others, in id order, as if they had no value (their place would otherwise
+    /// tell the hidden code or date). `_id` and `_lastUpdated` are never masked.
+    pub(crate) async fn unsort_masked(
+        &self,
+        ctx: &RequestContext,
+        gate: &AccessGate,
+        hits: Vec<Hit>,
+        sort: &[crate::search::SortKey],
+    ) -> StoreResult<Vec<Hit>> {
+        let params: Vec<String> = sort
+            .iter()
+            .map(|k| k.param.clone())
+            .filter(|p| !p.starts_with('_'))
+            .collect();
+        if params.is_empty() {
+            return Ok(hits);
+        }
+        let metadata: Vec<ResourceKey> = hits
+            .iter()
+            .filter(|h| gate.decide(&h.columns).level == Level::Metadata)
+            .map(|h| h.key.clone())
+            .collect();
+        if metadata.is_empty() {
+            return Ok(hits);
+        }
+        let masked: std::collections::HashSet<ResourceKey> = self
+            .backend
+            .read_many(ctx, &metadata)
+            .await?
+            .into_iter()
+            .filter(|s| !gate.matchable(s, &params))
+            .map(|s| s.key())
+            .collect();
+        if masked.is_empty() {
+            return Ok(hits);
+        }
+        let (mut keep, mut moved): (Vec<Hit>, Vec<Hit>) =
+            hits.into_iter().partition(|h| !masked.contains(&h.key));
+        moved.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        keep.extend(moved);
+        Ok(keep)
+    }
+
     /// The keys among `keys` whose `param` this principal may follow (`_include`).
     pub(crate) async fn followable(
         &self,

@@ -65,6 +65,7 @@ impl FhirStore {
         let hits = self.backend.search(ctx, &plan).await?;
         let params = crate::access::clause_params(&plan.clauses);
         let visible: Vec<Hit> = self.keep_matchable(ctx, &mut gate, hits, &params).await?;
+        let visible = self.unsort_masked(ctx, &gate, visible, &plan.sort).await?;
         let total = visible.len();
         if request.summary_count {
             return Ok(SearchResult {

@@ -326,6 +326,7 @@ async fn paths(c: &mut Checker<'_>, whos: &[Who], phases: &mut [f64; 9], all: bo
             continue;
         }
         c.include_searches(who).await;
+        c.sorted_searches(who).await;
         lap(2, &mut t);
         c.chain_searches(who).await;
         c.judge_refusals(who);
