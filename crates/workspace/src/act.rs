@@ -266,10 +266,19 @@ async fn run(
                 consents::with_label(&v, label, until)
             };
             let (rt, id) = r.split_once('/').unwrap_or((&r, ""));
-            state
+            match state
                 .store
                 .update(ctx, rt, id, changed, Some(version))
-                .await?;
+                .await
+            {
+                // The store answers a write it refuses on an item the writer may read
+                // like a changed version (a hidden item must look like a missing
+                // one); here the likely cause is another owner: say so.
+                Err(StoreError::PreconditionFailed(_)) => {
+                    return Err(Refusal::Form("act.not-owner"))
+                }
+                other => other?,
+            };
             return Ok(item_page(&r));
         }
         _ => return Err(Refusal::Form("act.unknown")),

@@ -222,6 +222,12 @@ pub fn next_version(stored: &Value) -> Value {
     if let Some(meta) = v.get_mut("meta").and_then(Value::as_object_mut) {
         meta.remove("versionId");
         meta.remove("lastUpdated");
+        // An empty object is not valid FHIR.
+        if meta.is_empty() {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("meta");
+            }
+        }
     }
     v
 }

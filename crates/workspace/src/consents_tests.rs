@@ -120,6 +120,8 @@ fn revoking_keeps_everything_but_status() {
     assert_eq!(r["id"], "c1");
     assert!(r["meta"].get("versionId").is_none());
     assert_eq!(r["provision"], stored["provision"]);
+    // A meta with nothing but what the store keeps goes away (empty objects are invalid).
+    assert!(r.get("meta").is_none());
 }
 
 #[test]

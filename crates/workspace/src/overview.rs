@@ -54,7 +54,15 @@ pub fn error_page(err: &StoreError, clinician: &Clinician) -> Response {
             message(lang, status, "error.title", text(lang, "error.internal"), s)
         }
         // Refusals (403, 422) are the policy's own words: they say which rule.
-        _ => message(lang, status, "error.refused", &err.to_string(), s),
+        _ => {
+            let mut words = err.to_string();
+            if let StoreError::Invalid(issues) = err {
+                for i in issues {
+                    words.push_str(&format!(" · {}: {}", i.expression, i.diagnostics));
+                }
+            }
+            message(lang, status, "error.refused", &words, s)
+        }
     }
 }
 
