@@ -4,6 +4,7 @@
 //! be measured with the same tool and the same numbers), or `--self-contained`, which
 //! loads a generated region into a store, starts the server in-process and runs every
 //! scenario.
+mod booking;
 mod load;
 mod selfcontained;
 

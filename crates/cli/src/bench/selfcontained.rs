@@ -79,7 +79,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     let auth = Auth::new(&[], true).context("dev issuer")?;
     let state = AppState::new(
-        store,
+        store.clone(),
         auth,
         ApiConfig {
             dev_auth: true,
@@ -162,6 +162,25 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     .await?;
     print_row("portal journal tile (1 client)", &portal);
     results.push(portal);
+    let race = super::booking::run(&store, &client, &root, BENCH_ORG, args.clients, 200).await?;
+    println!(
+        "booking race: {} clients over {} slots: {} booked, {} told 'taken' (409), {} errors in {:.2} s",
+        race.clients, race.slots, race.booked, race.conflicts, race.errors, race.elapsed.as_secs_f64()
+    );
+    println!(
+        "{:<34} {:>10.0} bookings/s  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        "booking under contention",
+        race.bookings_per_second(),
+        race.p50_us as f64 / 1000.0,
+        race.p99_us as f64 / 1000.0,
+        race.max_us as f64 / 1000.0
+    );
+    anyhow::ensure!(
+        race.errors == 0,
+        "{} booking requests failed (first: {})",
+        race.errors,
+        race.first_error.clone().unwrap_or_default()
+    );
     println!("{:<34} {:>10.0} resources/s", "bulk import", import_rate);
     if results[2].rps() > 0.0 && results[1].rps() > 0.0 {
         println!(
