@@ -22,7 +22,7 @@ use crate::WorkspaceState;
 /// Most items one service lists (the family column is computed for these).
 pub const PER_SERVICE: usize = 50;
 
-/// (text key, resource type, patient parameter) of each service, in page order.
+/// (text key, resource type) of each service, in page order; each searched by `patient`.
 pub const SERVICES: [(&str, &str); 9] = [
     ("service.documents", "DocumentReference"),
     ("service.results", "DiagnosticReport"),
