@@ -302,8 +302,8 @@ pub async fn change_and_cancel_rules(store: &FhirStore) {
 }
 
 /// A parent books for an 8-year-old (appointments: full for a child under 12) but not
-/// for a 17-year-old (none, and the patient hidden: answered as unknown); a stranger
-/// books for nobody.
+/// for a 13-year-old (seen by name and age only: 403) nor a 17-year-old (none, and the
+/// patient hidden: answered as unknown, 404); a stranger books for nobody.
 pub async fn parents_book_for_young_children_only(store: &FhirStore) {
     put(store, schedule("gp", None)).await;
     put(store, slot("s1", "gp", Duration::days(3))).await;
@@ -328,6 +328,15 @@ pub async fn parents_book_for_young_children_only(store: &FhirStore) {
     assert!(
         matches!(&refused, Err(StoreError::NotFound { resource_type, .. }) if resource_type == "Patient"),
         "{refused:?}"
+    );
+    // A youth of 13: the parent sees name and age, not appointments — refused (403).
+    let (youth, yb13) = person(13, 6);
+    put(store, patient("youth", &youth, yb13)).await;
+    put(store, parent("mother-of-youth", "youth", &mother, mb, yb13)).await;
+    let youth_try = store.book(&mum, "youth", "s2").await;
+    assert!(
+        matches!(youth_try, Err(StoreError::Forbidden(_))),
+        "{youth_try:?}"
     );
     let stranger_try = store.book(&citizen(&stranger), "child", "s2").await;
     assert!(
