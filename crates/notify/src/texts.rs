@@ -121,6 +121,16 @@ const WHAT: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Emergency access to the record (the store's `emergency-access` kind): who and when
+/// are in the access log, behind the login.
+const EMERGENCY: (&str, &str, &str, &str, &str) = (
+    "emergency-access",
+    "et varsel om nødtilgang",
+    "eit varsel om naudtilgang",
+    "a notice of emergency access",
+    "dieđáhus heahtebeassamis",
+);
+
 /// For a kind not in the table.
 const ANYTHING: (&str, &str, &str, &str) = (
     "ny informasjon",
@@ -144,6 +154,7 @@ pub struct Texts {
 pub fn compose(kind: &str, lang: Lang, portal_url: &str) -> Texts {
     let (nb, nn, en, se) = WHAT
         .iter()
+        .chain(std::iter::once(&EMERGENCY))
         .find(|w| w.0 == kind)
         .map(|w| (w.1, w.2, w.3, w.4))
         .unwrap_or(ANYTHING);
@@ -205,6 +216,12 @@ mod tests {
             assert!(WHAT.iter().any(|w| w.0 == kind), "{kind}");
         }
         assert_eq!(WHAT.len(), kinds.len());
+        assert_eq!(EMERGENCY.0, nordlys_store::notify::EMERGENCY_KIND);
+        let t = compose("emergency-access", Lang::Nn, "u");
+        assert_eq!(
+            t.sms,
+            "Du har eit varsel om naudtilgang i Nordlys helse. Logg inn for å lese: u"
+        );
     }
 
     #[test]

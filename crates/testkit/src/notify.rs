@@ -22,7 +22,7 @@ macro_rules! notify_tests {
             adult_document_once, child_parents_only, youth_parents_after_parent_access,
             result_due_after_deferral_and_release, import_does_not_notify,
             concurrent_writes_queue_one_entry, grant_follow_up_survives_a_stop,
-            do_not_notify_tag_is_respected);
+            do_not_notify_tag_is_respected, emergency_access_notifies_the_patient_once);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -416,6 +416,54 @@ pub async fn do_not_notify_tag_is_respected(store: &FhirStore) {
     assert_eq!(
         pairs(store, "quiet").await,
         vec![row(&fnr, "DocumentReference/doc-loud", "new-document")]
+    );
+}
+
+/// (c4) § 9: emergency access (ETREAT) to another organisation's items queues one
+/// notice to the patient per practitioner and day, however many reads; the owning
+/// organisation's own emergency reads and ordinary reads queue none. The scheduler
+/// marks the notice ready without re-deciding it as an item.
+pub async fn emergency_access_notifies_the_patient_once(store: &FhirStore) {
+    let (fnr, birth) = pid(55, 22);
+    put(store, patient("emerg", &fnr, birth)).await;
+    put(
+        store,
+        document("doc-e", "emerg", &instant(Utc::now()), None, "Notat"),
+    )
+    .await;
+    let as_practitioner = |orgnr: &str, purpose: Purpose| {
+        RequestContext::new(Principal::Practitioner {
+            hpr: "565501872".into(),
+            orgnr: orgnr.into(),
+            purpose: Some(purpose),
+        })
+    };
+    let own = as_practitioner(crate::fixtures::HOSPITAL_ORG, Purpose::EmergencyTreat);
+    let other = as_practitioner(crate::fixtures::OTHER_ORG, Purpose::EmergencyTreat);
+    let treat = as_practitioner(crate::fixtures::OTHER_ORG, Purpose::Treat);
+    for ctx in [&own, &treat] {
+        let _ = store.read(ctx, "DocumentReference", "doc-e").await;
+    }
+    let only_document = vec![row(&fnr, "DocumentReference/doc-e", "new-document")];
+    assert_eq!(pairs(store, "emerg").await, only_document);
+    for _ in 0..3 {
+        store
+            .read(&other, "DocumentReference", "doc-e")
+            .await
+            .unwrap_or_else(|e| panic!("emergency read: {e:?}"));
+    }
+    let day = nordlys_policy::oslo_today(Utc::now()).format("%Y-%m-%d");
+    let notice = format!("Patient/emerg/$emergency/565501872/{day}");
+    let mut expected = only_document;
+    expected.push(row(&fnr, &notice, nordlys_store::notify::EMERGENCY_KIND));
+    assert_eq!(pairs(store, "emerg").await, sorted(expected));
+    let ready = store
+        .due_notifications(Utc::now() + Duration::seconds(1), 500)
+        .await
+        .unwrap_or_else(|e| panic!("scheduler round: {e:?}"));
+    assert!(
+        ready.iter().any(|e| e.item == notice && e.person == fnr),
+        "{ready:?}"
     );
 }
 

@@ -107,6 +107,14 @@ impl FhirStore {
         action: AuditAction,
         items: impl IntoIterator<Item = &'a StoredResource>,
     ) -> StoreResult<()> {
+        let items: Vec<&StoredResource> = items.into_iter().collect();
+        if ctx.purpose == Some(nordlys_policy::Purpose::EmergencyTreat) {
+            // § 9: the patient hears of emergency access (after the log is written
+            // below would be as good; a failure here must not hide the read's log).
+            if let Err(e) = self.notify_emergency(ctx, items.iter().copied()).await {
+                tracing::warn!(error = %e, request_id = %ctx.request_id, "emergency-access notice not queued");
+            }
+        }
         let records: Vec<AuditRecord> = by_patient(items)
             .into_iter()
             .map(|(patient_id, entities)| AuditRecord {

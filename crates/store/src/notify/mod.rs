@@ -17,11 +17,13 @@
 mod contact;
 mod decide;
 pub mod delivery;
+mod emergency;
 pub mod scheduler;
 
 pub use contact::Contact;
 
 pub use decide::{is_marker, FOLLOW_UP_PERSON};
+pub use emergency::{is_emergency_item, EMERGENCY_KIND};
 
 /// Whether an entry queued with a commit is kept, given the items (`Type/id`) the
 /// commit changed: a notification only if its item changed (an unchanged re-write is

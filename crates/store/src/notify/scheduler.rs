@@ -87,6 +87,11 @@ impl FhirStore {
             .collect();
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
+            if super::is_emergency_item(&entry.item) {
+                // Not an item: the patient is always told that emergency access happened.
+                out.push((entry, Settle::Ready(now_ms)));
+                continue;
+            }
             let settle = match current.get(&entry.item) {
                 // Deleted since: nothing to tell.
                 None => Settle::Withdrawn(now_ms),
