@@ -14,13 +14,9 @@
 //! their own organisation's slots. Citizens still cannot PUT an Appointment
 //! (`AccessGate::may_write`): these operations are their only way to write one. The
 //! Appointment is owned by the Slot's owner (the unit), never by the citizen.
-use chrono::Duration;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::booking_parts::{
-    appointment, check_deadline, deadline_hours, id_of, rule, slot_info, taken, with_status,
-    SlotInfo, DEFAULT_DEADLINE_HOURS,
-};
+use super::booking_parts::{appointment, id_of, rule, slot_info, taken, with_status, SlotInfo};
 use super::prepare::prepare_write;
 use crate::access::AccessGate;
 use crate::context::RequestContext;
@@ -28,14 +24,14 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{PendingWrite, Precondition, ResourceKey, StoredResource};
 use crate::service::FhirStore;
 
-fn not_found(resource_type: &str, id: &str) -> StoreError {
+pub(super) fn not_found(resource_type: &str, id: &str) -> StoreError {
     StoreError::NotFound {
         resource_type: resource_type.into(),
         id: id.into(),
     }
 }
 
-fn parse_body(stored: &StoredResource) -> StoreResult<Value> {
+pub(super) fn parse_body(stored: &StoredResource) -> StoreResult<Value> {
     serde_json::from_str(&stored.body)
         .map_err(|e| StoreError::Internal(format!("stored {} unreadable: {e}", stored.key().id)))
 }
@@ -164,25 +160,6 @@ impl FhirStore {
         })
     }
 
-    /// The Schedule's deadline, else its HealthcareService's, else the default.
-    async fn deadline_of(&self, ctx: &RequestContext, schedule: &Value) -> StoreResult<i64> {
-        if let Some(h) = deadline_hours(schedule) {
-            return Ok(h);
-        }
-        for actor in super::booking_parts::schedule_actors(schedule) {
-            let Some(id) = id_of(&actor, "HealthcareService") else {
-                continue;
-            };
-            let key = ResourceKey::new("HealthcareService", id);
-            if let Some(s) = self.backend.read_current(ctx, &key).await? {
-                if let Some(h) = parse_body(&s).ok().as_ref().and_then(deadline_hours) {
-                    return Ok(h);
-                }
-            }
-        }
-        Ok(DEFAULT_DEADLINE_HOURS)
-    }
-
     /// The Slot set busy (only if still the version read) and the new Appointment,
     /// after the policy's answer on who may book it.
     async fn booking_writes(
@@ -220,138 +197,6 @@ impl FhirStore {
         Ok((busy, appt))
     }
 
-    /// The writes that cancel an appointment (it cancelled, its slot freed) after the
-    /// checks: visible, may act, still booked, and — for a citizen — before the
-    /// deadline. Also answers the appointment's patient.
-    async fn cancellable(
-        &self,
-        ctx: &RequestContext,
-        appointment_id: &str,
-        reason: &str,
-    ) -> StoreResult<(Vec<PendingWrite>, String)> {
-        let stored = self
-            .backend
-            .read_current(ctx, &ResourceKey::new("Appointment", appointment_id))
-            .await?
-            .filter(|a| !a.deleted)
-            .ok_or_else(|| not_found("Appointment", appointment_id))?;
-        let gate = self.gate(ctx, [&stored.columns]).await?;
-        if !gate.visible(&stored.columns) {
-            return Err(not_found("Appointment", appointment_id));
-        }
-        let patient_id = stored.columns.patient_id.clone().ok_or_else(|| {
-            rule(
-                "Appointment.participant",
-                "the appointment names no patient",
-            )
-        })?;
-        if let Err(refusal) =
-            nordlys_policy::may_act(gate.principal(), &gate.decide(&stored.columns))
-        {
-            return Err(match refusal {
-                nordlys_policy::ActRefusal::Hidden => not_found("Appointment", appointment_id),
-                nordlys_policy::ActRefusal::SeenOnly => {
-                    StoreError::Forbidden("you may see this appointment but not change it".into())
-                }
-            });
-        }
-        if !is_citizen(&gate) && !gate.may_write("Appointment", &stored.columns) {
-            return Err(StoreError::Forbidden(
-                "only the unit that owns the appointment changes it".into(),
-            ));
-        }
-        let mut resource = parse_body(&stored)?;
-        let status = resource
-            .get("status")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !matches!(status, "booked" | "pending" | "proposed") {
-            return Err(rule(
-                "Appointment.status",
-                format!("the appointment is {status}, not booked: nothing to cancel or change"),
-            ));
-        }
-        let slot = self.slot_of(ctx, &resource).await?;
-        if is_citizen(&gate) {
-            let start = resource
-                .get("start")
-                .and_then(Value::as_str)
-                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .ok_or_else(|| rule("Appointment.start", "the appointment has no start time"))?;
-            let hours = match &slot {
-                Some((_, body)) => match slot_info(body).ok().and_then(|i| i.schedule) {
-                    Some(r) => self.schedule_deadline(ctx, &r).await?,
-                    None => DEFAULT_DEADLINE_HOURS,
-                },
-                None => DEFAULT_DEADLINE_HOURS,
-            };
-            check_deadline(start, hours, ctx.now)?;
-        }
-        resource["status"] = json!("cancelled");
-        resource["cancelationReason"] = json!({"text": reason});
-        let mut writes = vec![prepare_write(
-            resource,
-            "Appointment",
-            appointment_id,
-            stored.columns.owner_org.clone(),
-            Precondition::VersionIs(stored.version),
-        )?];
-        if let Some((slot, body)) = slot {
-            // A slot still busy (and ahead) is offered again; a passed one stays as it is.
-            let ahead = slot_info(&body).is_ok_and(|i| i.start > ctx.now + Duration::minutes(1));
-            if ahead && body.get("status").and_then(Value::as_str) == Some("busy") {
-                writes.push(prepare_write(
-                    with_status(&body, "free"),
-                    "Slot",
-                    &slot.id,
-                    slot.columns.owner_org.clone(),
-                    Precondition::VersionIs(slot.version),
-                )?);
-            }
-        }
-        Ok((writes, patient_id))
-    }
-
-    async fn schedule_deadline(&self, ctx: &RequestContext, reference: &str) -> StoreResult<i64> {
-        let Some(id) = id_of(reference, "Schedule") else {
-            return Ok(DEFAULT_DEADLINE_HOURS);
-        };
-        match self
-            .backend
-            .read_current(ctx, &ResourceKey::new("Schedule", id))
-            .await?
-        {
-            Some(s) if !s.deleted => self.deadline_of(ctx, &parse_body(&s)?).await,
-            _ => Ok(DEFAULT_DEADLINE_HOURS),
-        }
-    }
-
-    /// The appointment's (first) Slot, if it names one that exists.
-    async fn slot_of(
-        &self,
-        ctx: &RequestContext,
-        appointment: &Value,
-    ) -> StoreResult<Option<(StoredResource, Value)>> {
-        let Some(id) = appointment
-            .pointer("/slot/0/reference")
-            .and_then(Value::as_str)
-            .and_then(|r| id_of(r, "Slot"))
-        else {
-            return Ok(None);
-        };
-        let Some(slot) = self
-            .backend
-            .read_current(ctx, &ResourceKey::new("Slot", id))
-            .await?
-            .filter(|s| !s.deleted)
-        else {
-            return Ok(None);
-        };
-        let b = parse_body(&slot)?;
-        Ok(Some((slot, b)))
-    }
-
     /// Commits a booking batch; a failed version precondition means someone else got
     /// there first (the slot, or the appointment changed meanwhile): 409, nothing written.
     async fn commit_booking(
@@ -366,7 +211,7 @@ impl FhirStore {
     }
 }
 
-fn is_citizen(gate: &AccessGate) -> bool {
+pub(super) fn is_citizen(gate: &AccessGate) -> bool {
     matches!(gate.principal(), nordlys_policy::Principal::Citizen { .. })
 }
 

@@ -3,6 +3,7 @@
 //! `$everything` and import. All of them go through [`crate::access::AccessGate`].
 
 mod booking;
+mod booking_cancel;
 pub mod booking_parts;
 mod bundle;
 mod everything;
