@@ -82,3 +82,11 @@ test('each language name in the header is marked with its own language', async (
     { Bokmål: 'nb', Nynorsk: 'nn', English: 'en', Davvisámegiella: 'se' },
   );
 });
+
+test('the demo cast\'s descriptions, written in English, are marked English on a Norwegian page', async () => {
+  const page = await portal.page();
+  await page.goto('/login');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'nb');
+  const role = page.getByText(portal.people.get('Ingrid').role, { exact: true });
+  assert.equal(await role.evaluate((e) => e.closest('[lang]').getAttribute('lang')), 'en');
+});

@@ -60,7 +60,9 @@ fn dev_choices(state: &PortalState, lang: crate::Lang) -> maud::Markup {
                         input type="hidden" name="pid" value=(c.pid);
                         input type="hidden" name="level" value="high";
                         button type="submit" { (c.display) }
-                        span.role { (c.role) }
+                        // The demo cast is described in English (crates/synth), whatever
+                        // the page's language: say so for screen readers (WCAG 3.1.2).
+                        span.role lang="en" { (c.role) }
                     }
                 }
             }
