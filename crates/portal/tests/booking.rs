@@ -46,7 +46,7 @@ async fn booking_page(user: &PortalUser) -> String {
 
 /// The handles offered under the unit titled `unit` (its `section`), in time order.
 fn unit_handles(html: &str, unit: &str) -> Vec<String> {
-    let Some(rest) = html.split(&format!("<h2 lang=\"nb\">{unit}</h2>")).nth(1) else {
+    let Some(rest) = html.split(&format!("lang=\"nb\">{unit}</h2>")).nth(1) else {
         return Vec::new();
     };
     slot_handles(rest.split("</section>").next().unwrap_or_default())

@@ -169,11 +169,13 @@ pub fn offer_forms(lang: Lang, csrf: &str, offers: &[Offer], moving: Option<&str
     };
     html! {
         @if offers.is_empty() { p.empty { (text(lang, "booking.none")) } }
-        @for (unit, days) in grouped(offers) {
+        // Each button names only its time; `aria-describedby` adds the day and the
+        // unit, so a screen reader moving from button to button hears which is which.
+        @for (u, (unit, days)) in grouped(offers).into_iter().enumerate() {
             section.unit {
-                h2 lang="nb" { (unit) }
-                @for (day, list) in days {
-                    h3 { (day) }
+                h2 id=(format!("unit-{u}")) lang="nb" { (unit) }
+                @for (d, (day, list)) in days.into_iter().enumerate() {
+                    h3 id=(format!("day-{u}-{d}")) { (day) }
                     ul.slots {
                         @for o in list {
                             li {
@@ -181,7 +183,7 @@ pub fn offer_forms(lang: Lang, csrf: &str, offers: &[Offer], moving: Option<&str
                                     input type="hidden" name="_csrf" value=(csrf);
                                     input type="hidden" name="slot" value=(o.handle);
                                     @if let Some(m) = moving { input type="hidden" name="appointment" value=(m); }
-                                    button type="submit" {
+                                    button type="submit" aria-describedby=(format!("day-{u}-{d} unit-{u}")) {
                                         (text_with(lang, key, &[("time", &o.start.with_timezone(&Oslo).format("kl. %H:%M").to_string())]))
                                     }
                                 }
@@ -240,6 +242,10 @@ mod tests {
         assert_eq!(html.matches("action=\"/booking/book\"").count(), 3);
         assert!(html.contains("name=\"_csrf\" value=\"tok\""));
         assert!(html.contains("Bestill kl. 09:00"), "{html}");
+        assert!(
+            html.contains("aria-describedby=\"day-0-1 unit-0\""),
+            "{html}"
+        );
     }
 
     #[test]
