@@ -238,6 +238,25 @@ pub async fn change_and_cancel_rules(store: &FhirStore) {
     assert_eq!(status(store, "Appointment", &moved.id).await, "booked");
     assert_eq!(status(store, "Slot", "a").await, "free");
     assert_eq!(status(store, "Slot", "b").await, "busy");
+    // A move to a time someone else holds fails whole: nothing cancelled, nothing freed.
+    let (other, ob) = person(41, 7);
+    put(store, patient("other", &other, ob)).await;
+    let theirs = store
+        .book(&citizen(&other), "other", "a")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let blocked = store.rebook(&me, &moved.id, "a").await;
+    assert!(
+        matches!(blocked, Err(StoreError::Conflict(_))),
+        "{blocked:?}"
+    );
+    assert_eq!(status(store, "Appointment", &moved.id).await, "booked");
+    assert_eq!(status(store, "Slot", "b").await, "busy");
+    store
+        .cancel(&citizen(&other), &theirs.id, "Trenger ikke")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(status(store, "Slot", "a").await, "free");
 
     let cancelled = store
         .cancel(&me, &moved.id, "Kan ikke komme")
