@@ -26,6 +26,8 @@ pub use error::{StoreError, StoreResult};
 pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
 pub use interactions::explain::{relation_code, Explanation};
 pub use interactions::represent::Represented;
+pub use interactions::research::{StudyAnswer, StudyOutcome};
+pub use interactions::research_list::StudyChoice;
 pub use model::{
     HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
 };

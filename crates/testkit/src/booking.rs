@@ -49,14 +49,16 @@ fn address() -> Value {
     json!([{"use": "home", "type": "physical", "line": [HOME], "postalCode": "9010", "city": "Tromsø", "country": "NO"}])
 }
 
-fn patient(id: &str, fnr: &str, birth: NaiveDate) -> Value {
+/// A patient `id` with national id `fnr`, born `birth`, living at the shared address.
+pub fn patient(id: &str, fnr: &str, birth: NaiveDate) -> Value {
     json!({"resourceType": "Patient", "id": id,
         "identifier": [{"system": FNR_SYSTEM, "value": fnr}],
         "name": [{"family": "Nordmann", "given": [id]}],
         "birthDate": birth.format("%Y-%m-%d").to_string(), "address": address()})
 }
 
-fn parent(id: &str, patient_id: &str, fnr: &str, birth: NaiveDate, since: NaiveDate) -> Value {
+/// A parent (RelatedPerson with parental responsibility since `since`), same address.
+pub fn parent(id: &str, patient_id: &str, fnr: &str, birth: NaiveDate, since: NaiveDate) -> Value {
     json!({"resourceType": "RelatedPerson", "id": id, "active": true,
         "patient": {"reference": format!("Patient/{patient_id}")},
         "identifier": [{"use": "official", "system": FNR_SYSTEM, "value": fnr}],

@@ -10,6 +10,7 @@ pub mod notify;
 pub mod oidc;
 pub mod portal;
 pub mod postgres;
+pub mod research;
 pub mod server;
 pub mod sms;
 pub mod smtp;

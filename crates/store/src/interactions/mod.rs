@@ -15,5 +15,7 @@ mod logging;
 pub(crate) mod prepare;
 mod read;
 pub(crate) mod represent;
+pub mod research;
+pub mod research_list;
 mod search;
 mod write;
