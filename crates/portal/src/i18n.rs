@@ -5,11 +5,14 @@
 //! unit test proves every language has every key, and a missing key falls back to
 //! bokmål rather than showing a key to a citizen. Dates and numbers are written the
 //! Norwegian way in every language (dd.mm.åååå, decimal comma), as Helsenorge does.
-use std::collections::HashMap;
+//!
+//! The catalogue mechanism and the formats are the shared ones of `nordlys-web`;
+//! this module holds the portal's languages and files.
 use std::sync::OnceLock;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Oslo;
+use nordlys_web::Catalog;
+
+pub use nordlys_web::format::{date, date_time, fhir_date, number};
 
 /// A portal language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -54,8 +57,6 @@ impl Lang {
     }
 }
 
-type Catalog = HashMap<String, String>;
-
 fn source(lang: Lang) -> &'static str {
     match lang {
         Lang::Nb => include_str!("../locales/nb.json"),
@@ -65,110 +66,44 @@ fn source(lang: Lang) -> &'static str {
     }
 }
 
-fn catalogs() -> &'static HashMap<Lang, Catalog> {
-    static CATALOGS: OnceLock<HashMap<Lang, Catalog>> = OnceLock::new();
-    CATALOGS.get_or_init(|| {
-        Lang::ALL
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let sources: Vec<(&'static str, &str)> = Lang::ALL
             .into_iter()
-            .map(|l| {
-                let catalog: Catalog = serde_json::from_str(source(l)).unwrap_or_else(|e| {
-                    // The files are compiled in and checked by a unit test; an error
-                    // here is a build mistake, answered with bokmål/keys, not a panic.
-                    tracing::error!(lang = l.code(), error = %e, "locale file is not valid JSON");
-                    Catalog::new()
-                });
-                (l, catalog)
-            })
-            .collect()
+            .map(|l| (l.code(), source(l)))
+            .collect();
+        Catalog::from_sources(&sources)
     })
 }
 
 /// The text for `key` in `lang`, falling back to bokmål, then to the key itself.
 pub fn text(lang: Lang, key: &str) -> &'static str {
-    let all = catalogs();
-    all.get(&lang)
-        .and_then(|c| c.get(key))
-        .or_else(|| all.get(&Lang::Nb).and_then(|c| c.get(key)))
-        .map(String::as_str)
-        .unwrap_or_else(|| missing(key))
-}
-
-/// A missing key is shown as itself (interned: each distinct key leaks once, and keys
-/// come from code, so the set is small). A unit test keeps this path unused.
-fn missing(key: &str) -> &'static str {
-    static MISSING: OnceLock<parking_lot::Mutex<std::collections::HashSet<&'static str>>> =
-        OnceLock::new();
-    tracing::warn!(key, "missing translation");
-    let mut set = MISSING.get_or_init(Default::default).lock();
-    if let Some(k) = set.get(key) {
-        return k;
-    }
-    let leaked: &'static str = Box::leak(key.to_owned().into_boxed_str());
-    set.insert(leaked);
-    leaked
+    catalog().text(lang.code(), key)
 }
 
 /// [`text`] with `{name}` placeholders filled in.
 pub fn text_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut out = text(lang, key).to_owned();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
+    catalog().text_with(lang.code(), key, args)
 }
 
 /// Whether a key exists in bokmål (for optional texts, e.g. per reason code).
 pub fn has(key: &str) -> bool {
-    catalogs()
-        .get(&Lang::Nb)
-        .is_some_and(|c| c.contains_key(key))
-}
-
-/// `21.11.2026`.
-pub fn date(d: NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
-}
-
-/// `21.11.2026 kl. 14:05` in Norwegian time (`kl.` is written in every language).
-pub fn date_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Oslo)
-        .format("%d.%m.%Y kl. %H:%M")
-        .to_string()
-}
-
-/// A FHIR date or dateTime as written to a citizen: date only when that is all there is.
-pub fn fhir_date(s: &str) -> String {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return date_time(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
-        return date(d);
-    }
-    s.to_owned()
-}
-
-/// `1 234,5`: decimal comma, no-break space between thousands.
-pub fn number(value: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(ch);
-    }
-    let sign = if value < 0.0 { "−" } else { "" };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
+    catalog().has(key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// Each language's texts.
+    fn catalogs() -> HashMap<Lang, HashMap<String, String>> {
+        Lang::ALL
+            .into_iter()
+            .map(|l| (l, catalog().texts(l.code()).cloned().unwrap_or_default()))
+            .collect()
+    }
 
     #[test]
     fn every_language_has_every_key() {
@@ -193,15 +128,7 @@ mod tests {
     #[test]
     fn placeholders_match_bokmal() {
         let all = catalogs();
-        let holes = |s: &str| -> Vec<String> {
-            let mut v: Vec<String> = s
-                .split('{')
-                .skip(1)
-                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
-                .collect();
-            v.sort();
-            v
-        };
+        let holes = nordlys_web::i18n::placeholders;
         for (key, nb) in &all[&Lang::Nb] {
             for lang in Lang::ALL {
                 let other = &all[&lang][key];
@@ -212,11 +139,8 @@ mod tests {
 
     #[test]
     fn norwegian_formats() {
+        // The number and date formats themselves are tested in nordlys-web.
         assert_eq!(number(1234.5, 1), "1\u{a0}234,5");
-        assert_eq!(number(7.0, 0), "7");
-        assert_eq!(number(-0.25, 2), "−0,25");
-        assert_eq!(fhir_date("2026-11-05"), "05.11.2026");
-        assert_eq!(fhir_date("2026-07-01T10:00:00Z"), "01.07.2026 kl. 12:00");
         assert_eq!(
             text_with(Lang::En, "test.hello", &[("name", "Kari")]),
             "Hello, Kari"

@@ -5,9 +5,8 @@
 //! (switching person is never more than one step away), each page gets exactly one
 //! `<h1>`, a skip link and a `lang` attribute (WCAG 2.1: 2.4.1, 2.4.2, 3.1.1), and a
 //! page title that names the service, never anything from the record.
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use nordlys_policy::RelationKind;
 
@@ -16,14 +15,7 @@ use crate::session::{Citizen, Person};
 
 /// `GET /static/portal.css`.
 pub async fn stylesheet() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/portal.css"),
-    )
-        .into_response()
+    nordlys_web::page::stylesheet(include_str!("../static/portal.css"))
 }
 
 /// How a person is shown in the chooser: "Kari Nilsen (13), barn".
@@ -128,10 +120,7 @@ fn chooser(lang: Lang, c: &Citizen) -> Markup {
     }
 }
 
-/// An HTML answer.
-pub fn respond(status: StatusCode, page: Markup) -> Response {
-    (status, Html(page.into_string())).into_response()
-}
+pub use nordlys_web::page::respond;
 
 /// A plain message page (errors, refusals), in general words.
 pub fn message(

@@ -1,20 +1,12 @@
-//! Headers every portal answer carries, and the checks every form post passes.
+//! The portal's security middleware and its CSRF checks.
 //!
-//! Why these: the Content-Security-Policy forbids every script and every foreign
-//! source (the portal has no script at all), `frame-ancestors 'none'` stops
-//! click-jacking, `no-store` keeps health data out of shared caches and the back
-//! button of a shared computer, and `Referrer-Policy: same-origin` keeps portal
-//! addresses out of other sites' logs. (Not `no-referrer`: under it browsers send
-//! `Origin: null` on the portal's own form posts, which the Origin check below must
-//! refuse, so nobody could log in from a real browser; tests-browser/ shows it.)
-//! Posts are checked twice: the `Origin` header must be this site (browsers send it
-//! on every cross-site post), and the form must carry the session's CSRF token.
+//! Why a thin layer: the rules themselves (the headers, the Origin check, the
+//! constant-time CSRF compare, and why each) live in `nordlys_web::security`, shared
+//! with the clinician workspace; this module binds them to the portal's state — its
+//! sessions and its language cookie.
 use axum::extract::{Request, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
-};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -24,18 +16,10 @@ use crate::session::{
 };
 use crate::PortalState;
 
-/// The policy: nothing but this origin's stylesheet and images, no script, no frames.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /// Adds the security headers; refuses cross-site posts; remembers `?lang=`.
 pub async fn headers(State(state): State<PortalState>, request: Request, next: Next) -> Response {
-    if request.method() == Method::POST && !same_origin(&request) {
-        return (
-            StatusCode::FORBIDDEN,
-            "This form was sent from another site and was not accepted.",
-        )
-            .into_response();
+    if let Some(refused) = nordlys_web::security::refuse_cross_site(&request) {
+        return refused;
     }
     let (parts, body) = request.into_parts();
     let chosen_lang = parts
@@ -51,16 +35,10 @@ pub async fn headers(State(state): State<PortalState>, request: Request, next: N
     let request = Request::from_parts(parts, body);
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !h.contains_key(CACHE_CONTROL) {
-        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    nordlys_web::security::add_headers(h);
     if let Some(lang) = chosen_lang {
         h.append(
-            axum::http::header::SET_COOKIE,
+            SET_COOKIE,
             set_cookie(
                 LANG_COOKIE,
                 lang.code(),
@@ -72,28 +50,9 @@ pub async fn headers(State(state): State<PortalState>, request: Request, next: N
     response
 }
 
-/// A post is accepted when it names no origin (non-browser clients) or this host.
-fn same_origin(request: &Request) -> bool {
-    let Some(origin) = request.headers().get(ORIGIN) else {
-        return true;
-    };
-    let Some(host) = request.headers().get(HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let origin = origin.to_str().unwrap_or("");
-    origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
-}
-
 /// Whether a posted form carries the session's CSRF token (constant-time compare).
 pub fn csrf_ok(session: &Session, posted: Option<&str>) -> bool {
-    let Some(posted) = posted else {
-        return false;
-    };
-    let a = session.csrf.as_bytes();
-    let b = posted.as_bytes();
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    nordlys_web::csrf_ok(&session.csrf, posted)
 }
 
 /// The answer to a form without a valid CSRF token.
@@ -108,35 +67,9 @@ pub fn csrf_refused(lang: Lang) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::Body;
-
-    fn post(origin: Option<&str>, host: &str) -> Request {
-        let mut b = Request::builder()
-            .method("POST")
-            .uri("/login")
-            .header(HOST, host);
-        if let Some(o) = origin {
-            b = b.header(ORIGIN, o);
-        }
-        b.body(Body::empty()).unwrap_or_default()
-    }
 
     #[test]
-    fn cross_site_posts_are_refused() {
-        assert!(same_origin(&post(None, "127.0.0.1:8080")));
-        assert!(same_origin(&post(
-            Some("http://127.0.0.1:8080"),
-            "127.0.0.1:8080"
-        )));
-        assert!(!same_origin(&post(
-            Some("https://evil.example"),
-            "127.0.0.1:8080"
-        )));
-        assert!(!same_origin(&post(Some("null"), "127.0.0.1:8080")));
-    }
-
-    #[test]
-    fn csrf_token_compare() {
+    fn csrf_token_of_the_session() {
         let s = Session::new("t".into(), "1".into(), false);
         let good = s.csrf.clone();
         assert!(csrf_ok(&s, Some(&good)));

@@ -5,18 +5,18 @@
 //! what is in it. A session ends on logout, after [`crate::PortalConfig::idle_timeout`]
 //! without use, or when its token expires (checked on every request by the same
 //! token checker as the API).
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
+//!
+//! The store, handles and cookies are the shared ones of `nordlys-web`; this module
+//! holds what is the portal's own: the citizen's session payload and extractors.
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
-use cookie::{Cookie, SameSite};
 use nordlys_policy::{Principal, RelationKind, SecurityLevel};
 use nordlys_store::RequestContext;
-use parking_lot::Mutex;
+use nordlys_web::Handles;
+
+pub use nordlys_web::{cookie_value, random_token, with_cookie};
 
 use crate::i18n::Lang;
 use crate::PortalState;
@@ -25,9 +25,6 @@ use crate::PortalState;
 pub const SESSION_COOKIE: &str = "nordlys_sid";
 /// Name of the language cookie.
 pub const LANG_COOKIE: &str = "nordlys_lang";
-/// Most handles one session keeps (a citizen paging through thousands of items
-/// starts over rather than growing the server's memory without bound).
-const MAX_HANDLES: usize = 20_000;
 
 /// A person the user may act for, as shown in the chooser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +53,7 @@ pub struct Session {
     /// when shown.
     pub flash: Option<String>,
     /// Opaque handle → `Type/id`, and back.
-    handles: HashMap<String, String>,
-    reverse: HashMap<String, String>,
-    last_seen: Instant,
+    handles: Handles,
 }
 
 impl Session {
@@ -72,9 +67,7 @@ impl Session {
             acting_for: None,
             lang: None,
             flash: None,
-            handles: HashMap::new(),
-            reverse: HashMap::new(),
-            last_seen: Instant::now(),
+            handles: Handles::default(),
         }
     }
 
@@ -86,102 +79,21 @@ impl Session {
 
     /// A stable opaque handle for `reference` in this session.
     pub fn handle(&mut self, reference: &str) -> String {
-        if let Some(h) = self.reverse.get(reference) {
-            return h.clone();
-        }
-        if self.handles.len() >= MAX_HANDLES {
-            self.handles.clear();
-            self.reverse.clear();
-        }
-        let h = random_token()[..16].to_owned();
-        self.handles.insert(h.clone(), reference.to_owned());
-        self.reverse.insert(reference.to_owned(), h.clone());
-        h
+        self.handles.handle(reference)
     }
 
     /// The reference behind a handle of this session.
     pub fn resolve(&self, handle: &str) -> Option<&str> {
-        self.handles.get(handle).map(String::as_str)
+        self.handles.resolve(handle)
     }
 }
 
-/// 32 hex characters from the operating system's random source (via uuid v4).
-pub fn random_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
+/// All sessions of the portal.
+pub type Sessions = nordlys_web::Sessions<Session>;
 
-/// All sessions of this server.
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
-    idle: Duration,
-}
-
-impl Sessions {
-    pub fn new(idle: Duration) -> Sessions {
-        Sessions {
-            map: Mutex::new(HashMap::new()),
-            idle,
-        }
-    }
-
-    /// Starts a session; returns its id (the cookie value).
-    pub fn start(&self, session: Session) -> String {
-        let id = format!("{}{}", random_token(), random_token());
-        let mut map = self.map.lock();
-        let idle = self.idle;
-        map.retain(|_, s| s.last_seen.elapsed() < idle);
-        map.insert(id.clone(), session);
-        id
-    }
-
-    /// A copy of the session, touched; `None` if unknown or idle too long.
-    pub fn get(&self, id: &str) -> Option<Session> {
-        let mut map = self.map.lock();
-        let fresh = map
-            .get(id)
-            .is_some_and(|s| s.last_seen.elapsed() < self.idle);
-        if !fresh {
-            map.remove(id);
-            return None;
-        }
-        let s = map.get_mut(id)?;
-        s.last_seen = Instant::now();
-        Some(s.clone())
-    }
-
-    /// Changes a session in place; returns what `f` returned, `None` if it is gone.
-    pub fn update<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
-        self.map.lock().get_mut(id).map(f)
-    }
-
-    pub fn end(&self, id: &str) {
-        self.map.lock().remove(id);
-    }
-}
-
-/// The value of cookie `name` in the request.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure when configured.
+/// A `Set-Cookie` value for the portal: path `/`, otherwise as [`nordlys_web::set_cookie`].
 pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
-    let mut c = Cookie::build((name.to_owned(), value.to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure);
-    if let Some(secs) = max_age {
-        c = c.max_age(cookie::time::Duration::seconds(secs));
-    }
-    HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
+    nordlys_web::set_cookie(name, value, "/", secure, max_age)
 }
 
 /// The language of a request: `?lang=`, else the session's, else the cookie's, else bokmål.
@@ -270,12 +182,6 @@ impl FromRequestParts<PortalState> for Citizen {
     }
 }
 
-/// Adds `Set-Cookie` to a response.
-pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
-    response.headers_mut().append(SET_COOKIE, cookie);
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,24 +198,13 @@ mod tests {
     }
 
     #[test]
-    fn idle_sessions_end() {
-        let sessions = Sessions::new(Duration::from_millis(0));
-        let id = sessions.start(Session::new("t".into(), "1".into(), false));
-        assert!(sessions.get(&id).is_none());
-        let sessions = Sessions::new(Duration::from_secs(60));
-        let id = sessions.start(Session::new("t".into(), "1".into(), false));
-        assert_eq!(sessions.get(&id).map(|s| s.pid), Some("1".to_owned()));
-        sessions.end(&id);
-        assert!(sessions.get(&id).is_none());
-    }
-
-    #[test]
-    fn cookies_are_strict_enough() {
+    fn cookie_is_scoped_to_the_portal() {
         let v = set_cookie(SESSION_COOKIE, "abc", true, None);
         let s = v.to_str().unwrap_or_default();
-        assert!(s.contains("HttpOnly"), "{s}");
-        assert!(s.contains("SameSite=Lax"), "{s}");
-        assert!(s.contains("Secure"), "{s}");
-        assert!(s.contains("Path=/"), "{s}");
+        assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax"), "{s}");
+        assert!(
+            s.contains("Path=/") && !s.contains("Path=/c") && s.contains("Secure"),
+            "{s}"
+        );
     }
 }
