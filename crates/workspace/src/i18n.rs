@@ -1,15 +1,17 @@
 //! Languages of the workspace: bokmål (default) and English.
 //!
 //! Why only two: clinicians work in bokmål; English serves visiting staff and
-//! reviewers. Same approach as the portal's `i18n` (flat JSON key → text with
-//! `{name}` placeholders, one file per language in `locales/`, a unit test that both
-//! files have the same keys and placeholders) in a minimal own version, because the
-//! portal's catalog is compiled from the portal's own files.
-use std::collections::HashMap;
+//! reviewers. The catalogue mechanism (flat JSON key → text with `{name}`
+//! placeholders, bokmål fallback) and the Norwegian formats are the shared ones of
+//! `nordlys-web`; this module holds the workspace's languages and files (a unit test
+//! checks both files have the same keys and placeholders).
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Oslo;
+use nordlys_web::i18n::fill;
+use nordlys_web::Catalog;
+
+pub use nordlys_web::format::date_time;
 
 /// A workspace language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -34,8 +36,6 @@ impl Lang {
     }
 }
 
-type Catalog = HashMap<String, String>;
-
 fn source(lang: Lang) -> &'static str {
     match lang {
         Lang::Nb => include_str!("../locales/nb.json"),
@@ -43,83 +43,55 @@ fn source(lang: Lang) -> &'static str {
     }
 }
 
-fn catalogs() -> &'static HashMap<Lang, Catalog> {
-    static CATALOGS: OnceLock<HashMap<Lang, Catalog>> = OnceLock::new();
-    CATALOGS.get_or_init(|| {
-        Lang::ALL
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let sources: Vec<(&'static str, &str)> = Lang::ALL
             .into_iter()
-            .map(|l| {
-                let catalog: Catalog = serde_json::from_str(source(l)).unwrap_or_else(|e| {
-                    // Compiled in and checked by a unit test: a build mistake, not a panic.
-                    tracing::error!(lang = l.code(), error = %e, "workspace locale is not valid JSON");
-                    Catalog::new()
-                });
-                (l, catalog)
-            })
-            .collect()
+            .map(|l| (l.code(), source(l)))
+            .collect();
+        Catalog::from_sources(&sources)
     })
 }
 
-/// The text for `key`; bokmål if the language lacks it; the key itself if both do.
+/// The text for `key`; bokmål if the language lacks it; empty (and a warning) if
+/// both do.
 pub fn text(lang: Lang, key: &str) -> &'static str {
-    let all = catalogs();
-    all.get(&lang)
-        .and_then(|c| c.get(key))
-        .or_else(|| all.get(&Lang::Nb).and_then(|c| c.get(key)))
-        .map(String::as_str)
-        .unwrap_or_else(|| {
-            tracing::warn!(key, "workspace text missing");
-            ""
-        })
+    catalog().lookup(lang.code(), key).unwrap_or_else(|| {
+        tracing::warn!(key, "workspace text missing");
+        ""
+    })
 }
 
 /// Whether a key exists (for optional texts such as reason codes).
 pub fn has(key: &str) -> bool {
-    catalogs()
-        .get(&Lang::Nb)
-        .is_some_and(|c| c.contains_key(key))
+    catalog().has(key)
 }
 
 /// The text for `key` with `{name}` placeholders filled in.
 pub fn text_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut s = text(lang, key).to_owned();
-    for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), value);
-    }
-    s
+    fill(text(lang, key), args)
 }
 
 /// `04.12.2026` in Norwegian time.
 pub fn date(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Oslo).format("%d.%m.%Y").to_string()
-}
-
-/// `04.12.2026 kl. 14:05` in Norwegian time.
-pub fn date_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Oslo)
-        .format("%d.%m.%Y kl. %H:%M")
-        .to_string()
+    nordlys_web::format::date(nordlys_web::format::oslo_date(t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nordlys_web::i18n::placeholders;
+    use std::collections::HashMap;
 
-    fn placeholders(s: &str) -> Vec<String> {
-        let mut out: Vec<String> = s
-            .split('{')
-            .skip(1)
-            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
-            .collect();
-        out.sort();
-        out
+    fn texts(lang: Lang) -> HashMap<String, String> {
+        catalog().texts(lang.code()).cloned().unwrap_or_default()
     }
 
     #[test]
     fn both_languages_have_every_key_and_placeholder() {
-        let all = catalogs();
-        let nb = &all[&Lang::Nb];
-        let en = &all[&Lang::En];
+        let nb = &texts(Lang::Nb);
+        let en = &texts(Lang::En);
         assert!(nb.len() > 50, "bokmål has {} keys", nb.len());
         let mut nb_keys: Vec<&String> = nb.keys().collect();
         let mut en_keys: Vec<&String> = en.keys().collect();

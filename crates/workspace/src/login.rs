@@ -145,11 +145,7 @@ pub async fn submit(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
+use nordlys_web::CsrfForm;
 
 /// `POST /clinician/logout`.
 pub async fn logout(

@@ -5,9 +5,8 @@
 //! record is open and under which purpose; an emergency access is marked on every
 //! page for as long as it lasts, not only when it starts. Page titles name the
 //! service only, never the patient.
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup, DOCTYPE};
 use nordlys_policy::Purpose;
 
@@ -16,14 +15,7 @@ use crate::session::Session;
 
 /// `GET /clinician/static/workspace.css`.
 pub async fn stylesheet() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/workspace.css"),
-    )
-        .into_response()
+    nordlys_web::page::stylesheet(include_str!("../static/workspace.css"))
 }
 
 /// The words for a purpose of use.
@@ -108,10 +100,7 @@ pub fn shell(
     }
 }
 
-/// An HTML answer.
-pub fn respond(status: StatusCode, page: Markup) -> Response {
-    (status, Html(page.into_string())).into_response()
-}
+pub use nordlys_web::page::respond;
 
 /// A plain message page (errors, refusals).
 pub fn message(

@@ -7,21 +7,18 @@
 //! the purpose chosen (TREAT, ETREAT, COC), and every store call about the patient
 //! uses that one, so the policy and the access log see the purpose.
 //!
-//! A minimal own version of the portal's session module (`crates/portal/src/session.rs`):
-//! the portal's is tied to its state and citizen extractor; sharing one generic
-//! module would have meant reworking the portal, which other work owns.
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
+//! The store, handles and cookies are the shared ones of `nordlys-web` (also used
+//! by the portal); this module holds the workspace's own session payload, cookie
+//! names and path, and extractors.
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
-use cookie::{Cookie, SameSite};
 use nordlys_policy::{Principal, Purpose};
 use nordlys_store::RequestContext;
-use parking_lot::Mutex;
+use nordlys_web::Handles;
+
+pub use nordlys_web::{cookie_value, random_token, with_cookie};
 
 use crate::i18n::Lang;
 use crate::WorkspaceState;
@@ -30,8 +27,6 @@ use crate::WorkspaceState;
 pub const SESSION_COOKIE: &str = "nordlys_wsid";
 /// Name of the language cookie.
 pub const LANG_COOKIE: &str = "nordlys_ws_lang";
-/// Most handles one session keeps.
-const MAX_HANDLES: usize = 20_000;
 
 /// The patient open in a session, with the purpose chosen for it.
 #[derive(Debug, Clone)]
@@ -71,9 +66,7 @@ pub struct Session {
     pub flash: Option<String>,
     pub pending: Option<PendingChoice>,
     pub patient: Option<OpenPatient>,
-    handles: HashMap<String, String>,
-    reverse: HashMap<String, String>,
-    last_seen: Instant,
+    handles: Handles,
 }
 
 impl Session {
@@ -89,121 +82,33 @@ impl Session {
             flash: None,
             pending: None,
             patient: None,
-            handles: HashMap::new(),
-            reverse: HashMap::new(),
-            last_seen: Instant::now(),
+            handles: Handles::default(),
         }
     }
 
     /// A stable opaque handle for `reference` in this session.
     pub fn handle(&mut self, reference: &str) -> String {
-        if let Some(h) = self.reverse.get(reference) {
-            return h.clone();
-        }
-        if self.handles.len() >= MAX_HANDLES {
-            self.handles.clear();
-            self.reverse.clear();
-        }
-        let h = random_token()[..16].to_owned();
-        self.handles.insert(h.clone(), reference.to_owned());
-        self.reverse.insert(reference.to_owned(), h.clone());
-        h
+        self.handles.handle(reference)
     }
 
     /// The handle already given to `reference`, if any.
     pub fn reverse_handle(&self, reference: &str) -> Option<String> {
-        self.reverse.get(reference).cloned()
+        self.handles.reverse_handle(reference)
     }
 
     /// The reference behind a handle of this session.
     pub fn resolve(&self, handle: &str) -> Option<&str> {
-        self.handles.get(handle).map(String::as_str)
+        self.handles.resolve(handle)
     }
 }
 
-/// 32 hex characters from the operating system's random source (via uuid v4).
-pub fn random_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
+/// All sessions of the workspace.
+pub type Sessions = nordlys_web::Sessions<Session>;
 
-/// All sessions of this server.
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
-    idle: Duration,
-}
-
-impl Sessions {
-    pub fn new(idle: Duration) -> Sessions {
-        Sessions {
-            map: Mutex::new(HashMap::new()),
-            idle,
-        }
-    }
-
-    /// Starts a session; returns its id (the cookie value).
-    pub fn start(&self, session: Session) -> String {
-        let id = format!("{}{}", random_token(), random_token());
-        let mut map = self.map.lock();
-        let idle = self.idle;
-        map.retain(|_, s| s.last_seen.elapsed() < idle);
-        map.insert(id.clone(), session);
-        id
-    }
-
-    /// A copy of the session, touched; `None` if unknown or idle too long.
-    pub fn get(&self, id: &str) -> Option<Session> {
-        let mut map = self.map.lock();
-        let fresh = map
-            .get(id)
-            .is_some_and(|s| s.last_seen.elapsed() < self.idle);
-        if !fresh {
-            map.remove(id);
-            return None;
-        }
-        let s = map.get_mut(id)?;
-        s.last_seen = Instant::now();
-        Some(s.clone())
-    }
-
-    /// Changes a session in place; returns what `f` returned, `None` if it is gone.
-    pub fn update<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
-        self.map.lock().get_mut(id).map(f)
-    }
-
-    pub fn end(&self, id: &str) {
-        self.map.lock().remove(id);
-    }
-}
-
-/// The value of cookie `name` in the request.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/clinician`, Secure when configured.
+/// A `Set-Cookie` value for the workspace: path `/clinician`, otherwise as
+/// [`nordlys_web::set_cookie`].
 pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
-    let mut c = Cookie::build((name.to_owned(), value.to_owned()))
-        .path("/clinician")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure);
-    if let Some(secs) = max_age {
-        c = c.max_age(cookie::time::Duration::seconds(secs));
-    }
-    HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
-}
-
-/// Adds `Set-Cookie` to a response.
-pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
-    response.headers_mut().append(SET_COOKIE, cookie);
-    response
+    nordlys_web::set_cookie(name, value, "/clinician", secure, max_age)
 }
 
 /// The language of a request: `?lang=`, else the session's, else the cookie's, else bokmål.
