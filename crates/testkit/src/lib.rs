@@ -3,6 +3,7 @@
 //! are never copied between test files.
 
 pub mod booking;
+mod browserless;
 pub mod conformance;
 pub mod fixtures;
 pub mod leak;

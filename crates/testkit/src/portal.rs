@@ -4,13 +4,16 @@
 //!
 //! Why by hand and not a cookie store: the tests check the cookie's attributes and
 //! that a wrong or missing cookie/CSRF token is refused, so they need to hold them.
+//! The HTTP, cookie and CSRF pieces are shared with the workspace helper
+//! ([`crate::browserless`]).
 use std::collections::BTreeMap;
 
 use nordlys_synth::DemoRegion;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{redirect, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
+pub use crate::browserless::Page;
+use crate::browserless::{strip_tags, Tab};
 use crate::server::TestServer;
 
 /// The server with the demo region loaded as `nordlys demo` loads it (each item
@@ -75,56 +78,12 @@ pub struct PortalUser {
     pub set_cookie: String,
 }
 
-/// A response of the portal: status, `Location` (for redirects) and body.
-pub struct Page {
-    pub status: StatusCode,
-    pub location: Option<String>,
-    pub html: String,
-    pub headers: reqwest::header::HeaderMap,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .expect("http client")
-}
-
-async fn page(r: reqwest::Response) -> Page {
-    let status = r.status();
-    let headers = r.headers().clone();
-    let location = headers
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let html = r.text().await.unwrap_or_default();
-    Page {
-        status,
-        location,
-        html,
-        headers,
-    }
-}
-
 impl PortalUser {
     /// Posts the login form (`level` is `high` or `substantial`).
     pub async fn login(server: &TestServer, pid: &str, level: &str) -> PortalUser {
-        let client = client();
-        let r = client
-            .post(server.url("/login"))
-            .form(&[("pid", pid), ("level", level)])
-            .send()
-            .await
-            .expect("POST /login");
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {pid}");
-        let set_cookie = r
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("nordlys_sid="))
-            .expect("session cookie")
-            .to_owned();
+        let form = [("pid", pid), ("level", level)];
+        let (client, set_cookie) =
+            crate::browserless::login(server, "/login", &form, "nordlys_sid").await;
         let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
         PortalUser {
             base: server.base.clone(),
@@ -134,42 +93,27 @@ impl PortalUser {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Page {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .expect("GET");
-        page(r).await
+    fn tab(&self) -> Tab<'_> {
+        Tab {
+            base: &self.base,
+            client: &self.client,
+            cookie: &self.cookie,
+        }
     }
 
-    /// Posts a form with the session cookie; `_csrf` is added from the home page
+    pub async fn get(&self, path: &str) -> Page {
+        self.tab().get(path).await
+    }
+
+    /// Posts a form with the session cookie; `_csrf` is added from the settings page
     /// unless the form has one.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        if !form.iter().any(|(k, _)| *k == "_csrf") {
-            fields.push(("_csrf".into(), self.csrf().await));
-        }
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(&fields)
-            .send()
-            .await
-            .expect("POST");
-        page(r).await
+        self.tab().post(path, form, "/settings").await
     }
 
     /// The session's CSRF token, read from a page's forms.
     pub async fn csrf(&self) -> String {
-        let home = self.get("/settings").await;
-        attr_after(&home.html, "name=\"_csrf\" value=\"").expect("a form with _csrf")
+        self.tab().csrf("/settings").await
     }
 
     /// The chooser's options as shown (label text, in order).
@@ -243,19 +187,7 @@ pub fn table_rows(html: &str) -> Vec<Vec<String>> {
             row.split("</t")
                 .filter_map(|cell| cell.rfind("<t").map(|i| &cell[i..]))
                 .filter(|c| c.starts_with("<td") || c.starts_with("<th"))
-                .map(|c| {
-                    let mut out = String::new();
-                    let mut in_tag = false;
-                    for ch in c.chars() {
-                        match ch {
-                            '<' => in_tag = true,
-                            '>' => in_tag = false,
-                            c if !in_tag => out.push(c),
-                            _ => {}
-                        }
-                    }
-                    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
-                })
+                .map(strip_tags)
                 .collect()
         })
         .collect()

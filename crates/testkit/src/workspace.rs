@@ -2,12 +2,13 @@
 //! a session cookie carried by hand, the CSRF token read from the page, the patient
 //! search with a purpose, and readers for the overview's rows.
 //!
-//! Why by hand (as [`crate::portal::PortalUser`]): tests check that a missing purpose
-//! or CSRF token is refused and writes nothing, so they must hold both.
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{redirect, StatusCode};
+//! Why by hand (as [`crate::portal::PortalUser`], sharing its HTTP, cookie and CSRF
+//! pieces in [`crate::browserless`]): tests check that a missing purpose or CSRF
+//! token is refused and writes nothing, so they must hold both.
+use reqwest::StatusCode;
 
-use crate::portal::{attr_after, texts_of, unescape, Page};
+use crate::browserless::{strip_tags, Page, Tab};
+use crate::portal::{attr_after, texts_of};
 use crate::server::TestServer;
 
 /// One logged-in practitioner.
@@ -25,20 +26,6 @@ pub struct Row {
     pub labels: String,
     pub family: String,
     pub handle: String,
-}
-
-fn strip_tags(s: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for ch in s.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The text of the first `<td class="{class}">…</td>` in `row`.
@@ -64,45 +51,13 @@ pub fn rows(html: &str) -> Vec<Row> {
         .collect()
 }
 
-async fn page(r: reqwest::Response) -> Page {
-    let status = r.status();
-    let headers = r.headers().clone();
-    let location = headers
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let html = r.text().await.unwrap_or_default();
-    Page {
-        status,
-        location,
-        html,
-        headers,
-    }
-}
-
 impl WorkspaceUser {
     /// Posts the development login form.
     pub async fn login(server: &TestServer, hpr: &str, orgnr: &str) -> WorkspaceUser {
-        let client = reqwest::Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("http client");
-        let r = client
-            .post(server.url("/clinician/login"))
-            .form(&[("hpr", hpr), ("orgnr", orgnr)])
-            .send()
-            .await
-            .expect("POST /clinician/login");
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of HPR {hpr}");
-        let cookie = r
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("nordlys_wsid="))
-            .and_then(|c| c.split(';').next())
-            .expect("session cookie")
-            .to_owned();
+        let form = [("hpr", hpr), ("orgnr", orgnr)];
+        let (client, set_cookie) =
+            crate::browserless::login(server, "/clinician/login", &form, "nordlys_wsid").await;
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
         WorkspaceUser {
             base: server.base.clone(),
             client,
@@ -110,41 +65,26 @@ impl WorkspaceUser {
         }
     }
 
+    fn tab(&self) -> Tab<'_> {
+        Tab {
+            base: &self.base,
+            client: &self.client,
+            cookie: &self.cookie,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Page {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .expect("GET");
-        page(r).await
+        self.tab().get(path).await
     }
 
     /// The session's CSRF token, read from the start page's forms.
     pub async fn csrf(&self) -> String {
-        let home = self.get("/clinician").await;
-        attr_after(&home.html, "name=\"_csrf\" value=\"").expect("a form with _csrf")
+        self.tab().csrf("/clinician").await
     }
 
     /// Posts a form with the cookie; `_csrf` is added unless the form has one.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        if !form.iter().any(|(k, _)| *k == "_csrf") {
-            fields.push(("_csrf".into(), self.csrf().await));
-        }
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(&fields)
-            .send()
-            .await
-            .expect("POST");
-        page(r).await
+        self.tab().post(path, form, "/clinician").await
     }
 
     /// Searches with `purpose` (and `reason`) and opens the only patient found.
