@@ -10,8 +10,9 @@
 // clinician has to go by. Expected words come from the workspace's and the portal's
 // locale files; the demo's titles and names are compared exactly.
 //
-// The tests share one demo server and run in order; each undoes what it changed
-// where the next one depends on it (the label), or works on different items.
+// The tests share one demo server and run in order: the mother's access to the BUP
+// referral opened in one test is revoked in a later one, and each other change is
+// undone where it is made (the label, the emergency lock).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -281,6 +282,56 @@ test('NORN_FORANS on Kari\'s asthma note hides it from her mother; lifting it br
   ]);
   await mother.reload();
   assert.deepEqual(await itemTitles(mother), before);
+});
+
+/** Presses "Trekk tilbake" on the one grant of `kind` set by `by` in the overview. */
+async function revoke(page, kind, by) {
+  await page.goto('/clinician/patient');
+  const row = page.locator('main section.grants tbody tr')
+    .filter({ has: page.locator('td.kind').getByText(kind, { exact: true }) })
+    .filter({ hasText: by })
+    .filter({ has: page.getByRole('button', { name: w['grants.revoke'], exact: true }) });
+  assert.equal(await row.count(), 1, `one ${kind} by ${by} to revoke`);
+  await clickAndLoad(page, row.getByRole('button', { name: w['grants.revoke'], exact: true }));
+}
+
+test('revoking the mother\'s access to the BUP referral takes it off her tiles again', async () => {
+  const mother = await portal.loginAs('Ingrid');
+  await actFor(mother, 'Kari');
+  await openTile(mother, p['tile.referrals']);
+  assert.deepEqual(await itemTitles(mother), [BUP_REFERRAL, ASTHMA_REFERRAL]);
+  const doctor = await clinician(BUP_DOCTOR);
+  await openPatient(doctor, portal.pid('Kari'), 'TREAT');
+  await revoke(doctor, 'parent-access', BUP_DOCTOR);
+  assert.deepEqual(await rows(doctor, BUP_REFERRAL), [['', `Pasienten: åpent: 12–15 år · ${PARENTS_CLOSED}`]]);
+  await mother.reload();
+  assert.deepEqual(await itemTitles(mother), [ASTHMA_REFERRAL]);
+  await openTile(mother, p['tile.journal']);
+  assert.deepEqual(
+    (await itemTitles(mother)).sort(),
+    [ASTHMA_NOTE, 'Konsultasjon: øreverk', 'Helsestasjon: 4-årskontroll'].sort(),
+  );
+});
+
+test('an emergency lock on the BUP referral closes it to Kari at once; revoking it opens it again', async () => {
+  const kari = await portal.loginAs('Kari');
+  await openTile(kari, p['tile.referrals']);
+  assert.deepEqual(await itemTitles(kari), [BUP_REFERRAL, ASTHMA_REFERRAL]);
+  const doctor = await clinician(BUP_DOCTOR);
+  await openPatient(doctor, portal.pid('Kari'), 'TREAT');
+  await openItem(doctor, BUP_REFERRAL);
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: w['act.lock-referral'], exact: true }));
+  assert.ok((await mainText(doctor)).includes(w['act.saved']), await mainText(doctor));
+  const locked = 'Pasienten: stengt: akuttsperre · Lars Nilsen (forelder): stengt: akuttsperre · '
+    + 'Ingrid Nilsen (forelder): stengt: akuttsperre';
+  assert.deepEqual(await rows(doctor, BUP_REFERRAL), [['', locked]]);
+  await kari.reload();
+  assert.deepEqual(await itemTitles(kari), [ASTHMA_REFERRAL]);
+
+  await revoke(doctor, 'emergency-lock', BUP_DOCTOR);
+  assert.deepEqual(await rows(doctor, BUP_REFERRAL), [['', `Pasienten: åpent: 12–15 år · ${PARENTS_CLOSED}`]]);
+  await kari.reload();
+  assert.deepEqual(await itemTitles(kari), [BUP_REFERRAL, ASTHMA_REFERRAL]);
 });
 
 test('axe: every kind of workspace page has no serious or critical violations', async () => {
