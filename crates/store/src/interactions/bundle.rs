@@ -384,6 +384,9 @@ impl FhirStore {
                 self.extend_gate(ctx, &mut gate, [&w.columns]).await?;
                 self.check_write(&gate, &w)
                     .map_err(|err| in_entry(i, err))?;
+                self.check_grant_reach(ctx, &mut gate, &w)
+                    .await
+                    .map_err(|err| in_entry(i, err))?;
                 w
             };
             write_of[i] = Some(writes.len());

@@ -9,6 +9,7 @@ mod bundle;
 mod everything;
 pub(crate) mod explain;
 mod explain_many;
+mod grant_reach;
 mod history;
 mod import;
 mod logging;

@@ -65,8 +65,9 @@ impl FhirStore {
             owner,
             Precondition::MustNotExist,
         )?;
-        let gate = self.gate(ctx, [&write.columns]).await?;
+        let mut gate = self.gate(ctx, [&write.columns]).await?;
         self.check_write(&gate, &write)?;
+        self.check_grant_reach(ctx, &mut gate, &write).await?;
         let mut writes = vec![write];
         writes.extend(self.audits_for_writes(ctx, &writes, &[true])?);
         let stored = self.commit_writes(ctx, writes).await?;
@@ -129,6 +130,7 @@ impl FhirStore {
         let write = prepare_write(resource, resource_type, id, owner, precondition)?;
         self.extend_gate(ctx, &mut gate, [&write.columns]).await?;
         self.check_write(&gate, &write)?;
+        self.check_grant_reach(ctx, &mut gate, &write).await?;
         let existed = current.as_ref().is_some_and(|c| !c.deleted);
         let mut writes = vec![write];
         writes.extend(self.audits_for_writes(ctx, &writes, &[!existed])?);

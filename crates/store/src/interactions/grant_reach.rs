@@ -1,0 +1,82 @@
+//! A practitioner's grant reaches only what the practitioner sees (§ 8 × § 9).
+//!
+//! Why a check of its own, after `check_write`: that one asks the policy who sets
+//! which kind of grant; this one decides, for the author, the grant's patient and every
+//! item the grant names (`provision.data`) and asks `nordlys_policy::may_grant_reach`.
+//! Without it a practitioner with no care relationship could open a youth's referral to
+//! a parent, or write a foster-parent grant for any child, by one POST. Lifting a rule
+//! (a version that is no longer active) narrows access and is not checked here.
+use nordlys_policy::{grant_from_consent, may_grant_reach, Decision, Principal};
+use serde_json::Value;
+
+use crate::access::{AccessGate, GRANT_KIND_SYSTEM};
+use crate::context::RequestContext;
+use crate::error::{StoreError, StoreResult};
+use crate::model::{PendingWrite, ResourceKey};
+use crate::service::FhirStore;
+
+fn key_of(reference: &str) -> Option<ResourceKey> {
+    let (rt, id) = reference.split_once('/')?;
+    (!rt.is_empty() && super::prepare::is_valid_id(id)).then(|| ResourceKey::new(rt, id))
+}
+
+impl FhirStore {
+    /// Refuses (403) a practitioner's active grant about a patient or item they do not see.
+    pub(crate) async fn check_grant_reach(
+        &self,
+        ctx: &RequestContext,
+        gate: &mut AccessGate,
+        write: &PendingWrite,
+    ) -> StoreResult<()> {
+        let (Principal::Practitioner { .. }, "Consent", Some(resource)) = (
+            &ctx.principal,
+            write.resource_type.as_str(),
+            write.resource.as_ref(),
+        ) else {
+            return Ok(());
+        };
+        let is_grant = resource
+            .pointer("/category/0/coding/0/system")
+            .and_then(Value::as_str)
+            == Some(GRANT_KIND_SYSTEM);
+        let status = resource.get("status").and_then(Value::as_str);
+        if !is_grant || matches!(status, Some("inactive" | "rejected" | "entered-in-error")) {
+            return Ok(());
+        }
+        // A malformed grant or one without a patient was refused by `check_write`.
+        let (Ok(grant), Some(patient_id)) = (
+            grant_from_consent(resource),
+            write.columns.patient_id.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        let patient_key = ResourceKey::new("Patient", patient_id);
+        let item_keys: Vec<Option<ResourceKey>> =
+            grant.data.iter().map(|d| key_of(&d.reference)).collect();
+        let mut keys: Vec<ResourceKey> = item_keys.iter().flatten().cloned().collect();
+        keys.push(patient_key.clone());
+        let stored: Vec<_> = self
+            .backend
+            .read_many(ctx, &keys)
+            .await?
+            .into_iter()
+            .filter(|s| !s.deleted)
+            .collect();
+        self.extend_gate(ctx, gate, stored.iter().map(|s| &s.columns))
+            .await?;
+        let decide = |key: &ResourceKey| -> Option<Decision> {
+            let s = stored.iter().find(|s| &s.key() == key)?;
+            // An item of another patient is not this grant's to name.
+            let own = key.resource_type == "Patient"
+                || s.columns.patient_id.as_deref() == Some(patient_id);
+            own.then(|| gate.decide(&s.columns))
+        };
+        let patient = decide(&patient_key);
+        let items: Vec<Option<Decision>> = item_keys
+            .iter()
+            .map(|k| k.as_ref().and_then(&decide))
+            .collect();
+        may_grant_reach(grant.kind, patient.as_ref(), &items)
+            .map_err(|e| StoreError::Forbidden(e.to_string()))
+    }
+}
