@@ -94,6 +94,9 @@ pub async fn home(State(state): State<PortalState>, citizen: Citizen) -> Respons
             li.tile.settings {
                 a href="/settings" { span.name { (text(lang, "settings.title")) } }
             }
+            li.tile.research {
+                a href="/research" { span.name { (text(lang, "research.title")) } }
+            }
         }
     };
     respond(

@@ -24,6 +24,7 @@ pub mod i18n;
 mod login;
 pub mod oidc;
 mod page;
+mod research;
 mod security;
 pub mod session;
 mod settings;
@@ -127,6 +128,8 @@ pub fn router(state: PortalState) -> Router {
         .route("/booking/book", post(tiles::booking::book))
         .route("/booking/move", post(tiles::booking::change))
         .route("/booking/cancel", post(tiles::booking::cancel))
+        .route("/research", get(research::page))
+        .route("/research/{action}", post(research::answer))
         .route("/settings", get(settings::page))
         .route("/settings/{action}", post(settings::change))
         .layer(axum::middleware::from_fn_with_state(

@@ -118,6 +118,7 @@ pub async fn render(
         (rules::list(lang, citizen, &listed))
         h2 { (text(lang, "settings.change-title")) }
         (offers::offers(lang, citizen, &listed))
+        p.research { a href="/research" { (text(lang, "research.title")) } }
     };
     respond(status, shell(lang, title, "/settings", Some(citizen), body))
 }
