@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::common::search_any;
 use super::names::{lookup, Names};
 use super::{ListPage, Row};
 use crate::fetch::{items, PortalError};
@@ -111,29 +112,14 @@ async fn organisations(
     citizen: &Citizen,
     practitioners: &[&str],
 ) -> Result<HashMap<String, String>, PortalError> {
-    let mut ids: Vec<&str> = practitioners
+    let ids: Vec<&str> = practitioners
         .iter()
         .copied()
         .filter(|p| p.starts_with("Practitioner/"))
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let params = vec![
-        ("practitioner".to_owned(), ids.join(",")),
-        ("_count".to_owned(), (ids.len() * 10).to_string()),
-    ];
-    let request = state
-        .store
-        .parse_search("PractitionerRole", &params, false)?;
-    let found = state.store.search(&citizen.ctx, &request).await?;
+    let found = search_any(state, citizen, "PractitionerRole", "practitioner", ids, 10).await?;
     let mut out = HashMap::new();
-    for s in found.matches {
-        let Ok(r) = serde_json::from_str::<Value>(&s.body) else {
-            continue;
-        };
+    for (_, r) in found {
         if let (Some(p), Some(o)) = (
             str_at(&r, "/practitioner/reference"),
             str_at(&r, "/organization/reference"),

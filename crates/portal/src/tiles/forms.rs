@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::common::search_any;
 use super::{ListPage, Row};
 use crate::fetch::{items, PortalError};
 use crate::i18n::{fhir_date, number, text, Lang};
@@ -39,26 +40,13 @@ async fn titles(
     citizen: &Citizen,
     urls: &[String],
 ) -> Result<HashMap<String, String>, PortalError> {
-    let mut plain: Vec<&str> = urls
+    let plain: Vec<&str> = urls
         .iter()
         .map(|u| u.split('|').next().unwrap_or(u))
         .collect();
-    plain.sort_unstable();
-    plain.dedup();
-    if plain.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let params = vec![
-        ("url".to_owned(), plain.join(",")),
-        ("_count".to_owned(), (plain.len() * 4).to_string()),
-    ];
-    let request = state.store.parse_search("Questionnaire", &params, false)?;
-    let found = state.store.search(&citizen.ctx, &request).await?;
+    let found = search_any(state, citizen, "Questionnaire", "url", plain, 4).await?;
     let mut out = HashMap::new();
-    for s in found.matches {
-        let Ok(q) = serde_json::from_str::<Value>(&s.body) else {
-            continue;
-        };
+    for (_, q) in found {
         let (Some(url), Some(title)) = (
             str_at(&q, "/url"),
             str_at(&q, "/title").or_else(|| str_at(&q, "/name")),

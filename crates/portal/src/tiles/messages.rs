@@ -16,6 +16,7 @@ use maud::{html, Markup};
 use serde_json::Value;
 
 use super::accesslog::FNR;
+use super::common::linked_ids;
 use super::names::{lookup, Names};
 use super::{ListPage, Row};
 use crate::fetch::{items, PortalError};
@@ -37,14 +38,7 @@ pub struct Msg {
 
 impl Msg {
     pub fn of(c: &Value) -> Msg {
-        let parents = ["inResponseTo", "partOf"]
-            .iter()
-            .filter_map(|k| c.get(*k).and_then(Value::as_array))
-            .flatten()
-            .filter_map(|p| str_at(p, "/reference"))
-            .filter_map(|p| p.strip_prefix("Communication/"))
-            .map(str::to_owned)
-            .collect();
+        let parents = linked_ids(c, &["inResponseTo", "partOf"], "Communication");
         Msg {
             id: str_at(c, "/id").unwrap_or("").to_owned(),
             sent: sent_of(c).to_owned(),

@@ -12,6 +12,7 @@ mod appointments;
 pub mod booking;
 mod booking_view;
 mod careplan;
+mod common;
 pub mod documents;
 mod forms;
 mod generic;

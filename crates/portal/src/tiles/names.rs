@@ -11,6 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
+use super::common::search_any;
 use crate::fetch::PortalError;
 use crate::session::Citizen;
 use crate::view::{human_name, reference_display};
@@ -75,18 +76,9 @@ pub async fn lookup<'a>(
     let mut names = HashMap::new();
     for (rt, ids) in wanted {
         let ids: Vec<&str> = ids.into_iter().collect();
-        let params = vec![
-            ("_id".to_owned(), ids.join(",")),
-            ("_count".to_owned(), ids.len().to_string()),
-        ];
-        let request = state.store.parse_search(rt, &params, false)?;
-        let found = state.store.search(&citizen.ctx, &request).await?;
-        for stored in found.matches {
-            let Ok(v) = serde_json::from_str::<Value>(&stored.body) else {
-                continue;
-            };
+        for (id, v) in search_any(state, citizen, rt, "_id", ids, 1).await? {
             if let Some(n) = name_of(&v) {
-                names.insert(format!("{rt}/{}", stored.id), n);
+                names.insert(format!("{rt}/{id}"), n);
             }
         }
     }

@@ -13,6 +13,7 @@
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::common::linked_ids;
 use super::names::{lookup, references_at, Names};
 use super::{ListPage, Row};
 use crate::fetch::{items, PortalError};
@@ -36,14 +37,7 @@ pub struct Link {
 
 impl Link {
     pub fn of(r: &Value) -> Link {
-        let parents = ["basedOn", "replaces"]
-            .iter()
-            .filter_map(|k| r.get(*k).and_then(Value::as_array))
-            .flatten()
-            .filter_map(|p| p.get("reference").and_then(Value::as_str))
-            .filter_map(|p| p.strip_prefix("ServiceRequest/"))
-            .map(str::to_owned)
-            .collect();
+        let parents = linked_ids(r, &["basedOn", "replaces"], "ServiceRequest");
         Link {
             id: str_at(r, "/id").unwrap_or("").to_owned(),
             date: sort_date(r, &["/authoredOn"]),
