@@ -254,12 +254,18 @@ test('Nils gives Anne a limited proxy: she finds him in her chooser, and not aft
     t['chooser.person-no-age'].replace('{name}', 'Nils Pedersen').replace('{relation}', t['relation.proxy-limited']),
   ]);
   await actFor(page, 'Nils');
+  // Limited: letters, referrals, appointments and messages; the journal is not hers.
+  const tileNotice = (name) => page.locator('main li.tile').filter({ hasText: name }).locator('.why').allInnerTexts();
+  assert.deepEqual(await tileNotice(t['tile.journal']), [t['reason.proxy.limited.closed']]);
+  assert.deepEqual(await tileNotice(t['tile.letters']), []);
 
   await nils.reload();
   await pressInRule(nils, 'settings.kind.proxy', 'settings.lift', `${anne.slice(0, 6)} *****`);
   assert.equal(await confirmation(nils), t['settings.lifted']);
-  // The chooser's list is fetched afresh when Anne switches person: Nils is gone.
+  // At once, even before her list is fetched afresh: nothing of Nils's is hers.
   await page.goto('/');
+  assert.deepEqual(await tileNotice(t['tile.letters']), [t['reason.relation']]);
+  // The chooser's list is fetched afresh when Anne switches person: Nils is gone.
   await actFor(page, 'Per');
   assert.deepEqual(await chooserOptions(page), ['Per Olsen (29 år), du er verge']);
 });
