@@ -1,68 +1,16 @@
 //! Crash safety: SIGKILL the real server during concurrent writes, restart it on the
 //! same database, and check that every acknowledged write is there and that no
 //! transaction is half-applied — on SQLite and on PostgreSQL.
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nordlys");
-const ORG: &str = "983974899";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18_080)
-}
-
-fn start(database: &str, port: u16) -> Child {
-    Command::new(BIN)
-        .args([
-            "serve",
-            "--dev-auth",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"))
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not become ready");
-}
+mod common;
+use common::{free_port, serve, system_token, wait_ready};
 
 async fn token(client: &reqwest::Client, base: &str) -> String {
-    let body = json!({"kind": "system", "client_id": "crash-test", "orgnr": ORG, "scope": "system/*.read system/*.write"});
-    let r: Value = client
-        .post(format!("{base}/dev/token"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("token: {e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("token body: {e}"));
-    r["access_token"].as_str().unwrap_or_default().to_string()
+    system_token(client, base, "crash-test").await
 }
 
 fn patient(id: &str) -> Value {
@@ -147,7 +95,7 @@ async fn crash_and_check(database: &str) {
     let client = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(database, port);
+    let mut server = serve(database, port, &[]);
     wait_ready(&client, &base).await;
     let tok = token(&client, &base).await;
     let acked = Arc::new(Mutex::new(Acked::default()));
@@ -168,7 +116,7 @@ async fn crash_and_check(database: &str) {
     for w in writers {
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
     }
-    let mut server = start(database, port);
+    let mut server = serve(database, port, &[]);
     wait_ready(&client, &base).await;
     let tok = token(&client, &base).await;
     let (puts, transactions, attempted) = {

@@ -2,65 +2,32 @@
 //! new document's notification to a real SMTP server (the testkit sink) once, and
 //! after a SIGKILL and a restart on the same database sends nothing again — on
 //! SQLite and on PostgreSQL.
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::time::Duration;
 
 use chrono::Utc;
 use nordlys_testkit::notify::{document, instant, patient, pid};
 use nordlys_testkit::smtp::SmtpSink;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nordlys");
-const ORG: &str = "983974899";
+mod common;
+use common::{free_port, serve, system_token, wait_ready};
+
 const CLINICAL: &str = "Utredning for lungekreft";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18_090)
-}
-
+/// The server with notification delivery to `smtp`, a round every second.
 fn start(database: &str, port: u16, smtp: &str) -> Child {
-    Command::new(BIN)
-        .args([
-            "serve",
-            "--dev-auth",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database,
-            "--smtp",
-            smtp,
-            "--mail-from",
-            "varsel@helse.example.no",
-            "--portal-url",
-            "https://helse.example.no/",
-            "--notify-interval",
-            "1",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"))
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not become ready");
+    let args = [
+        "--smtp",
+        smtp,
+        "--mail-from",
+        "varsel@helse.example.no",
+        "--portal-url",
+        "https://helse.example.no/",
+        "--notify-interval",
+        "1",
+    ];
+    serve(database, port, &args)
 }
 
 async fn put(client: &reqwest::Client, base: &str, token: &str, resource: Value) {
@@ -87,17 +54,8 @@ async fn scenario(database: &str) {
     let client = reqwest::Client::new();
     let mut server = start(database, port, &sink.url());
     wait_ready(&client, &base).await;
-    let body = json!({"kind": "system", "client_id": "deliver-test", "orgnr": ORG, "scope": "system/*.read system/*.write"});
-    let token: Value = client
-        .post(format!("{base}/dev/token"))
-        .json(&body)
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    let token = token["access_token"].as_str().unwrap_or_default();
+    let token = system_token(&client, &base, "deliver-test").await;
+    let token = token.as_str();
     let (fnr, birth) = pid(45, 11);
     let mut p = patient("mailed", &fnr, birth);
     p["telecom"] = json!([{"system": "email", "value": "per@example.no"}]);
