@@ -65,3 +65,89 @@ async fn a_practitioner_without_care_relationship_cannot_name_a_foster_parent() 
     let (status, body) = d.send(Method::POST, "/fhir/Consent", &treat, &grant).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+/// A rule the patient set is the patient's: a practitioner who may write grants of
+/// other kinds must not erase the patient's block by writing a new version of that
+/// Consent as a (lifted) shield — the kind of a grant never changes (§ 8), and a
+/// citizen-set rule is changed only by the person who set it.
+#[tokio::test]
+async fn a_practitioner_cannot_turn_the_patients_block_into_a_grant_of_another_kind() {
+    let d = Demo::start().await;
+    let adult = d.citizen("adult").await;
+    let block = GrantSpec {
+        kind: "block",
+        patient: "Patient/adult",
+        performer: "Patient/adult",
+        provision_type: "deny",
+        actors: &[],
+        action: None,
+        data_related: None,
+    };
+    let (status, created) = d
+        .send(Method::POST, "/fhir/Consent", &adult, &block.json())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("Consent id").to_owned();
+
+    let treat = d.clinician("cardiologist", Some("TREAT")).await;
+    let mut forged = created.clone();
+    forged["category"][0]["coding"][0]["code"] = "shield".into();
+    forged["status"] = "inactive".into();
+    forged["performer"] = serde_json::json!([{"reference": "Practitioner/cardiologist"}]);
+    let (status, body) = d
+        .send(Method::PUT, &format!("/fhir/Consent/{id}"), &treat, &forged)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, now) = d.get(&format!("/fhir/Consent/{id}"), &adult).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(now["category"][0]["coding"][0]["code"], "block");
+    assert_eq!(now["status"], "active");
+    assert_eq!(now["meta"]["versionId"], "1");
+}
+
+/// The same for a parent: Kari (13) denies her parents her documents; her mother,
+/// who may write grants of other kinds about Kari (parental consent), must not
+/// erase Kari's rule by writing a new version of it as her own lifted consent.
+#[tokio::test]
+async fn a_parent_cannot_turn_the_youths_deny_parents_into_her_own_rule() {
+    let d = Demo::start().await;
+    let kari = d.citizen("child-13").await;
+    let deny = GrantSpec {
+        kind: "deny-parents",
+        patient: "Patient/child-13",
+        performer: "Patient/child-13",
+        provision_type: "deny",
+        actors: &[],
+        action: None,
+        data_related: None,
+    };
+    let (status, created) = d
+        .send(Method::POST, "/fhir/Consent", &kari, &deny.json())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("Consent id").to_owned();
+
+    let mother = d.citizen("mother").await;
+    let (status, seen) = d.get(&format!("/fhir/Consent/{id}"), &mother).await;
+    eprintln!("mother reads Kari's rule: {status} {seen}");
+    let mut forged = created.clone();
+    forged["category"][0]["coding"][0]["code"] = "parental-consent".into();
+    forged["status"] = "inactive".into();
+    forged["provision"]["type"] = "permit".into();
+    forged["policyRule"]["coding"][0]["code"] = "OPTIN".into();
+    forged["performer"] = serde_json::json!([{"reference": "RelatedPerson/mother"}]);
+    let (status, body) = d
+        .send(
+            Method::PUT,
+            &format!("/fhir/Consent/{id}"),
+            &mother,
+            &forged,
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+    let (status, now) = d.get(&format!("/fhir/Consent/{id}"), &kari).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(now["category"][0]["coding"][0]["code"], "deny-parents");
+    assert_eq!(now["status"], "active");
+    assert_eq!(now["meta"]["versionId"], "1");
+}

@@ -8,7 +8,7 @@ use nordlys_policy::{FNR_SYSTEM, PARENTAL_RESPONSIBILITY_URL};
 use nordlys_store::{FhirStore, RequestContext, StoreError, CANCEL_DEADLINE_URL};
 use serde_json::{json, Value};
 
-use crate::fixtures::{citizen, hospital_system, HOSPITAL_ORG};
+use crate::fixtures::{citizen, hospital_system, other_system, HOSPITAL_ORG};
 
 /// Generates one `#[tokio::test]` per scenario; `$make` produces a future of
 /// `(a fresh, migrated FhirStore, a guard kept alive for the test)`.
@@ -17,7 +17,7 @@ macro_rules! booking_tests {
     ($make:expr) => {
         $crate::booking_tests!(@each $make;
             race_hundred_citizens_ten_slots, change_and_cancel_rules,
-            parents_book_for_young_children_only);
+            parents_book_for_young_children_only, cancelling_frees_only_the_units_own_slot);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -380,4 +380,49 @@ pub async fn parents_book_for_young_children_only(store: &FhirStore) {
         .cancel(&ctx, &a.id, "Syk")
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
+}
+
+/// Cancelling an appointment frees its slot only when the slot is the appointment
+/// owner's: another organisation's system that writes an Appointment naming the
+/// hospital's busy slot (someone else's booking) must not, by cancelling it, set the
+/// hospital's slot free for a second booking — a write past the owner check.
+pub async fn cancelling_frees_only_the_units_own_slot(store: &FhirStore) {
+    put(store, schedule("gp", None)).await;
+    put(store, slot("h1", "gp", Duration::days(3))).await;
+    let (fnr, birth) = person(40, 3);
+    put(store, patient("owner", &fnr, birth)).await;
+    let booked = store
+        .book(&citizen(&fnr), "owner", "h1")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(status(store, "Slot", "h1").await, "busy");
+
+    let mut foreign: Value = serde_json::from_str(&booked.body).unwrap_or_default();
+    foreign["id"] = json!("foreign-appt");
+    if let Some(o) = foreign.as_object_mut() {
+        o.remove("meta");
+    }
+    if let Err(e) = store
+        .update(
+            &other_system(),
+            "Appointment",
+            "foreign-appt",
+            foreign,
+            None,
+        )
+        .await
+    {
+        panic!("other org writes its appointment: {e:?}");
+    }
+    store
+        .cancel(&other_system(), "foreign-appt", "Avlyst")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let theirs = store
+        .read(&other_system(), "Appointment", "foreign-appt")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(theirs.body.contains("\"cancelled\""), "{}", theirs.body);
+    assert_eq!(status(store, "Slot", "h1").await, "busy");
+    assert_eq!(status(store, "Appointment", &booked.id).await, "booked");
 }

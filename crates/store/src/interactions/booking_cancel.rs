@@ -99,8 +99,11 @@ impl FhirStore {
         )?];
         if let Some((slot, body)) = slot {
             // A slot still busy (and ahead) is offered again; a passed one stays as it is.
+            // Only the appointment owner's own slot: an Appointment naming another
+            // unit's slot must not free it (a write past that unit's owner check).
             let ahead = slot_info(&body).is_ok_and(|i| i.start > ctx.now + Duration::minutes(1));
-            if ahead && body.get("status").and_then(Value::as_str) == Some("busy") {
+            let same_owner = slot.columns.owner_org == stored.columns.owner_org;
+            if ahead && same_owner && body.get("status").and_then(Value::as_str) == Some("busy") {
                 writes.push(prepare_write(
                     with_status(&body, "free"),
                     "Slot",
