@@ -41,7 +41,7 @@ pub async fn people_of(
 }
 
 /// `GET /`.
-pub async fn home(State(state): State<PortalState>, citizen: Citizen) -> Response {
+pub async fn home(State(state): State<PortalState>, mut citizen: Citizen) -> Response {
     let lang = citizen.lang;
     let title = text(lang, "home.title");
     if citizen.session.low_level {
@@ -55,6 +55,25 @@ pub async fn home(State(state): State<PortalState>, citizen: Citizen) -> Respons
             shell(lang, title, "/", Some(&citizen), body),
         );
     }
+    // Whom one may act for changes under the user (a proxy revoked, a child turning
+    // 16): the home page asks the store again, so the chooser never offers the past.
+    match people_of(&state, &citizen.ctx).await {
+        Ok(people) => {
+            let acting = citizen
+                .session
+                .acting_for
+                .clone()
+                .filter(|id| people.iter().any(|p| &p.patient_id == id))
+                .or_else(|| people.first().map(|p| p.patient_id.clone()));
+            state.sessions.update(&citizen.sid, |s| {
+                s.people = people.clone();
+                s.acting_for = acting.clone();
+            });
+            citizen.session.people = people;
+            citizen.session.acting_for = acting;
+        }
+        Err(e) => return error_page(&PortalError(e), &citizen),
+    }
     let Some(person) = citizen.patient().cloned() else {
         let body = html! {
             h1 { (text(lang, "home.nobody-title")) }
@@ -65,11 +84,13 @@ pub async fn home(State(state): State<PortalState>, citizen: Citizen) -> Respons
             shell(lang, title, "/", Some(&citizen), body),
         );
     };
-    let probes: Vec<serde_json::Value> = SLUGS
+    // Tiles without a probe (the access log) have no notice; keep every tile.
+    let probed: Vec<(&str, serde_json::Value)> = SLUGS
         .iter()
-        .filter_map(|t| probe_item(t, &person.patient_id, citizen.ctx.now))
+        .filter_map(|t| probe_item(t, &person.patient_id, citizen.ctx.now).map(|p| (*t, p)))
         .collect();
-    let decisions = match state
+    let probes: Vec<serde_json::Value> = probed.iter().map(|(_, p)| p.clone()).collect();
+    let decided = match state
         .store
         .probe(&citizen.ctx, &person.patient_id, &probes)
         .await
@@ -77,16 +98,26 @@ pub async fn home(State(state): State<PortalState>, citizen: Citizen) -> Respons
         Ok(d) => d,
         Err(e) => return error_page(&PortalError(e), &citizen),
     };
+    let decisions: Vec<(&str, Option<nordlys_policy::Decision>)> = SLUGS
+        .iter()
+        .map(|t| {
+            let d = probed
+                .iter()
+                .position(|(p, _)| p == t)
+                .and_then(|i| decided.get(i).copied());
+            (*t, d)
+        })
+        .collect();
     let body = html! {
         h1 { (title) }
         p.acting { (text_with(lang, "home.acting-for", &[("person", &person_label(lang, &person))])) }
         ul.tiles {
-            @for (tile, decision) in SLUGS.iter().zip(&decisions) {
+            @for (tile, decision) in &decisions {
                 li.tile {
                     a href=(format!("/tiles/{tile}")) {
                         span.name { (text(lang, &format!("tile.{tile}"))) }
                     }
-                    @if let Some(n) = notice(lang, decision) {
+                    @if let Some(n) = decision.as_ref().and_then(|d| notice(lang, d)) {
                         span.why { (n) }
                     }
                 }

@@ -244,3 +244,69 @@ async fn unknown_tiles_and_handles_are_plain_not_found() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn home_links_every_tile_and_the_settings() {
+    let demo = PortalDemo::start().await;
+    let user = demo.login("mother").await;
+    let home = user.get("/").await;
+    let links: Vec<String> = home
+        .html
+        .split("<li class=\"tile")
+        .skip(1)
+        .filter_map(|s| s.split("href=\"").nth(1))
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    let mut expected: Vec<String> = nordlys_portal::tiles::SLUGS
+        .iter()
+        .map(|t| format!("/tiles/{t}"))
+        .collect();
+    expected.push("/settings".into());
+    for path in &expected {
+        assert!(links.contains(path), "{path} missing from {links:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_chooser_forgets_a_revoked_proxy_on_the_next_page() {
+    let demo = PortalDemo::start().await;
+    let nils = demo.server.citizen_token(&demo.pid("elderly-father")).await;
+    let anne_pid = demo.pid("guardian");
+    let grant = serde_json::json!({
+        "resourceType": "Consent", "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/grant-kind", "code": "proxy"}]}],
+        "patient": {"reference": "Patient/elderly-father"},
+        "dateTime": "2026-01-01T10:00:00+01:00",
+        "performer": [{"reference": "Patient/elderly-father"}],
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "provision": {"type": "permit",
+            "actor": [{"role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "POWATT"}]},
+                       "reference": {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": anne_pid}}}],
+            "action": [{"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/access-level", "code": "full"}]}]}
+    });
+    let (status, stored) = demo
+        .server
+        .send(reqwest::Method::POST, "/fhir/Consent", &nils, &grant)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let anne = demo.login("guardian").await;
+    let before = anne.chooser().await;
+    assert!(before.iter().any(|p| p.starts_with("Nils")), "{before:?}");
+    let id = stored["id"].as_str().expect("id").to_owned();
+    let mut revoked = stored.clone();
+    revoked["status"] = serde_json::json!("inactive");
+    let (status, _) = demo
+        .server
+        .send(
+            reqwest::Method::PUT,
+            &format!("/fhir/Consent/{id}"),
+            &nils,
+            &revoked,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let after = anne.chooser().await;
+    assert_eq!(after.len(), before.len() - 1, "{after:?}");
+    assert!(!after.iter().any(|p| p.starts_with("Nils")), "{after:?}");
+}
