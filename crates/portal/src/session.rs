@@ -98,16 +98,12 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 
 /// The language of a request: `?lang=`, else the session's, else the cookie's, else bokmål.
 pub fn request_lang(parts: &Parts, session: Option<&Session>) -> Lang {
-    let query = parts.uri.query().unwrap_or("");
-    let from_query = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == "lang")
-        .and_then(|(_, v)| Lang::from_code(v));
-    from_query
-        .or_else(|| session.and_then(|s| s.lang))
-        .or_else(|| cookie_value(&parts.headers, LANG_COOKIE).and_then(|c| Lang::from_code(&c)))
-        .unwrap_or_default()
+    nordlys_web::i18n::request_lang(
+        parts,
+        session.and_then(|s| s.lang),
+        LANG_COOKIE,
+        Lang::from_code,
+    )
 }
 
 /// Any visitor: the language, and the session if logged in.
@@ -123,15 +119,11 @@ impl FromRequestParts<PortalState> for Visitor {
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
-        let session = cookie_value(&parts.headers, SESSION_COOKIE)
-            .and_then(|id| state.sessions.get(&id).map(|s| (id, s)))
-            .filter(|(id, s)| {
-                // An expired token ends the session.
-                let ok = state.auth.authenticate(&s.token).is_ok();
-                if !ok {
-                    state.sessions.end(id);
-                }
-                ok
+        // An expired token ends the session.
+        let session = state
+            .sessions
+            .from_cookie(&parts.headers, SESSION_COOKIE, |s| {
+                state.auth.authenticate(&s.token).is_ok()
             });
         let lang = request_lang(parts, session.as_ref().map(|(_, s)| s));
         Ok(Visitor { lang, session })

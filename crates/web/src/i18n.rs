@@ -8,6 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use axum::http::request::Parts;
+
+use crate::cookie_value;
+
 /// The fallback language's code.
 pub const FALLBACK: &str = "nb";
 
@@ -65,6 +69,36 @@ impl Catalog {
             .get(FALLBACK)
             .is_some_and(|c| c.contains_key(key))
     }
+}
+
+/// How long a language choice is remembered in its cookie: a year.
+pub const LANG_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
+
+/// The language of a request: `?lang=`, else the session's, else the language
+/// cookie's, else the default (bokmål). `from_code` reads a front end's codes.
+pub fn request_lang<L: Default>(
+    parts: &Parts,
+    session: Option<L>,
+    lang_cookie: &str,
+    from_code: impl Fn(&str) -> Option<L>,
+) -> L {
+    let from_query = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| from_code(v));
+    from_query
+        .or(session)
+        .or_else(|| cookie_value(&parts.headers, lang_cookie).and_then(|c| from_code(&c)))
+        .unwrap_or_default()
+}
+
+/// Whether the request chooses a language (`?lang=` in its address).
+pub fn chooses_lang(parts: &Parts) -> bool {
+    parts.uri.query().is_some_and(|q| q.contains("lang="))
 }
 
 /// `template` with its `{name}` placeholders filled in.
@@ -130,6 +164,30 @@ mod tests {
         );
         assert!(c.has("only.nb") && !c.has("nope"));
         assert_eq!(c.texts("se").map(HashMap::len), Some(0));
+    }
+
+    fn parts(uri: &str, cookie: Option<&str>) -> Parts {
+        let mut b = axum::http::Request::builder().uri(uri);
+        if let Some(c) = cookie {
+            b = b.header(axum::http::header::COOKIE, c);
+        }
+        b.body(())
+            .map(|r| r.into_parts().0)
+            .unwrap_or_else(|_| axum::http::Request::new(()).into_parts().0)
+    }
+
+    #[test]
+    fn query_then_session_then_cookie() {
+        let code = |c: &str| (c == "en" || c == "nb").then(|| c.to_owned());
+        let lang = |uri, session: Option<&str>, cookie| {
+            request_lang(&parts(uri, cookie), session.map(str::to_owned), "l", code)
+        };
+        assert_eq!(lang("/?a=1&lang=en", Some("nb"), Some("l=nb")), "en");
+        assert_eq!(lang("/?lang=xx", Some("nb"), Some("l=en")), "nb");
+        assert_eq!(lang("/", None, Some("l=en")), "en");
+        assert_eq!(lang("/", None, None), "");
+        assert!(chooses_lang(&parts("/x?lang=en", None)));
+        assert!(!chooses_lang(&parts("/x", None)));
     }
 
     #[test]

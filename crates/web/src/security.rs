@@ -12,15 +12,39 @@
 //! Each front end's middleware calls these with its own state (sessions, language).
 use axum::extract::Request;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// The policy: nothing but this origin's stylesheet and images, no script, no frames.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
 form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The middleware body: refuses cross-site posts, lets `before` look at the request
+/// (e.g. to remember a `?lang=` choice in the session) and return a cookie to set,
+/// runs the request and adds the security headers (and that cookie) to the answer.
+pub async fn guard(
+    request: Request,
+    next: Next,
+    before: impl FnOnce(&Parts) -> Option<HeaderValue>,
+) -> Response {
+    if let Some(refused) = refuse_cross_site(&request) {
+        return refused;
+    }
+    let (parts, body) = request.into_parts();
+    let cookie = before(&parts);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let h = response.headers_mut();
+    add_headers(h);
+    if let Some(c) = cookie {
+        h.append(SET_COOKIE, c);
+    }
+    response
+}
 
 /// The refusal of a post from another site, or `None` when the request may go on.
 pub fn refuse_cross_site(request: &Request) -> Option<Response> {

@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use axum::http::HeaderMap;
 use parking_lot::Mutex;
+
+use crate::cookie_value;
 
 /// Most handles one session keeps (someone paging through thousands of items starts
 /// over rather than growing the server's memory without bound).
@@ -110,6 +113,23 @@ impl<S: Clone> Sessions<S> {
     pub fn end(&self, id: &str) {
         self.map.lock().remove(id);
     }
+
+    /// The session named by cookie `cookie` of a request, with its id; a session that
+    /// `still_valid` refuses (e.g. its token expired) is ended and not returned.
+    pub fn from_cookie(
+        &self,
+        headers: &HeaderMap,
+        cookie: &str,
+        still_valid: impl Fn(&S) -> bool,
+    ) -> Option<(String, S)> {
+        let id = cookie_value(headers, cookie)?;
+        let session = self.get(&id)?;
+        if !still_valid(&session) {
+            self.end(&id);
+            return None;
+        }
+        Some((id, session))
+    }
 }
 
 #[cfg(test)]
@@ -141,8 +161,16 @@ mod tests {
         assert_eq!(sessions.get(&id), Some("1".to_owned()));
         assert_eq!(sessions.update(&id, |s| s.push('2')), Some(()));
         assert_eq!(sessions.get(&id), Some("12".to_owned()));
+        let mut headers = HeaderMap::new();
+        let cookie = format!("sid={id}");
+        headers.insert(axum::http::header::COOKIE, cookie.parse().expect("header"));
+        assert_eq!(
+            sessions.from_cookie(&headers, "sid", |s| s == "12"),
+            Some((id.clone(), "12".to_owned()))
+        );
+        assert_eq!(sessions.from_cookie(&headers, "sid", |_| false), None);
+        assert!(sessions.get(&id).is_none(), "a refused session is ended");
         sessions.end(&id);
-        assert!(sessions.get(&id).is_none());
         assert_eq!(sessions.update(&id, |s| s.push('3')), None);
     }
 }

@@ -6,10 +6,11 @@
 //! shared with the portal; this module binds them to the workspace's state — its
 //! sessions and its language cookie.
 use axum::extract::{Request, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use nordlys_web::i18n::{chooses_lang, LANG_COOKIE_MAX_AGE};
 
 use crate::i18n::{text, Lang};
 use crate::session::{
@@ -23,33 +24,26 @@ pub async fn headers(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(refused) = nordlys_web::security::refuse_cross_site(&request) {
-        return refused;
-    }
-    let (parts, body) = request.into_parts();
-    let chosen = parts
-        .uri
-        .query()
-        .is_some_and(|q| q.contains("lang="))
-        .then(|| request_lang(&parts, None));
-    if let (Some(lang), Some(sid)) = (chosen, cookie_value(&parts.headers, SESSION_COOKIE)) {
-        state.sessions.update(&sid, |s| s.lang = Some(lang));
-    }
-    let mut response = next.run(Request::from_parts(parts, body)).await;
-    let h = response.headers_mut();
-    nordlys_web::security::add_headers(h);
-    if let Some(lang) = chosen {
-        h.append(
-            SET_COOKIE,
-            set_cookie(
-                LANG_COOKIE,
-                lang.code(),
-                state.config.secure_cookies,
-                Some(365 * 24 * 3600),
-            ),
-        );
-    }
-    response
+    nordlys_web::security::guard(request, next, |parts| {
+        if !chooses_lang(parts) {
+            return None;
+        }
+        let lang = request_lang(parts, None);
+        // The session's language outranks the cookie, so a choice made while
+        // logged in must change it too, or the next page would fall back to the
+        // login's language.
+        if let Some(sid) = cookie_value(&parts.headers, SESSION_COOKIE) {
+            state.sessions.update(&sid, |s| s.lang = Some(lang));
+        }
+        let secure = state.config.secure_cookies;
+        Some(set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            secure,
+            Some(LANG_COOKIE_MAX_AGE),
+        ))
+    })
+    .await
 }
 
 /// Whether a posted form carries the session's CSRF token (constant-time compare).
