@@ -122,6 +122,15 @@ pub async fn consent_opens_and_withdrawal_closes_at_once(store: &FhirStore) {
         .map(|c| (c.study_id.as_str(), c.answer.as_deref()))
         .collect();
     assert_eq!(listed, vec![("heart", Some("on-study"))]);
+    // The person's own answer is not news: the Observation is queued, the subject not.
+    let queued: Vec<String> = store
+        .outbox_of_patient(&hospital_system(), "kari")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .into_iter()
+        .map(|e| e.item)
+        .collect();
+    assert_eq!(queued, vec!["Observation/kari-hb".to_string()]);
 
     let gone = ok(store.withdraw_from_study(&me, "kari", "heart").await);
     assert_eq!(gone.consent.id, given.consent.id);

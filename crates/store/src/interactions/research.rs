@@ -253,9 +253,13 @@ fn consent_body(
     })
 }
 
+/// The study's record of the participant. Tagged `do-not-notify`: it is the person's
+/// own answer, not news — without the tag the outbox (§ 11) would tell the patient and
+/// the parents "you have a new document" after every click.
 fn subject_body(id: &str, patient_id: &str, study_id: &str, status: &str) -> Value {
     json!({
         "resourceType": "ResearchSubject", "id": id, "status": status,
+        "meta": {"tag": [{"system": nordlys_policy::NOTIFICATION_TAG_SYSTEM, "code": "do-not-notify"}]},
         "study": {"reference": format!("ResearchStudy/{study_id}")},
         "individual": {"reference": format!("Patient/{patient_id}")},
         "consent": {"reference": format!("Consent/{id}")}
