@@ -63,12 +63,7 @@ pub fn shell(
     html! {
         (DOCTYPE)
         html lang=(lang.html_tag()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – " (product) }
-                link rel="stylesheet" href="/static/portal.css";
-            }
+            (nordlys_web::page::head(title, product, "/static/portal.css"))
             body {
                 a.skip href="#main" { (text(lang, "nav.skip")) }
                 header.top {

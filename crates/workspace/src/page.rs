@@ -42,12 +42,7 @@ pub fn shell(
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – " (product) }
-                link rel="stylesheet" href="/clinician/static/workspace.css";
-            }
+            (nordlys_web::page::head(title, product, "/clinician/static/workspace.css"))
             body {
                 a.skip href="#main" { (text(lang, "nav.skip")) }
                 header.top {
