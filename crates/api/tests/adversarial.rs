@@ -128,8 +128,12 @@ async fn a_parent_cannot_turn_the_youths_deny_parents_into_her_own_rule() {
     let id = created["id"].as_str().expect("Consent id").to_owned();
 
     let mother = d.citizen("mother").await;
-    let (status, seen) = d.get(&format!("/fhir/Consent/{id}"), &mother).await;
-    eprintln!("mother reads Kari's rule: {status} {seen}");
+    let (status, _) = d.get(&format!("/fhir/Consent/{id}"), &mother).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the mother does not see Kari's rule"
+    );
     let mut forged = created.clone();
     forged["category"][0]["coding"][0]["code"] = "parental-consent".into();
     forged["status"] = "inactive".into();
@@ -150,4 +154,41 @@ async fn a_parent_cannot_turn_the_youths_deny_parents_into_her_own_rule() {
     assert_eq!(now["category"][0]["coding"][0]["code"], "deny-parents");
     assert_eq!(now["status"], "active");
     assert_eq!(now["meta"]["versionId"], "1");
+}
+
+/// A care relationship asserted (TREAT) lets the cardiologist read Kari's BUP
+/// referral, but opening it to her mother is the call of the unit that holds it and
+/// talked to Kari (§ 8 "clinician, after talking to the youth"), not of any
+/// practitioner who asserts a purpose.
+#[tokio::test]
+async fn only_the_holding_unit_opens_a_referral_to_parents() {
+    let d = Demo::start().await;
+    let mut grant = GrantSpec {
+        kind: "parent-access",
+        patient: "Patient/child-13",
+        performer: "Practitioner/cardiologist",
+        provision_type: "permit",
+        actors: &[("PRN", "RelatedPerson/mother")],
+        action: Some("full"),
+        data_related: Some("ServiceRequest/referral-1"),
+    };
+    let treat = d.clinician("cardiologist", Some("TREAT")).await;
+    let (status, _) = d.get("/fhir/ServiceRequest/referral-1", &treat).await;
+    assert_eq!(status, StatusCode::OK, "the cardiologist sees the referral");
+    let (status, body) = d
+        .send(Method::POST, "/fhir/Consent", &treat, &grant.json())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let mother = d.citizen("mother").await;
+    let (status, _) = d.get("/fhir/ServiceRequest/referral-1", &mother).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    grant.performer = "Practitioner/ward-doctor";
+    let ward = d.clinician("ward-doctor", Some("TREAT")).await;
+    let (status, body) = d
+        .send(Method::POST, "/fhir/Consent", &ward, &grant.json())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = d.get("/fhir/ServiceRequest/referral-1", &mother).await;
+    assert_eq!(status, StatusCode::OK);
 }

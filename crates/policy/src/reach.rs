@@ -7,11 +7,14 @@
 //! parent's national id, by one POST. So the store decides the grant's patient and
 //! every item it names for the author, and asks this function: items named must be
 //! seen in full (the unit's own, the referral held, or a care relationship asserted),
-//! and a grant about the whole patient needs the patient seen at all.
+//! an item is *opened* (parent-access, youth-access, release) only by the unit that
+//! produced it or holds the referral, and a grant about the whole patient needs the
+//! patient seen at all.
 use crate::decide::Decision;
 use crate::error::GrantError;
 use crate::grant::GrantKind;
 use crate::level::Level;
+use crate::reason::Reason;
 
 /// May a practitioner write an active grant of `kind` when the policy decides the
 /// patient (`patient`, `None` if the Patient resource is missing) and each item the
@@ -33,22 +36,40 @@ pub fn may_grant_reach(
             )),
         };
     }
-    if items
+    if !items
         .iter()
         .all(|d| d.as_ref().is_some_and(|d| d.level == Level::Full))
     {
-        Ok(())
-    } else {
-        Err(forbidden(
+        return Err(forbidden(
             "you set rules only on items you may see in full (your unit's, or with a care relationship)",
-        ))
+        ));
     }
+    // Opening an item (to parents, to the youth, before its deferral ends) is the call
+    // of the unit that produced it or holds the referral — the one that talked to the
+    // youth — not of anyone who asserts a care relationship. Closing is anyone's.
+    let opens = matches!(
+        kind,
+        GrantKind::ParentAccess | GrantKind::YouthAccess | GrantKind::Release
+    );
+    let responsible = |d: &Option<Decision>| {
+        d.as_ref().is_some_and(|d| {
+            matches!(
+                d.reason,
+                Reason::PractitionerOwnOrg | Reason::PractitionerReferralHolder
+            )
+        })
+    };
+    if opens && !items.iter().all(responsible) {
+        return Err(forbidden(
+            "only the unit that wrote the item or holds the referral opens it",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reason::Reason;
 
     fn d(level: Level, reason: Reason) -> Decision {
         Decision::new(level, reason)
@@ -62,6 +83,22 @@ mod tests {
         assert_eq!(may_grant_reach(k, None, &[Some(full)]), Ok(()));
         assert!(may_grant_reach(k, Some(&full), &[Some(full), Some(none)]).is_err());
         assert!(may_grant_reach(k, Some(&full), &[None]).is_err());
+    }
+
+    #[test]
+    fn opening_is_for_the_producing_or_holding_unit_closing_for_anyone_who_sees() {
+        let care = d(Level::Full, Reason::PractitionerCareRelationship);
+        let holder = d(Level::Full, Reason::PractitionerReferralHolder);
+        for k in [
+            GrantKind::ParentAccess,
+            GrantKind::YouthAccess,
+            GrantKind::Release,
+        ] {
+            assert!(may_grant_reach(k, Some(&care), &[Some(care)]).is_err());
+            assert_eq!(may_grant_reach(k, Some(&care), &[Some(holder)]), Ok(()));
+        }
+        let lock = GrantKind::EmergencyLock;
+        assert_eq!(may_grant_reach(lock, Some(&care), &[Some(care)]), Ok(()));
     }
 
     #[test]
