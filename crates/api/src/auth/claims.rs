@@ -21,6 +21,9 @@ pub fn principal_from_claims(claims: &Value) -> Result<Principal, String> {
         if !is_digits(&pid, 11) {
             return Err("token claim 'pid' is not an 11-digit national identity number".into());
         }
+        if nordlys_fhir::ids::parse_national_id(&pid).is_err() {
+            return Err("token claim 'pid' is not a valid national identity number".into());
+        }
         let level = text(claims.get("acr"))
             .map(|a| SecurityLevel::from_acr(&a))
             .unwrap_or(SecurityLevel::Low);
@@ -62,6 +65,11 @@ fn orgnr(claims: &Value) -> Result<String, String> {
     if !is_digits(&orgnr, 9) {
         return Err("token organisation number is not 9 digits".into());
     }
+    // The control digit too: an organisation that cannot exist must not get as far as
+    // the access log (which would refuse to record it, failing every later read).
+    if nordlys_fhir::ids::validate_orgnr(&orgnr).is_err() {
+        return Err("token organisation number has a wrong control digit".into());
+    }
     Ok(orgnr)
 }
 
@@ -102,6 +110,20 @@ fn is_digits(s: &str, len: usize) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ids_with_wrong_control_digits_are_refused() {
+        // 999888777 and 13097248023 are well-formed but fail mod-11.
+        let sys = json!({"client_id": "x", ORGNR_CLAIM: "999888777"});
+        assert_eq!(
+            principal_from_claims(&sys),
+            Err("token organisation number has a wrong control digit".to_owned())
+        );
+        assert_eq!(
+            principal_from_claims(&json!({"pid": "13097248023"})),
+            Err("token claim 'pid' is not a valid national identity number".to_owned())
+        );
+    }
 
     #[test]
     fn citizen_with_level() {
