@@ -192,3 +192,29 @@ async fn only_the_holding_unit_opens_a_referral_to_parents() {
     let (status, _) = d.get("/fhir/ServiceRequest/referral-1", &mother).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Who is whose parent is a fact of the patient's record. A practitioner with no care
+/// relationship, of an organisation that has nothing to do with Emma (8), must not make
+/// a stranger her parent by writing a RelatedPerson on her record: the stranger would
+/// then see everything a parent of an 8-year-old sees.
+#[tokio::test]
+async fn a_practitioner_without_care_relationship_cannot_make_a_stranger_a_parent() {
+    let d = Demo::start().await;
+    let cardiologist = d.clinician("cardiologist", None).await;
+    let stranger = d.pid("adult");
+    let rp = serde_json::json!({"resourceType": "RelatedPerson", "active": true,
+        "patient": {"reference": "Patient/child-8"},
+        "identifier": [{"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": stranger}],
+        "relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "PRN"}]}],
+        "extension": [{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility", "valueBoolean": true}]});
+    let (status, body) = d
+        .send(Method::POST, "/fhir/RelatedPerson", &cardiologist, &rp)
+        .await;
+    let adult = d.citizen("adult").await;
+    let (seen, _) = d.get("/fhir/Patient/child-8", &adult).await;
+    assert_eq!(
+        (status, seen),
+        (StatusCode::FORBIDDEN, StatusCode::NOT_FOUND),
+        "{body}"
+    );
+}

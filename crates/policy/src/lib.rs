@@ -53,7 +53,7 @@ pub use patient::{
     ORGNR_SYSTEM, PARENTAL_RESPONSIBILITY_URL,
 };
 pub use principal::{Principal, Purpose, SecurityLevel};
-pub use reach::may_grant_reach;
+pub use reach::{may_grant_reach, may_relate};
 pub use reason::{all_reason_prefixes, Deferral, Reason, Refusal};
 pub use redact::{redact, redact_with, REDACTED_CODE, REDACTED_SYSTEM, VIDEO_LINK_URL};
 pub use relation::{

@@ -67,6 +67,14 @@ pub fn may_grant_reach(
     Ok(())
 }
 
+/// May a practitioner write who is related to a patient (a RelatedPerson: parent,
+/// guardian) when the policy decides the patient (`None`: no such Patient) as given?
+/// Only with the patient seen: a parent named on the record sees what a parent sees
+/// (§ 3), so naming one is as much an access rule as a grant.
+pub fn may_relate(patient: Option<&Decision>) -> bool {
+    patient.is_some_and(|d| d.level != Level::None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +107,15 @@ mod tests {
         }
         let lock = GrantKind::EmergencyLock;
         assert_eq!(may_grant_reach(lock, Some(&care), &[Some(care)]), Ok(()));
+    }
+
+    #[test]
+    fn relating_someone_needs_the_patient_seen() {
+        let none = d(Level::None, Reason::PractitionerNoCareRelationship);
+        let care = d(Level::Full, Reason::PractitionerCareRelationship);
+        assert!(!may_relate(Some(&none)));
+        assert!(!may_relate(None));
+        assert!(may_relate(Some(&care)));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! Without it a practitioner with no care relationship could open a youth's referral to
 //! a parent, or write a foster-parent grant for any child, by one POST. Lifting a rule
 //! (a version that is no longer active) narrows access and is not checked here.
+//! A RelatedPerson is checked the same way: a parent named on a record sees what a
+//! parent sees, so only a practitioner who sees the patient may name one.
 use nordlys_policy::{grant_from_consent, may_grant_reach, Decision, Principal};
 use serde_json::Value;
 
@@ -21,20 +23,25 @@ fn key_of(reference: &str) -> Option<ResourceKey> {
 }
 
 impl FhirStore {
-    /// Refuses (403) a practitioner's active grant about a patient or item they do not see.
+    /// Refuses (403) a practitioner's active grant about a patient or item they do not
+    /// see, and a RelatedPerson (a parent, a guardian) on a patient they do not see.
     pub(crate) async fn check_grant_reach(
         &self,
         ctx: &RequestContext,
         gate: &mut AccessGate,
         write: &PendingWrite,
     ) -> StoreResult<()> {
-        let (Principal::Practitioner { .. }, "Consent", Some(resource)) = (
-            &ctx.principal,
-            write.resource_type.as_str(),
-            write.resource.as_ref(),
-        ) else {
+        let (Principal::Practitioner { .. }, Some(resource)) =
+            (&ctx.principal, write.resource.as_ref())
+        else {
             return Ok(());
         };
+        if write.resource_type == "RelatedPerson" {
+            return self.check_relate(ctx, gate, write).await;
+        }
+        if write.resource_type != "Consent" {
+            return Ok(());
+        }
         let is_grant = resource
             .pointer("/category/0/coding/0/system")
             .and_then(Value::as_str)
@@ -78,5 +85,38 @@ impl FhirStore {
             .collect();
         may_grant_reach(grant.kind, patient.as_ref(), &items)
             .map_err(|e| StoreError::Forbidden(e.to_string()))
+    }
+
+    /// A RelatedPerson names who may act for the patient (§ 3): the practitioner must
+    /// see the patient it is written on.
+    async fn check_relate(
+        &self,
+        ctx: &RequestContext,
+        gate: &mut AccessGate,
+        write: &PendingWrite,
+    ) -> StoreResult<()> {
+        let refused = || {
+            StoreError::Forbidden(
+                "you record relatives only for a patient you have a care relationship with".into(),
+            )
+        };
+        let Some(patient_id) = write.columns.patient_id.as_deref() else {
+            return Ok(());
+        };
+        let key = ResourceKey::new("Patient", patient_id);
+        let Some(patient) = self
+            .backend
+            .read_current(ctx, &key)
+            .await?
+            .filter(|p| !p.deleted)
+        else {
+            return Err(refused());
+        };
+        self.extend_gate(ctx, gate, [&patient.columns]).await?;
+        if nordlys_policy::may_relate(Some(&gate.decide(&patient.columns))) {
+            Ok(())
+        } else {
+            Err(refused())
+        }
     }
 }
