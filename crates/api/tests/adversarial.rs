@@ -218,3 +218,29 @@ async fn a_practitioner_without_care_relationship_cannot_make_a_stranger_a_paren
         "{body}"
     );
 }
+
+/// The same through a system client of an organisation that has nothing to do with
+/// Emma: a system writes for its own organisation, and a parent named by it would see
+/// Emma's record.
+#[tokio::test]
+async fn a_foreign_system_cannot_make_a_stranger_a_parent() {
+    let d = Demo::start().await;
+    let cardiologist = d.practitioner("cardiologist").orgnr.clone();
+    let system = d.s.system_token("some-system", &cardiologist).await;
+    let stranger = d.pid("adult");
+    let rp = serde_json::json!({"resourceType": "RelatedPerson", "active": true,
+        "patient": {"reference": "Patient/child-8"},
+        "identifier": [{"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": stranger}],
+        "relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "PRN"}]}],
+        "extension": [{"url": "https://nordlys.no/fhir/StructureDefinition/parental-responsibility", "valueBoolean": true}]});
+    let (status, body) = d
+        .send(Method::POST, "/fhir/RelatedPerson", &system, &rp)
+        .await;
+    let adult = d.citizen("adult").await;
+    let (seen, _) = d.get("/fhir/Patient/child-8", &adult).await;
+    assert_eq!(
+        (status, seen),
+        (StatusCode::FORBIDDEN, StatusCode::NOT_FOUND),
+        "{body}"
+    );
+}

@@ -67,8 +67,8 @@ pub fn may_grant_reach(
     Ok(())
 }
 
-/// May a practitioner write who is related to a patient (a RelatedPerson: parent,
-/// guardian) when the policy decides the patient (`None`: no such Patient) as given?
+/// May a practitioner or system write who is related to a patient (a RelatedPerson: parent,
+/// guardian) when the policy decides the patient as given (`None`: not decided)?
 /// Only with the patient seen: a parent named on the record sees what a parent sees
 /// (§ 3), so naming one is as much an access rule as a grant.
 pub fn may_relate(patient: Option<&Decision>) -> bool {

