@@ -400,9 +400,8 @@ const LINK_TYPES: [&str; 3] = ["ServiceRequest", "Encounter", "DiagnosticReport"
 /// touches a view drops it); with several servers on one PostgreSQL database the TTL
 /// bounds how long another server's change can go unseen.
 pub(crate) struct ViewCache {
-    map: Mutex<HashMap<String, (Instant, Arc<PatientBase>)>>,
-    /// Bumped by every invalidation: a view loaded across one is not cached, so a load
-    /// racing a commit can never put an older view back.
+    map: Mutex<Views>,
+    /// Bumped by every invalidation of a patient's view.
     generation: AtomicU64,
     /// `Practitioner/…`/`Organization/…` references per principal key.
     principals: Mutex<HashMap<String, (Instant, Vec<String>)>>,
@@ -410,10 +409,24 @@ pub(crate) struct ViewCache {
     capacity: usize,
 }
 
+/// The cached views and, per patient, when its view was last invalidated: a view
+/// loaded across an invalidation *of that patient* is not cached, so a load racing a
+/// commit can never put an older view back — while loads of other patients, racing
+/// unrelated writes, still are (a global stamp made every load under a steady write
+/// load uncacheable).
+#[derive(Default)]
+struct Views {
+    views: HashMap<String, (Instant, Arc<PatientBase>)>,
+    stamps: HashMap<String, u64>,
+    /// Stamps older than this were forgotten (to bound memory): a patient without a
+    /// stamp counts as invalidated at `floor`.
+    floor: u64,
+}
+
 impl ViewCache {
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         ViewCache {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(Views::default()),
             generation: AtomicU64::new(0),
             principals: Mutex::new(HashMap::new()),
             ttl,
@@ -427,20 +440,23 @@ impl ViewCache {
 
     fn get(&self, patient_id: &str) -> Option<Arc<PatientBase>> {
         let map = self.map.lock().ok()?;
-        map.get(patient_id)
+        map.views
+            .get(patient_id)
             .filter(|(at, _)| at.elapsed() < self.ttl)
             .map(|(_, b)| b.clone())
     }
 
     fn put(&self, patient_id: &str, base: Arc<PatientBase>, loaded_at: u64) {
         if let Ok(mut map) = self.map.lock() {
-            if self.generation() != loaded_at {
+            let last = map.stamps.get(patient_id).copied().unwrap_or(map.floor);
+            if last > loaded_at {
                 return;
             }
-            if map.len() >= self.capacity {
-                map.clear();
+            if map.views.len() >= self.capacity {
+                map.views.clear();
             }
-            map.insert(patient_id.to_string(), (Instant::now(), base));
+            map.views
+                .insert(patient_id.to_string(), (Instant::now(), base));
         }
     }
 
@@ -450,7 +466,6 @@ impl ViewCache {
         writes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
     ) {
         let Ok(mut map) = self.map.lock() else { return };
-        self.generation.fetch_add(1, Ordering::SeqCst);
         for (rt, patient) in writes {
             if rt == "Practitioner" || rt == "Organization" {
                 if let Ok(mut p) = self.principals.lock() {
@@ -458,9 +473,58 @@ impl ViewCache {
                 }
             }
             if let Some(p) = patient.filter(|_| VIEW_TYPES.contains(&rt)) {
-                map.remove(p);
+                let stamp = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+                map.views.remove(p);
+                if map.stamps.len() >= self.capacity {
+                    map.stamps.clear();
+                    map.floor = stamp;
+                }
+                map.stamps.insert(p.to_string(), stamp);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod view_cache_tests {
+    use super::*;
+
+    fn base() -> Arc<PatientBase> {
+        Arc::new(PatientBase {
+            facts: patient_facts(&json!({"resourceType": "Patient", "id": "p"}), &[]),
+            grants: Vec::new(),
+            links: LinkGraph::new(),
+        })
+    }
+
+    #[test]
+    fn a_load_racing_its_own_patients_write_is_not_cached_but_others_are() {
+        let cache = ViewCache::new(Duration::from_secs(60), 10);
+        let loaded_at = cache.generation();
+        cache.invalidate([("Consent", Some("a"))]);
+        cache.put("a", base(), loaded_at);
+        assert!(cache.get("a").is_none(), "a's view predates a's new grant");
+        cache.put("b", base(), loaded_at);
+        assert!(cache.get("b").is_some(), "b was not written");
+        cache.invalidate([("Appointment", Some("b"))]);
+        assert!(cache.get("b").is_some(), "an Appointment changes no view");
+        cache.invalidate([("RelatedPerson", Some("b"))]);
+        assert!(cache.get("b").is_none());
+    }
+
+    #[test]
+    fn forgotten_stamps_count_as_recent() {
+        let cache = ViewCache::new(Duration::from_secs(60), 2);
+        let loaded_at = cache.generation();
+        for p in ["x", "y", "z"] {
+            cache.invalidate([("Consent", Some(p))]);
+        }
+        // x's stamp was dropped with the others when the table filled up; the floor
+        // still keeps x's older load out.
+        cache.put("x", base(), loaded_at);
+        assert!(cache.get("x").is_none());
+        cache.put("x", base(), cache.generation());
+        assert!(cache.get("x").is_some());
     }
 }
 
