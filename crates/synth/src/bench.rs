@@ -22,6 +22,10 @@ pub const BENCH_PATIENT_ID: &str = "bench-patient";
 pub const BENCH_ORG_ID: &str = "bench-org";
 /// Its organisation number.
 pub const BENCH_ORGNR: &str = "983974899";
+/// The portal benchmark's patient (quality.md: "a tile with 200 items").
+pub const TILE_PATIENT_ID: &str = "bench-tile-patient";
+/// Its synthetic fødselsnummer (born 1980-05-18).
+pub const TILE_PATIENT_PID: &str = "18858012593";
 /// Document dates count back from this day.
 pub const BENCH_TODAY: (i32, u32, u32) = (2025, 6, 1);
 
@@ -29,6 +33,24 @@ pub const BENCH_TODAY: (i32, u32, u32) = (2025, 6, 1);
 /// small inline text attachments, dated over the last ten years; `seed` varies titles
 /// and dates.
 pub fn patient_with_documents(n: usize, seed: u64) -> Vec<Value> {
+    documents_of(BENCH_PATIENT_ID, BENCH_PATIENT_PID, (1980, 5, 17), "bench-doc", n, seed, true)
+}
+
+/// The Patient of the portal benchmark and its `n` documents (`bench-tile-doc-…`),
+/// from the same organisation as [`patient_with_documents`] (load that first).
+pub fn tile_patient_with_documents(n: usize, seed: u64) -> Vec<Value> {
+    documents_of(TILE_PATIENT_ID, TILE_PATIENT_PID, (1980, 5, 18), "bench-tile-doc", n, seed, false)
+}
+
+fn documents_of(
+    patient_id: &str,
+    pid: &str,
+    born: (i32, u32, u32),
+    prefix: &str,
+    n: usize,
+    seed: u64,
+    with_org: bool,
+) -> Vec<Value> {
     let (y, m, d) = BENCH_TODAY;
     let today = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let clock = Clock { today };
@@ -37,25 +59,27 @@ pub fn patient_with_documents(n: usize, seed: u64) -> Vec<Value> {
         given: "Benk".into(),
         family: "Marksen".into(),
         female: false,
-        birth: NaiveDate::from_ymd_opt(1980, 5, 17).unwrap_or_default(),
-        pid: BENCH_PATIENT_PID.into(),
+        birth: NaiveDate::from_ymd_opt(born.0, born.1, born.2).unwrap_or_default(),
+        pid: pid.into(),
         address: Address::new("Storgata 1", "9008", "Tromsø"),
     };
     let mut out = Vec::with_capacity(n + 2);
-    out.push(json!({
+    if with_org {
+        out.push(json!({
         "resourceType": "Organization", "id": BENCH_ORG_ID, "meta": meta(Some(BENCH_ORGNR), &[]),
         "identifier": [{"use": "official", "system": ORGNR_SYSTEM, "value": BENCH_ORGNR}],
         "active": true, "name": "Universitetssykehuset Nord-Norge HF",
-    }));
-    out.push(patient(BENCH_PATIENT_ID, &person, None, BENCH_ORGNR, false));
+        }));
+    }
+    out.push(patient(patient_id, &person, None, BENCH_ORGNR, false));
     let org_ref = format!("Organization/{BENCH_ORG_ID}");
     for i in 1..=n {
         let (title, text) = GP_NOTES[rng.random_range(0..GP_NOTES.len())];
         let days = rng.random_range(1..=3650);
         out.push(
             Doc {
-                id: format!("bench-doc-{i:06}"),
-                patient: format!("Patient/{BENCH_PATIENT_ID}"),
+                id: format!("{prefix}-{i:06}"),
+                patient: format!("Patient/{patient_id}"),
                 date: clock.at(days, rng.random_range(8..16), rng.random_range(0..60)),
                 kind: ("11488-4", "Consult note"),
                 title: title.into(),
@@ -84,6 +108,11 @@ mod tests {
             BENCH_PATIENT_PID
         );
         assert_eq!(nordlys_fhir::ids::validate_fnr(BENCH_PATIENT_PID), Ok(()));
+        let born = NaiveDate::from_ymd_opt(1980, 5, 18).unwrap();
+        assert_eq!(
+            crate::make::synthetic_fnr(born, 124, false, false),
+            TILE_PATIENT_PID
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod region;
 mod results;
 
 pub use bench::{
+    tile_patient_with_documents, TILE_PATIENT_ID, TILE_PATIENT_PID,
     patient_with_documents, BENCH_ORGNR, BENCH_ORG_ID, BENCH_PATIENT_ID, BENCH_PATIENT_PID,
     BENCH_TODAY,
 };
