@@ -100,6 +100,18 @@ pub async fn item(
 ) -> Result<Value, PortalError> {
     let (rt, id) = reference.split_once('/').unwrap_or((reference, ""));
     let stored = state.store.read(&citizen.ctx, rt, id).await?;
+    // A handle from the list of one person, opened while acting for another, would
+    // show A's item under B's name (and log it so): the page is for the person
+    // acted for only. Items of no patient (directory data, Binary) are shared.
+    if let (Some(owner), Some(current)) = (stored.columns.patient_id.as_deref(), citizen.patient())
+    {
+        if owner != current.patient_id {
+            return Err(PortalError(StoreError::NotFound {
+                resource_type: rt.to_owned(),
+                id: id.to_owned(),
+            }));
+        }
+    }
     serde_json::from_str(&stored.body).map_err(|e| {
         PortalError(StoreError::Internal(format!(
             "stored body of {reference} is not JSON: {e}"

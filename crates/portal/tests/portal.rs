@@ -310,3 +310,29 @@ async fn the_chooser_forgets_a_revoked_proxy_on_the_next_page() {
     assert_eq!(after.len(), before.len() - 1, "{after:?}");
     assert!(!after.iter().any(|p| p.starts_with("Nils")), "{after:?}");
 }
+
+#[tokio::test]
+async fn an_item_page_is_for_the_person_acted_for_only() {
+    let demo = PortalDemo::start().await;
+    let mother = demo.login("mother").await;
+    mother.act_for("Emma").await;
+    let list = mother.get("/tiles/vaccinations").await;
+    let handle = list
+        .html
+        .split("href=\"/tiles/vaccinations/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("Emma has vaccinations")
+        .to_owned();
+    let path = format!("/tiles/vaccinations/{handle}");
+    assert_eq!(mother.get(&path).await.status, StatusCode::OK);
+    mother.act_for("Ingrid").await;
+    let other = mother.get(&path).await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "Emma's item under Ingrid's name"
+    );
+    mother.act_for("Emma").await;
+    assert_eq!(mother.get(&path).await.status, StatusCode::OK);
+}
