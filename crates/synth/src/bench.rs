@@ -33,13 +33,29 @@ pub const BENCH_TODAY: (i32, u32, u32) = (2025, 6, 1);
 /// small inline text attachments, dated over the last ten years; `seed` varies titles
 /// and dates.
 pub fn patient_with_documents(n: usize, seed: u64) -> Vec<Value> {
-    documents_of(BENCH_PATIENT_ID, BENCH_PATIENT_PID, (1980, 5, 17), "bench-doc", n, seed, true)
+    documents_of(
+        BENCH_PATIENT_ID,
+        BENCH_PATIENT_PID,
+        (1980, 5, 17),
+        "bench-doc",
+        n,
+        seed,
+        true,
+    )
 }
 
 /// The Patient of the portal benchmark and its `n` documents (`bench-tile-doc-…`),
 /// from the same organisation as [`patient_with_documents`] (load that first).
 pub fn tile_patient_with_documents(n: usize, seed: u64) -> Vec<Value> {
-    documents_of(TILE_PATIENT_ID, TILE_PATIENT_PID, (1980, 5, 18), "bench-tile-doc", n, seed, false)
+    documents_of(
+        TILE_PATIENT_ID,
+        TILE_PATIENT_PID,
+        (1980, 5, 18),
+        "bench-tile-doc",
+        n,
+        seed,
+        false,
+    )
 }
 
 fn documents_of(

@@ -21,9 +21,8 @@ mod region;
 mod results;
 
 pub use bench::{
-    tile_patient_with_documents, TILE_PATIENT_ID, TILE_PATIENT_PID,
-    patient_with_documents, BENCH_ORGNR, BENCH_ORG_ID, BENCH_PATIENT_ID, BENCH_PATIENT_PID,
-    BENCH_TODAY,
+    patient_with_documents, tile_patient_with_documents, BENCH_ORGNR, BENCH_ORG_ID,
+    BENCH_PATIENT_ID, BENCH_PATIENT_PID, BENCH_TODAY, TILE_PATIENT_ID, TILE_PATIENT_PID,
 };
 pub use check::check_resources;
 pub use codes::source_orgnr;

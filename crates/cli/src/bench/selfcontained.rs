@@ -155,7 +155,10 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // page of 50 rendered), for a patient with 200 documents (quality.md's figure) and
     // for the one with 1,000; one client, so latency is server time.
     for (pid, name) in [
-        (nordlys_synth::TILE_PATIENT_PID, "portal tile, 200 items (1 client)"),
+        (
+            nordlys_synth::TILE_PATIENT_PID,
+            "portal tile, 200 items (1 client)",
+        ),
         (loaded.pid.as_str(), "portal tile, 1,000 items (1 client)"),
     ] {
         let cookie = portal_login(&root, pid).await?;
@@ -260,7 +263,10 @@ async fn load_region(store: &FhirStore, patients: usize, seed: u64) -> anyhow::R
     let name: Arc<str> = Arc::from("generated");
     let bench = nordlys_synth::patient_with_documents(BENCH_DOCUMENTS, seed)
         .into_iter()
-        .chain(nordlys_synth::tile_patient_with_documents(TILE_DOCUMENTS, seed));
+        .chain(nordlys_synth::tile_patient_with_documents(
+            TILE_DOCUMENTS,
+            seed,
+        ));
     for (i, r) in nordlys_synth::region(config).chain(bench).enumerate() {
         importer
             .push(
