@@ -485,6 +485,11 @@ impl ViewCache {
     }
 }
 
+/// The grant-kind code system of contract.md.
+pub(crate) const GRANT_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/grant-kind";
+const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
+const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
+
 #[cfg(test)]
 mod view_cache_tests {
     use super::*;
@@ -527,8 +532,3 @@ mod view_cache_tests {
         assert!(cache.get("x").is_some());
     }
 }
-
-/// The grant-kind code system of contract.md.
-pub(crate) const GRANT_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/grant-kind";
-const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
-const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
