@@ -25,7 +25,10 @@ const READY = 'Nordlys demo is running';
 const START_TIMEOUT_MS = 120_000;
 
 function binaryPath() {
-  const bin = process.env.NORDLYS_BIN || 'target/release/nordlys';
+  // Cargo puts the build under $CARGO_TARGET_DIR when it is set, as scripts/test.sh's
+  // `cargo build --release` does then.
+  const target = process.env.CARGO_TARGET_DIR || 'target';
+  const bin = process.env.NORDLYS_BIN || join(target, 'release', 'nordlys');
   return isAbsolute(bin) ? bin : join(REPO_ROOT, bin);
 }
 
