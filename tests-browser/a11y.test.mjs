@@ -9,59 +9,15 @@
 // page and the elements printed; minor and moderate ones, and axe's best-practice
 // rules, are printed as warnings.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
 import { actFor, clickAndLoad, usePortal } from './lib/browser.mjs';
 import { walkTiles } from './lib/walk.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+import { AXE_CONTEXT, axeCollector } from './lib/axe.mjs';
 
 const portal = usePortal();
-const CONTEXT = { bypassCSP: true };
-
-/**
- * Runs axe on the loaded page (the WCAG rules, and the best-practice ones, which
- * are only reported); returns its violations tagged with where.
- */
-async function axe(page, where) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-    [...TAGS, 'best-practice'],
-  );
-  // An empty page (or axe finding nothing to look at) would pass vacuously.
-  assert.ok(result.passes.length > 0, `axe checked nothing on ${where}`);
-  return result.violations.map((v) => ({ ...v, where, wcag: v.tags.some((t) => TAGS.includes(t)) }));
-}
-
-function report(violations) {
-  return violations
-    .map((v) => `[${v.impact}] ${v.id} on ${v.where}: ${v.help} (${v.helpUrl})\n${v.nodes
-      .slice(0, 5)
-      .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}\n      ${n.html}`)
-      .join('\n')}`)
-    .join('\n');
-}
-
-/** Collects the violations of many pages and fails once, listing them all. */
-function collector() {
-  const found = [];
-  return {
-    async check(page, where) {
-      found.push(...(await axe(page, where)));
-    },
-    finish(pagesChecked) {
-      const serious = found.filter((v) => v.wcag && (v.impact === 'serious' || v.impact === 'critical'));
-      const lesser = found.filter((v) => !serious.includes(v));
-      if (lesser.length) console.log(`axe: minor, moderate or best-practice findings (not failing):\n${report(lesser)}`);
-      assert.ok(pagesChecked > 0);
-      assert.equal(serious.length, 0, `axe: serious or critical violations:\n${report(serious)}`);
-    },
-  };
-}
+const CONTEXT = AXE_CONTEXT;
+const collector = axeCollector;
 
 test('login page, lower security level page and an error page', async () => {
   const axeOn = collector();

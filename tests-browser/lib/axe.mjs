@@ -1,10 +1,9 @@
-// axe-core (WCAG 2.1 A and AA rules) for the settings and workspace tests: inject,
-// run, collect, and fail once on serious or critical violations.
+// axe-core (WCAG 2.1 A and AA rules) for every browser test that checks pages:
+// inject, run, collect, and fail once on serious or critical violations.
 //
-// Why a copy of a11y.test.mjs's few lines here: those are local to that test file,
-// and the settings and workspace tests check pages only reachable after their own
-// clicks (a confirmation, a refusal, a clinician's item page), so they run axe where
-// they are. The page's context must be created with `{ bypassCSP: true }` (the
+// Why shared: the accessibility walk, the settings and the workspace tests each check
+// pages only reachable after their own clicks (a confirmation, a refusal, a
+// clinician's item page), so they run axe where they are. The page's context must be created with `{ bypassCSP: true }` (the
 // portal's and the workspace's policy forbid every script, axe included).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';

@@ -131,6 +131,18 @@ pub async fn submit(
             None,
         );
     };
+    start_session(&state, lang, token, principal).await
+}
+
+/// After a checked login (development or OpenID Connect): a new session for the
+/// citizen, acting for themself (or the first person they may act for), and the
+/// redirect home with its cookie. A fresh session id every time (no fixation).
+pub(crate) async fn start_session(
+    state: &PortalState,
+    lang: crate::Lang,
+    token: String,
+    principal: Principal,
+) -> Response {
     let Principal::Citizen { pid, level } = principal.clone() else {
         return message(
             lang,
@@ -144,8 +156,7 @@ pub async fn submit(
     let mut session = Session::new(token, pid, low_level);
     session.lang = Some(lang);
     if !low_level {
-        let ctx = RequestContext::new(principal);
-        match people_of(&state, &ctx).await {
+        match people_of(state, &RequestContext::new(principal)).await {
             Ok(people) => {
                 session.acting_for = people.first().map(|p| p.patient_id.clone());
                 session.people = people;

@@ -19,18 +19,14 @@ use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
-use nordlys_policy::{Principal, SecurityLevel};
-use nordlys_store::RequestContext;
+use nordlys_policy::Principal;
 use parking_lot::Mutex;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::home::people_of;
 use crate::page::message;
-use crate::session::{
-    cookie_value, random_token, set_cookie, with_cookie, Session, Visitor, SESSION_COOKIE,
-};
+use crate::session::{cookie_value, random_token, set_cookie, with_cookie, Visitor};
 use crate::PortalState;
 
 /// Cookie carrying the `state` of a login in progress.
@@ -240,35 +236,10 @@ pub async fn callback(
         .filter(|t| state.auth.authenticate(t).as_ref() == Ok(&principal))
         .unwrap_or(id_token)
         .to_owned();
-    let Principal::Citizen { pid, level } = principal.clone() else {
+    if !matches!(principal, Principal::Citizen { .. }) {
         return fail("not a citizen");
-    };
-    let low_level = level < SecurityLevel::High;
-    let mut session = Session::new(session_token, pid, low_level);
-    session.lang = Some(lang);
-    if !low_level {
-        match people_of(&state, &RequestContext::new(principal)).await {
-            Ok(people) => {
-                session.acting_for = people.first().map(|p| p.patient_id.clone());
-                session.people = people;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "portal login: finding represented persons failed");
-                return message(
-                    lang,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "error.title",
-                    "error.internal",
-                    None,
-                );
-            }
-        }
     }
-    let sid = state.sessions.start(session);
-    let mut response = with_cookie(
-        Redirect::to("/").into_response(),
-        set_cookie(SESSION_COOKIE, &sid, state.config.secure_cookies, None),
-    );
+    let mut response = crate::login::start_session(&state, lang, session_token, principal).await;
     response = with_cookie(
         response,
         set_cookie(LOGIN_COOKIE, "", state.config.secure_cookies, Some(0)),
