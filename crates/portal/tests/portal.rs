@@ -336,3 +336,38 @@ async fn an_item_page_is_for_the_person_acted_for_only() {
     mother.act_for("Emma").await;
     assert_eq!(mother.get(&path).await.status, StatusCode::OK);
 }
+
+/// A lockdown of the whole record closes even the citizen's own demographics, but the
+/// citizen must still act for themself (to see why, and to lift it): the chooser keeps
+/// them first, and the home page stays theirs, not the next person's.
+#[tokio::test]
+async fn a_whole_record_lockdown_keeps_the_citizen_acting_for_themself() {
+    let demo = PortalDemo::start().await;
+    let ola = demo.login("adult").await;
+    let before = ola.chooser().await;
+    assert!(
+        before[0].starts_with("Ola") && before[0].ends_with("deg selv"),
+        "{before:?}"
+    );
+    let first = ola.post("/settings/lockdown", &[]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.html);
+    let confirmed = ola.post("/settings/lockdown-confirm", &[]).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.html
+    );
+    let home = ola.get("/").await;
+    assert!(
+        home.html.contains("Du ser tjenestene for Ola"),
+        "{}",
+        home.html
+    );
+    assert_eq!(ola.chooser().await, before);
+    assert_eq!(
+        ola.tile_titles("journal").await,
+        Vec::<String>::new(),
+        "his own documents are closed, and none of Nils's are shown instead"
+    );
+}
