@@ -117,6 +117,12 @@ pub(crate) fn for_relation(ctx: &Ctx, rel: &Relation) -> Decision {
         return Decision::full(Reason::SelfOwnRule);
     }
     if ctx.covered_by(GrantKind::Lockdown) {
+        // The patient's own demographics stay at metadata (name, birth date) under
+        // their own lockdown: they must still reach their record to see why it is
+        // closed and to lift it (like "youth, no consent: demographics").
+        if ctx.cat == Category::Demographics && matches!(role, Role::SelfSixteen(_)) {
+            return Decision::metadata(Reason::Lockdown);
+        }
         return Decision::none(Reason::Lockdown);
     }
     if role.is_parent() {

@@ -59,21 +59,6 @@ pub(crate) fn by_identifier(resource_type: &str, pid: &str) -> SearchPlan {
     }
 }
 
-/// The citizen's own Patient reduced to what the chooser shows of them.
-fn own_name_only(stored: StoredResource) -> StoredResource {
-    let body: Value = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
-    let mut minimal = serde_json::json!({"resourceType": "Patient", "id": stored.id});
-    for key in ["name", "birthDate"] {
-        if let Some(v) = body.get(key) {
-            minimal[key] = v.clone();
-        }
-    }
-    StoredResource {
-        body: minimal.to_string(),
-        ..stored
-    }
-}
-
 fn rank(kind: &RelationKind) -> u8 {
     match kind {
         RelationKind::Myself => 0,
@@ -175,17 +160,8 @@ impl FhirStore {
             }
             relations.sort_by_key(rank);
             relations.dedup();
-            let myself = relations.first() == Some(&RelationKind::Myself);
-            match gate.shape(s.clone()) {
-                Some(patient) => out.push(Represented { patient, relations }),
-                // A citizen always acts for themself, even when their own rules (a
-                // lockdown) close their record: they must reach the settings to lift
-                // it. Only their own name and birth date are given, nothing else.
-                None if myself => out.push(Represented {
-                    patient: own_name_only(s),
-                    relations,
-                }),
-                None => {}
+            if let Some(patient) = gate.shape(s) {
+                out.push(Represented { patient, relations });
             }
         }
         out.sort_by(|a, b| {

@@ -39,53 +39,13 @@ impl Checker<'_> {
             Err(e) => return self.fail(who, "portal chooser", "-", format!("ERROR {e}")),
         };
         let got: BTreeSet<String> = represented.iter().map(|r| r.patient.id.clone()).collect();
-        // The patients the oracle shows, and the citizen's own record even when their
-        // own rules close it (they must reach their settings; only name and birth
-        // date are given — checked below).
-        let own = |p: &str| {
-            self.stored_body(&format!("Patient/{p}"), None)
-                .and_then(|b| b.get("identifier"))
-                .and_then(|ids| ids.as_array())
-                .is_some_and(|ids| {
-                    ids.iter()
-                        .any(|i| i["value"].as_str() == Some(pid.as_str()))
-                })
-        };
         let expected: BTreeSet<String> = self
             .world
             .patients
             .iter()
-            .filter(|p| {
-                own(p) || self.expect(who, &format!("Patient/{p}"), None).level != Level::None
-            })
+            .filter(|p| self.expect(who, &format!("Patient/{p}"), None).level != Level::None)
             .cloned()
             .collect();
-        for r in &represented {
-            let hidden = self
-                .expect(who, &format!("Patient/{}", r.patient.id), None)
-                .level
-                == Level::None;
-            if hidden {
-                let body: serde_json::Value =
-                    serde_json::from_str(&r.patient.body).unwrap_or_default();
-                let keys: BTreeSet<&str> = body
-                    .as_object()
-                    .map(|o| o.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
-                let allowed: BTreeSet<&str> = ["resourceType", "id", "name", "birthDate"]
-                    .into_iter()
-                    .collect();
-                self.assertions += 1;
-                if !keys.is_subset(&allowed) {
-                    self.fail(
-                        who,
-                        "portal chooser",
-                        &format!("Patient/{}", r.patient.id),
-                        format!("LEAK: own closed record offered with {keys:?}"),
-                    );
-                }
-            }
-        }
         self.assertions += 1;
         for p in got.difference(&expected) {
             self.fail(
