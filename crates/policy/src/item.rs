@@ -19,6 +19,21 @@ const SNOMED: &str = "http://snomed.info/sct";
 /// SNOMED CT laboratory procedure / imaging: a ServiceRequest with one is a requisition.
 pub const REQUISITION_CODES: [&str; 2] = ["108252007", "363679005"];
 const OBS_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+/// `Task.code` system of the work items Nordlys puts in a unit's inbox. A Task of one of
+/// these kinds belongs to the service it serves (a dialog thread is dialog, a delivered
+/// form is forms, …), so the same § 6 row decides it as the items it is about.
+pub const TASK_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/task-kind";
+
+/// The task kinds and the service each belongs to.
+pub const TASK_KINDS: [(&str, Category); 7] = [
+    ("dialog", Category::Dialog),
+    ("form-answer", Category::Forms),
+    ("form-request", Category::Forms),
+    ("measurement-threshold", Category::Measurements),
+    ("careplan-handover", Category::Plans),
+    ("letter-read", Category::Letters),
+    ("appointment-task", Category::Appointments),
+];
 
 /// Resource types that belong to no patient: directory data (§ 4), readable by every
 /// authenticated principal. `Device` counts only when it has no `patient`.
@@ -232,10 +247,19 @@ fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {
         "Immunization" => Vaccination,
         "AuditEvent" => AccessLog,
         "Patient" | "RelatedPerson" => Demographics,
+        "Task" => task_kind(r).unwrap_or(Documents),
         // DocumentReference (not letters), Binary, Task (refined by the link graph when it
         // serves a requisition) and every other compartment resource.
         _ => Documents,
     })
+}
+
+/// The service a Nordlys work-item Task belongs to ([`TASK_KINDS`]), if it is one.
+fn task_kind(r: &Value) -> Option<Category> {
+    TASK_KINDS
+        .iter()
+        .find(|(code, _)| has_coding(r.get("code"), TASK_KIND_SYSTEM, code))
+        .map(|(_, category)| *category)
 }
 
 /// The item date of § 6, as the range its precision covers.
@@ -339,6 +363,15 @@ mod tests {
         assert_eq!(letter.category, Some(Category::Letters));
         assert!(letter.unknown_label && letter.labels.is_empty());
         assert_eq!(letter.date.end_ms - letter.date.start_ms + 1, 86_400_000);
+        let thread = facts(json!({"resourceType": "Task", "id": "t",
+            "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "dialog"}]}}));
+        assert_eq!(thread.category, Some(Category::Dialog));
+        let form = facts(json!({"resourceType": "Task", "id": "f",
+            "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "form-answer"}]}}));
+        assert_eq!(form.category, Some(Category::Forms));
+        let other = facts(json!({"resourceType": "Task", "id": "o",
+            "code": {"coding": [{"system": "x", "code": "dialog"}]}}));
+        assert_eq!(other.category, Some(Category::Documents));
         let vital = facts(json!({"resourceType": "Observation", "id": "v",
             "category": [{"coding": [{"system": OBS_CATEGORY, "code": "vital-signs"}]}]}));
         assert_eq!(

@@ -40,7 +40,7 @@ pub use grant::{
 };
 pub use item::{
     item_facts, reference_of, ItemFacts, DIRECTORY_TYPES, NOTIFICATION_TAG_SYSTEM,
-    REQUISITION_CODES,
+    REQUISITION_CODES, TASK_KINDS, TASK_KIND_SYSTEM,
 };
 pub use json::Span;
 pub use label::{
