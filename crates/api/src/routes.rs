@@ -12,7 +12,7 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, booking, capabilities, create, delete, everything, explain, history, read, search,
+    batch, booking, capabilities, create, delete, everything, explain, forms, history, read, search,
     update, vread,
 };
 use crate::{health, observe, AppState};
@@ -46,7 +46,9 @@ pub fn router(state: AppState) -> Router {
             "/fhir/Appointment/{id}/$reschedule",
             post(booking::reschedule),
         )
-        .route("/fhir/Appointment/{id}/$cancel", post(booking::cancel));
+        .route("/fhir/Appointment/{id}/$cancel", post(booking::cancel))
+        .route("/fhir/QuestionnaireResponse/$submit", post(forms::submit))
+        .route("/fhir/QuestionnaireResponse/$draft", post(forms::draft));
     let mut app = fhir
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics));

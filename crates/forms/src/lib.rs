@@ -6,6 +6,7 @@
 //! (which refuses an invalid answer with a 422 naming the linkId), in the portal (which
 //! shows the same errors next to the field) and in tests, and they are pure functions
 //! of two JSON documents — fast to test exhaustively, impossible to bypass.
+pub mod builtin;
 mod enable;
 mod model;
 mod prefill;

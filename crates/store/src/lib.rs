@@ -25,6 +25,7 @@ pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
 pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
 pub use interactions::explain::{relation_code, Explanation};
+pub use interactions::forms_parts::{FormAnswer, FormReceipt, RECEIVING_UNIT_URL, TRIAGE_SCORE_URL};
 pub use interactions::represent::Represented;
 pub use interactions::research::{StudyAnswer, StudyOutcome};
 pub use interactions::research_list::StudyChoice;

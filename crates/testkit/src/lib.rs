@@ -6,6 +6,7 @@ pub mod booking;
 mod browserless;
 pub mod conformance;
 pub mod fixtures;
+pub mod forms;
 pub mod leak;
 pub mod notify;
 pub mod oidc;

@@ -18,7 +18,7 @@ use crate::AppState;
 
 /// The named parameter of a Parameters body, as an id of `resource_type` (from a
 /// `valueReference` `Type/id`, or a `valueString`/`valueId` holding the id).
-fn id_param(params: &Value, name: &str, resource_type: &str) -> ApiResult<String> {
+pub(super) fn id_param(params: &Value, name: &str, resource_type: &str) -> ApiResult<String> {
     let value = param(params, name)?;
     let raw = value
         .pointer("/valueReference/reference")
@@ -43,7 +43,7 @@ fn id_param(params: &Value, name: &str, resource_type: &str) -> ApiResult<String
     Ok(id.to_string())
 }
 
-fn param<'a>(params: &'a Value, name: &str) -> ApiResult<&'a Value> {
+pub(super) fn param<'a>(params: &'a Value, name: &str) -> ApiResult<&'a Value> {
     if params.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
         return Err(ApiError::BadRequest(
             "the body of an operation must be a Parameters resource".into(),

@@ -1,6 +1,7 @@
 //! The FHIR REST interactions, one module each, and what they share.
 pub mod batch;
 pub mod booking;
+pub mod forms;
 pub mod capabilities;
 pub mod create;
 pub mod delete;

@@ -7,6 +7,8 @@ mod booking_cancel;
 pub mod booking_parts;
 mod bundle;
 mod everything;
+mod forms;
+pub mod forms_parts;
 pub(crate) mod explain;
 mod explain_many;
 mod grant_reach;
