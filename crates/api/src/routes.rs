@@ -12,7 +12,7 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, booking, capabilities, create, delete, everything, explain, forms, history, read, search,
+    batch, booking, capabilities, dialog, create, delete, everything, explain, forms, history, read, search,
     update, vread,
 };
 use crate::{health, observe, AppState};
@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
             "/fhir/Appointment/{id}/$reschedule",
             post(booking::reschedule),
         )
+        .route("/fhir/Task/$start-dialog", post(dialog::start))
+        .route("/fhir/Task/{id}/$mark-read", post(dialog::mark_read))
         .route("/fhir/Appointment/{id}/$cancel", post(booking::cancel))
         .route("/fhir/QuestionnaireResponse/$submit", post(forms::submit))
         .route("/fhir/QuestionnaireResponse/$draft", post(forms::draft));

@@ -118,6 +118,14 @@ pub struct ItemFacts {
     /// never announced to anyone. Visibility is unchanged.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub do_not_notify: bool,
+    /// A shared care plan (CarePlan) or the Provenance of one of its changes: another
+    /// organisation sees it only with the patient's `careplan-sharing` consent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_plan: bool,
+    /// A CarePlan's care team: references and identifier values of its `author`,
+    /// `contributor` and `activity.detail.performer` (who may write it, docs/careplan.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plan_team: Vec<String>,
 }
 
 /// The code system of the "do not notify" tag (§ 11), e.g. on a sensitive letter the
@@ -166,6 +174,13 @@ pub fn item_facts(
     );
     let mut participants = refs_at(resource, "sender");
     participants.extend(refs_at(resource, "recipient"));
+    if rt == "Task" {
+        // A dialog thread's participants (§ 6 "full where the youth is a participant"):
+        // who started it, and the persons a unit opened a flexible dialog to.
+        participants.extend(refs_at(resource, "requester"));
+        let restriction = resource.get("restriction").unwrap_or(&Value::Null);
+        participants.extend(refs_at(restriction, "recipient"));
+    }
     ItemFacts {
         reference: format!("{rt}/{id}"),
         category,
@@ -209,6 +224,8 @@ pub fn item_facts(
             .flat_map(|e| refs_at(e, "what"))
             .collect(),
         requisition,
+        shared_plan: crate::plan::is_shared_plan(&rt, resource),
+        plan_team: crate::plan::team_of(&rt, resource),
         resource_type: rt,
     }
 }
@@ -242,6 +259,7 @@ fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {
         "Communication" | "CommunicationRequest" => Dialog,
         "QuestionnaireResponse" => Forms,
         "CarePlan" | "Goal" | "Condition" => Plans,
+        "Provenance" if crate::plan::is_shared_plan(rt, r) => Plans,
         "AllergyIntolerance" | "Flag" => CriticalInfo,
         "MedicationRequest" | "MedicationStatement" | "MedicationDispense" => Medication,
         "Immunization" => Vaccination,
@@ -366,6 +384,11 @@ mod tests {
         let thread = facts(json!({"resourceType": "Task", "id": "t",
             "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "dialog"}]}}));
         assert_eq!(thread.category, Some(Category::Dialog));
+        let opened = facts(json!({"resourceType": "Task", "id": "t2",
+            "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "dialog"}]},
+            "requester": {"reference": "Patient/y"},
+            "restriction": {"recipient": [{"reference": "RelatedPerson/m"}]}}));
+        assert_eq!(opened.participants, ["Patient/y", "RelatedPerson/m"]);
         let form = facts(json!({"resourceType": "Task", "id": "f",
             "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "form-answer"}]}}));
         assert_eq!(form.category, Some(Category::Forms));

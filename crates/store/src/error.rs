@@ -24,6 +24,9 @@ pub enum StoreError {
     /// `If-Match` did not match, or conditional create matched more than one: 412.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// A change that must name the version it is based on came without `If-Match`: 428.
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// Concurrent change of the same resource: 409.
     #[error("{0}")]
     Conflict(String),
@@ -32,6 +35,13 @@ pub enum StoreError {
     Forbidden(String),
     #[error("{0}")]
     NotSupported(String),
+    /// Content larger than the service takes (an attachment over its limit): 413.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Content of a type the service does not take, or whose bytes are not what its
+    /// declared type says: 415.
+    #[error("{0}")]
+    UnsupportedMedia(String),
     /// Anything the backend did not expect. Detail goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),

@@ -19,6 +19,7 @@ pub mod notify;
 pub mod outcome;
 pub mod search;
 pub mod service;
+pub mod subscriptions;
 
 pub use backend::{Backend, Committed};
 pub use context::RequestContext;
@@ -26,6 +27,10 @@ pub use error::{StoreError, StoreResult};
 pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
 pub use interactions::explain::{relation_code, Explanation};
 pub use interactions::forms_parts::{FormAnswer, FormReceipt, RECEIVING_UNIT_URL, TRIAGE_SCORE_URL};
+pub use interactions::dialog::{NewThread, MAX_TEXT_CHARS};
+pub use interactions::dialog_attach::{Upload, ALLOWED_TYPES, MAX_ATTACHMENT_BYTES};
+pub use interactions::dialog_parts as dialog;
+pub use interactions::dialog_unit::{DialogChange, DialogUnit};
 pub use interactions::represent::Represented;
 pub use interactions::research::{StudyAnswer, StudyOutcome};
 pub use interactions::research_list::StudyChoice;

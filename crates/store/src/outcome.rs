@@ -73,9 +73,12 @@ pub fn error_outcome(err: &StoreError) -> (u16, Value) {
             ),
         ),
         StoreError::PreconditionFailed(m) => single(412, "conflict", m),
+        StoreError::PreconditionRequired(m) => single(428, "required", m),
         StoreError::Conflict(m) => single(409, "conflict", m),
         StoreError::Forbidden(m) => single(403, "forbidden", m),
         StoreError::NotSupported(m) => single(400, "not-supported", m),
+        StoreError::TooLarge(m) => single(413, "too-costly", m),
+        StoreError::UnsupportedMedia(m) => single(415, "not-supported", m),
         StoreError::Internal(_) => single(
             500,
             "exception",
@@ -96,6 +99,9 @@ pub fn status_line(status: u16) -> String {
         409 => "Conflict",
         410 => "Gone",
         412 => "Precondition Failed",
+        428 => "Precondition Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
         422 => "Unprocessable Entity",
         _ => "Error",
     };

@@ -4,10 +4,14 @@
 
 pub mod booking;
 mod browserless;
+pub mod careplan;
 pub mod conformance;
+pub mod dialog;
 pub mod fixtures;
+pub mod hook;
 pub mod forms;
 pub mod leak;
+pub mod letters;
 pub mod notify;
 pub mod oidc;
 pub mod portal;
@@ -16,4 +20,5 @@ pub mod research;
 pub mod server;
 pub mod sms;
 pub mod smtp;
+pub mod subscriptions;
 pub mod workspace;

@@ -5,6 +5,7 @@ pub mod forms;
 pub mod capabilities;
 pub mod create;
 pub mod delete;
+pub mod dialog;
 pub mod everything;
 pub mod explain;
 pub mod history;

@@ -316,7 +316,7 @@ impl FhirStore {
             }
         }
         if !binaries.is_empty() {
-            let docs = self
+            let mut docs = self
                 .backend
                 .referencing(
                     ctx,
@@ -325,6 +325,17 @@ impl FhirStore {
                     crate::interactions::prepare::BINARY_LINK_PARAM,
                 )
                 .await?;
+            // Attachments of dialog messages follow their message (docs/dialog.md).
+            docs.extend(
+                self.backend
+                    .referencing(
+                        ctx,
+                        &binaries,
+                        "Communication",
+                        crate::interactions::prepare::BINARY_LINK_PARAM,
+                    )
+                    .await?,
+            );
             let doc_keys: Vec<ResourceKey> = docs.iter().map(|h| h.key.clone()).collect();
             let bodies = self.backend.read_many(ctx, &doc_keys).await?;
             for b in &binaries {

@@ -41,15 +41,23 @@ fn issue(code: &'static str, expression: &str, diagnostics: String) -> Issue {
 }
 
 /// The patient whose compartment holds the resource, from its index entries.
-fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<String> {
+fn patient_of(
+    resource_type: &str,
+    id: &str,
+    index: &[IndexEntry],
+    work_item: bool,
+) -> Option<String> {
     if resource_type == "Patient" {
         return Some(id.to_string());
     }
     let params = definitions().patient_compartment_params(resource_type);
     // R4's Patient compartment leaves out Device, but a Device with `patient` (a home
     // monitoring device) belongs to that patient's record (docs/access-policy.md).
+    // Nor does it hold Task; a Nordlys work-item Task (`Task.for` the patient, a
+    // task-kind code: a dialog thread, a delivered form …) is part of that patient's
+    // record, decided by the § 6 row of the service it serves (docs/dialog.md).
     let device_patient = ["patient".to_string()];
-    let params: &[String] = if resource_type == "Device" {
+    let params: &[String] = if resource_type == "Device" || work_item {
         &device_patient
     } else {
         params
@@ -62,6 +70,19 @@ fn patient_of(resource_type: &str, id: &str, index: &[IndexEntry]) -> Option<Str
         } if t == "Patient" && params.iter().any(|p| p == &e.param) => Some(pid.clone()),
         _ => None,
     })
+}
+
+/// A Task with a Nordlys task-kind code (`nordlys_policy::TASK_KIND_SYSTEM`).
+fn is_work_item(resource_type: &str, resource: &Value) -> bool {
+    resource_type == "Task"
+        && resource
+            .pointer("/code/coding")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c.get("system").and_then(Value::as_str) == Some(nordlys_policy::TASK_KIND_SYSTEM)
+            })
 }
 
 /// The internal parameter linking a DocumentReference to the Binary it carries, so a
@@ -85,13 +106,19 @@ pub(crate) fn binary_targets(document: &Value) -> Vec<String> {
 
 fn binary_links(document: &Value) -> Vec<IndexEntry> {
     let mut out = Vec::new();
+    // A DocumentReference's `content.attachment`, a dialog message's
+    // `payload.contentAttachment` (docs/dialog.md): the Binary follows its carrier.
+    let (list, pointer) = match document.get("resourceType").and_then(Value::as_str) {
+        Some("Communication") => ("payload", "/contentAttachment/url"),
+        _ => ("content", "/attachment/url"),
+    };
     for content in document
-        .get("content")
+        .get(list)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        let Some(url) = content.pointer("/attachment/url").and_then(Value::as_str) else {
+        let Some(url) = content.pointer(pointer).and_then(Value::as_str) else {
             continue;
         };
         let Some(id) = url
@@ -136,14 +163,14 @@ pub fn prepare_write(
     map.insert("id".into(), Value::String(id.to_string()));
     validate_resource(&resource).map_err(StoreError::Invalid)?;
     let mut index = extract_index(&resource);
-    if resource_type == "DocumentReference" {
+    if resource_type == "DocumentReference" || resource_type == "Communication" {
         index.extend(binary_links(&resource));
     }
     let facts = nordlys_policy::item_facts(&resource, chrono::Utc::now(), owner_org.as_deref());
     let facts = serde_json::to_string(&facts)
         .map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;
     let columns = ItemColumns {
-        patient_id: patient_of(resource_type, id, &index),
+        patient_id: patient_of(resource_type, id, &index, is_work_item(resource_type, &resource)),
         owner_org,
         facts: Some(facts),
     };

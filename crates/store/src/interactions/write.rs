@@ -51,11 +51,24 @@ impl FhirStore {
         if_none_exist: Option<&str>,
     ) -> StoreResult<WriteOutcome> {
         let resource_type = resource_type_of(&resource)?;
+        let mut resource = resource;
+        if resource_type == "Subscription" {
+            self.prepare_subscription(ctx, &mut resource)?;
+        }
         let owner = ctx.principal.orgnr().map(str::to_string);
+        if resource_type == "Communication" && if_none_exist.is_none() {
+            // A message on a dialog thread also moves the thread (docs/dialog.md).
+            if let Some(sent) = self.dialog_post(ctx, &resource).await? {
+                return Ok(WriteOutcome::Created(sent));
+            }
+        }
         if let Some(query) = if_none_exist {
             if let Some(existing) = self.conditional_match(ctx, &resource_type, query).await? {
                 return Ok(WriteOutcome::Unchanged(existing));
             }
+        }
+        if resource_type == "CarePlan" {
+            return self.create_careplan(ctx, resource).await;
         }
         let id = uuid::Uuid::new_v4().to_string();
         let write = prepare_write(
@@ -106,6 +119,13 @@ impl FhirStore {
                     "the body of an update must carry the id".into(),
                 ))
             }
+        }
+        if resource_type == "CarePlan" {
+            return self.update_careplan(ctx, id, resource, if_match).await;
+        }
+        let mut resource = resource;
+        if resource_type == "Subscription" {
+            self.prepare_subscription(ctx, &mut resource)?;
         }
         let current = self
             .backend

@@ -1,0 +1,149 @@
+//! Fixtures of digital dialog (issue 5 § 4), shared by the HTTP tests of the API,
+//! the portal and the workspace: a ward that offers dialog (with a phone number and a
+//! promised answer time), a unit that does not, and a family — an adult with a
+//! Helsekontakt, a youth of 13 (parental consent given) and a child of 8, each with a
+//! referral to the ward, the youth's and the child's parent.
+use serde_json::{json, Value};
+
+use crate::booking::{parent, patient, person};
+use crate::fixtures::HOSPITAL_ORG;
+use crate::server::TestServer;
+
+/// The ward that offers dialog, and one that does not.
+pub const WARD: &str = "dialog-ward";
+pub const NO_DIALOG_UNIT: &str = "quiet-unit";
+/// The ward's phone number (named in every "call instead" answer).
+pub const WARD_PHONE: &str = "77 62 60 00";
+/// The HPR number and name of the ward's nurse in these tests.
+pub const NURSE_HPR: &str = "565501872";
+
+/// The people of the dialog fixtures, with their national ids.
+pub struct DialogFamily {
+    pub adult: String,
+    pub youth: String,
+    pub child: String,
+    pub parent: String,
+}
+
+fn unit(id: &str, name: &str, offers: bool) -> Value {
+    let mut ext = vec![json!({"url": nordlys_store::dialog::ANSWER_DAYS_URL, "valueInteger": 2})];
+    if offers {
+        ext.push(json!({"url": nordlys_store::dialog::DIALOG_OFFERED_URL, "valueBoolean": true}));
+    }
+    json!({"resourceType": "Organization", "id": id, "active": true, "name": name,
+        "identifier": [{"system": nordlys_policy::ORGNR_SYSTEM, "value": HOSPITAL_ORG}],
+        "telecom": [{"system": "phone", "value": WARD_PHONE}], "extension": ext})
+}
+
+/// A referral of `patient_id` to `unit`.
+pub fn referral_to(id: &str, patient_id: &str, unit: &str) -> Value {
+    json!({"resourceType": "ServiceRequest", "id": id, "status": "active", "intent": "order",
+        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005"}]}],
+        "code": {"text": "Henvisning"}, "subject": {"reference": format!("Patient/{patient_id}")},
+        "performer": [{"reference": format!("Organization/{unit}")}],
+        "authoredOn": "2026-01-05"})
+}
+
+/// A course of care at `unit` with a named contact (Helsekontakt).
+pub fn episode(id: &str, patient_id: &str, unit: &str, contact: &str, referral: &str) -> Value {
+    json!({"resourceType": "EpisodeOfCare", "id": id, "status": "active",
+        "patient": {"reference": format!("Patient/{patient_id}")},
+        "managingOrganization": {"reference": format!("Organization/{unit}")},
+        "referralRequest": [{"reference": format!("ServiceRequest/{referral}")}],
+        "careManager": {"reference": "Practitioner/dialog-nurse", "display": contact}})
+}
+
+/// The youth's parental consent (the portal is open to them).
+fn parental_consent(patient_id: &str) -> Value {
+    json!({"resourceType": "Consent", "id": format!("pc-{patient_id}"), "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": nordlys_policy::GRANT_KIND_SYSTEM, "code": "parental-consent"}]}],
+        "patient": {"reference": format!("Patient/{patient_id}")}, "dateTime": "2026-01-01T10:00:00Z",
+        "performer": [{"reference": format!("RelatedPerson/{patient_id}-mother")}],
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "provision": {"type": "permit", "period": {"start": "2026-01-01T10:00:00Z"},
+            "actor": [{"role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "ONESELF"}]},
+                       "reference": {"reference": format!("Patient/{patient_id}")}}]}})
+}
+
+/// A clinician's `parent-access` grant opening `referral` to the youth's mother.
+pub fn open_referral_to_parent(patient_id: &str, referral: &str) -> Value {
+    json!({"resourceType": "Consent", "id": format!("open-{referral}"), "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": nordlys_policy::GRANT_KIND_SYSTEM, "code": "parent-access"}]}],
+        "patient": {"reference": format!("Patient/{patient_id}")}, "dateTime": "2026-01-02T10:00:00Z",
+        "performer": [{"reference": "Practitioner/dialog-nurse"}],
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "provision": {"type": "permit", "period": {"start": "2026-01-02T10:00:00Z"},
+            "actor": [{"role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "PRN"}]},
+                       "reference": {"reference": format!("RelatedPerson/{patient_id}-mother")}}],
+            "action": [{"coding": [{"system": nordlys_policy::ACCESS_LEVEL_SYSTEM, "code": "full"}]}],
+            "data": [{"meaning": "related", "reference": {"reference": format!("ServiceRequest/{referral}")}}]}})
+}
+
+/// PUTs `r` with `token`, asserting success.
+pub async fn put(s: &TestServer, token: &str, r: &Value) {
+    let path = format!(
+        "/fhir/{}/{}",
+        r["resourceType"].as_str().unwrap_or_default(),
+        r["id"].as_str().unwrap_or_default()
+    );
+    let (status, body) = s.send(reqwest::Method::PUT, &path, token, r).await;
+    assert!(status.is_success(), "PUT {path}: {status} {body}");
+}
+
+/// Loads the dialog fixtures through the API (the hospital's record system; the
+/// youth's parental consent by the mother).
+pub async fn load(s: &TestServer) -> DialogFamily {
+    let sys = s.system_token("dips-test", HOSPITAL_ORG).await;
+    let (adult, ab) = person(40, 31);
+    let (youth, yb) = person(13, 32);
+    let (child, cb) = person(8, 33);
+    let (parent_pid, pb) = person(42, 34);
+    for r in [
+        unit(WARD, "Poliklinikk for dialog, UNN", true),
+        unit(NO_DIALOG_UNIT, "Sengepost uten dialog, UNN", false),
+        patient("d-adult", &adult, ab),
+        patient("d-youth", &youth, yb),
+        patient("d-child", &child, cb),
+        parent("d-youth-mother", "d-youth", &parent_pid, pb, yb),
+        parent("d-child-mother", "d-child", &parent_pid, pb, cb),
+        referral_to("d-ref-adult", "d-adult", WARD),
+        referral_to("d-ref-youth", "d-youth", WARD),
+        referral_to("d-ref-child", "d-child", WARD),
+        referral_to("d-ref-quiet", "d-adult", NO_DIALOG_UNIT),
+        episode(
+            "d-eoc-adult",
+            "d-adult",
+            WARD,
+            "Sykepleier Siri Helsekontakt",
+            "d-ref-adult",
+        ),
+    ] {
+        put(s, &sys, &r).await;
+    }
+    let mother = s.citizen_token(&parent_pid).await;
+    put(s, &mother, &parental_consent("d-youth")).await;
+    DialogFamily {
+        adult,
+        youth,
+        child,
+        parent: parent_pid,
+    }
+}
+
+/// The Parameters of `Task/$start-dialog`.
+pub fn start_params(patient: &str, unit: &str, topic: &str, text: &str) -> Value {
+    json!({"resourceType": "Parameters", "parameter": [
+        {"name": "patient", "valueReference": {"reference": format!("Patient/{patient}")}},
+        {"name": "unit", "valueReference": {"reference": format!("Organization/{unit}")}},
+        {"name": "topic", "valueString": topic},
+        {"name": "text", "valueString": text}]})
+}
+
+/// A message on thread `task_id` (a Communication `partOf` it).
+pub fn reply(task_id: &str, text: &str) -> Value {
+    json!({"resourceType": "Communication", "status": "completed",
+        "partOf": [{"reference": format!("Task/{task_id}")}],
+        "payload": [{"contentString": text}]})
+}
