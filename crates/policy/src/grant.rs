@@ -36,13 +36,16 @@ pub enum GrantKind {
     LacksCapacity,
     Release,
     Research,
+    /// Not a § 8 kind: the patient's consent to sharing the shared care plan (DBEP)
+    /// with the other organisations of its care team (docs/careplan.md).
+    CareplanSharing,
     /// Not a § 8 kind: a stored Consent that no longer parses. Fails closed (every
     /// citizen and every other organisation `none`), see [`Grant::unreadable`].
     Unreadable,
 }
 
 impl GrantKind {
-    pub const ALL: [GrantKind; 15] = [
+    pub const ALL: [GrantKind; 16] = [
         GrantKind::ParentalConsent,
         GrantKind::ParentAccess,
         GrantKind::YouthAccess,
@@ -58,6 +61,7 @@ impl GrantKind {
         GrantKind::LacksCapacity,
         GrantKind::Release,
         GrantKind::Research,
+        GrantKind::CareplanSharing,
     ];
 
     pub fn code(self) -> &'static str {
@@ -77,6 +81,7 @@ impl GrantKind {
             GrantKind::LacksCapacity => "lacks-capacity",
             GrantKind::Release => "release",
             GrantKind::Research => "research",
+            GrantKind::CareplanSharing => "careplan-sharing",
             GrantKind::Unreadable => "unreadable",
         }
     }

@@ -120,6 +120,8 @@ pub enum Reason {
     PractitionerEmergencySoftBlock,
     PractitionerNoCareRelationship,
     PractitionerAccessLogOtherOrg,
+    /// Another organisation's shared care plan without the patient's sharing consent.
+    PractitionerPlanNotShared,
     SystemOwnOrg,
     SystemNoScope,
     SystemOtherOrg,
@@ -209,6 +211,7 @@ impl Reason {
             PractitionerEmergencySoftBlock => "practitioner.emergency.soft-block",
             PractitionerNoCareRelationship => "practitioner.no-care-relationship",
             PractitionerAccessLogOtherOrg => "practitioner.access-log.other-org",
+            PractitionerPlanNotShared => "practitioner.plan-not-shared",
             SystemOwnOrg => "system.own-org",
             SystemNoScope => "system.scope",
             SystemOtherOrg => "system.other-org",
@@ -315,6 +318,7 @@ pub fn all_reason_prefixes() -> Vec<&'static str> {
         PractitionerEmergencySoftBlock,
         PractitionerNoCareRelationship,
         PractitionerAccessLogOtherOrg,
+        PractitionerPlanNotShared,
         SystemOwnOrg,
         SystemNoScope,
         SystemOtherOrg,
@@ -383,6 +387,6 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), all.len());
-        assert_eq!(all.len(), 79);
+        assert_eq!(all.len(), 80);
     }
 }

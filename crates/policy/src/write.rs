@@ -177,7 +177,9 @@ fn citizen(
             }
             performed_by_self()
         }
-        GrantKind::Research => {
+        // Sharing the care plan is the patient's choice like research: from 16 by the
+        // patient, before 16 by a parent (docs/careplan.md).
+        GrantKind::Research | GrantKind::CareplanSharing => {
             if self_16 {
                 performed_by_self()
             } else if let (Some(rel), true) = (parent, under_16) {

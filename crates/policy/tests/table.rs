@@ -401,12 +401,30 @@ fn grant_rows() -> Vec<Case> {
             .grant(grant("research").actor_id(ORGNR_SYSTEM, "111111111")).expect(N, "system.other-org"),
         case("research: a block still closes").who(Who::System(ORG_B, "system/*.read")).item(report())
             .grant(grant("research").actor_id(ORGNR_SYSTEM, ORG_B)).grant(block("soft")).expect(N, "block.soft"),
+        // careplan-sharing (docs/careplan.md): another organisation sees the shared plan only with it
+        case("careplan: another organisation without sharing consent").who(other(Some("TREAT"))).item(plan()).expect(N, "practitioner.plan-not-shared"),
+        case("careplan: the author organisation always").who(Who::Practitioner(ORG_A, Some("TREAT"))).item(plan()).expect(F, "practitioner.own-org"),
+        case("careplan: shared with every care relationship").who(other(Some("TREAT"))).item(plan()).grant(grant("careplan-sharing")).expect(F, "practitioner.care-relationship"),
+        case("careplan: shared with a named organisation only").who(other(Some("TREAT"))).item(plan())
+            .grant(grant("careplan-sharing").actor_id(ORGNR_SYSTEM, "111111111")).expect(N, "practitioner.plan-not-shared"),
+        case("careplan: shared with this organisation by name").who(other(Some("TREAT"))).item(plan())
+            .grant(grant("careplan-sharing").actor_id(ORGNR_SYSTEM, ORG_B)).expect(F, "practitioner.care-relationship"),
+        case("careplan: sharing withdrawn").who(other(Some("TREAT"))).item(plan()).grant(grant("careplan-sharing").inactive()).expect(N, "practitioner.plan-not-shared"),
+        case("careplan: emergency does not open an unshared plan").who(other(Some("ETREAT"))).item(plan()).expect(N, "practitioner.plan-not-shared"),
+        case("careplan: no care relationship, shared or not").who(other(None)).item(plan()).grant(grant("careplan-sharing")).expect(N, "practitioner.no-care-relationship"),
+        case("careplan: the patient sees their plan unshared").item(plan()).expect(F, "self.adult"),
+        case("careplan: its Provenance follows the plan").who(other(Some("TREAT"))).item(Item::new(
+            json!({"resourceType": "Provenance", "id": "prov", "recorded": "2026-11-01T10:00:00Z",
+                "target": [{"reference": "CarePlan/plan/_history/1"}, {"reference": "Patient/p"}],
+                "agent": [{"who": {"reference": "Practitioner/x"}}]}))).expect(N, "practitioner.plan-not-shared"),
+        case("careplan: other plans items (a diagnosis) unaffected").who(other(Some("TREAT"))).item(Item::new(
+            json!({"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/p"}}))).expect(F, "practitioner.care-relationship"),
     ]
 }
 
 #[test]
 fn section_8_grants() {
-    assert_eq!(check(&grant_rows()), 81);
+    assert_eq!(check(&grant_rows()), 92);
 }
 
 /// § 9: practitioners; and systems.
@@ -417,7 +435,7 @@ fn practitioner_rows() -> Vec<Case> {
         case("own organisation, no purpose: full").who(p(ORG_A, None)).item(doc()).expect(F, "practitioner.own-org"),
         case("own organisation: access log").who(p(ORG_A, None)).item(audit("DocumentReference/doc").owner(ORG_A)).expect(F, "practitioner.own-org"),
         case("other organisation, TREAT: full").who(p(ORG_B, Some("TREAT"))).item(doc()).expect(F, "practitioner.care-relationship").notify(false),
-        case("other organisation, COC: full").who(p(ORG_B, Some("COC"))).item(plan()).expect(F, "practitioner.care-relationship"),
+        case("other organisation, COC: full (a shared plan)").who(p(ORG_B, Some("COC"))).item(plan()).grant(grant("careplan-sharing")).expect(F, "practitioner.care-relationship"),
         case("other organisation, ETREAT: full, notified").who(p(ORG_B, Some("ETREAT"))).item(doc()).expect(F, "practitioner.emergency").notify(true),
         case("other organisation, no care relationship: none").who(p(ORG_B, None)).item(doc()).expect(N, "practitioner.no-care-relationship"),
         case("other organisation's access log: none even with TREAT").who(p(ORG_B, Some("TREAT"))).item(audit("DocumentReference/doc")).expect(N, "practitioner.access-log.other-org"),
@@ -505,5 +523,5 @@ fn the_table_has_at_least_150_rows() {
         + grant_rows().len()
         + practitioner_rows().len()
         + relation_rows().len();
-    assert_eq!(total, 112 + 63 + 58 + 27 + 81 + 20 + 29);
+    assert_eq!(total, 112 + 63 + 58 + 27 + 92 + 20 + 29);
 }

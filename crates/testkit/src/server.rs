@@ -26,6 +26,9 @@ pub struct TestServer {
     pub client: reqwest::Client,
     /// The store behind the server, for arranging data without HTTP.
     pub store: FhirStore,
+    /// The websocket listeners of the server's subscriptions, for starting the
+    /// delivery loop (`nordlys_api::subscriptions::spawn`) in subscription tests.
+    pub subscriptions: Arc<nordlys_api::subscriptions::Hub>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -55,21 +58,57 @@ impl TestServer {
         issuers: &[nordlys_api::IssuerConfig],
         portal: nordlys_portal::PortalConfig,
     ) -> TestServer {
+        let workspace = nordlys_workspace::WorkspaceConfig {
+            dev_login: config.dev_auth,
+            ..nordlys_workspace::WorkspaceConfig::default()
+        };
+        TestServer::start_with_workspace(config, issuers, portal, workspace).await
+    }
+
+    /// As [`TestServer::start_full`], with this workspace configuration too (e.g.
+    /// its HelseID login).
+    pub async fn start_with_workspace(
+        config: ApiConfig,
+        issuers: &[nordlys_api::IssuerConfig],
+        portal: nordlys_portal::PortalConfig,
+        workspace: nordlys_workspace::WorkspaceConfig,
+    ) -> TestServer {
         let backend = nordlys_store_sqlite::SqliteBackend::in_memory().expect("in-memory SQLite");
         let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
         store.migrate().await.expect("migrate in-memory store");
+        TestServer::start_on_with_workspace(store, config, issuers, portal, workspace).await
+    }
+
+    /// The server over a given (migrated) store — e.g. PostgreSQL, so an HTTP test runs
+    /// on both backends.
+    pub async fn start_on(
+        store: FhirStore,
+        config: ApiConfig,
+        issuers: &[nordlys_api::IssuerConfig],
+        portal: nordlys_portal::PortalConfig,
+    ) -> TestServer {
+        let workspace = nordlys_workspace::WorkspaceConfig {
+            dev_login: config.dev_auth,
+            ..nordlys_workspace::WorkspaceConfig::default()
+        };
+        TestServer::start_on_with_workspace(store, config, issuers, portal, workspace).await
+    }
+
+    /// [`TestServer::start_on`] with this workspace configuration.
+    pub async fn start_on_with_workspace(
+        store: FhirStore,
+        config: ApiConfig,
+        issuers: &[nordlys_api::IssuerConfig],
+        portal: nordlys_portal::PortalConfig,
+        workspace: nordlys_workspace::WorkspaceConfig,
+    ) -> TestServer {
         let auth = Auth::new(issuers, config.dev_auth).expect("auth with dev issuer");
         let state = AppState::new(store.clone(), auth, config);
+        let subscriptions = state.subscriptions.clone();
         // The portal beside the API, as `nordlys serve` mounts it.
         let portal = nordlys_portal::PortalState::new(store.clone(), state.auth.clone(), portal);
-        let workspace = nordlys_workspace::WorkspaceState::new(
-            store.clone(),
-            state.auth.clone(),
-            nordlys_workspace::WorkspaceConfig {
-                dev_login: state.config.dev_auth,
-                ..nordlys_workspace::WorkspaceConfig::default()
-            },
-        );
+        let workspace =
+            nordlys_workspace::WorkspaceState::new(store.clone(), state.auth.clone(), workspace);
         let app = nordlys_portal::router(portal)
             .merge(nordlys_workspace::router(workspace))
             .merge(nordlys_api::router(state));
@@ -89,6 +128,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             store,
+            subscriptions,
             shutdown: Some(tx),
             task: Some(task),
         }

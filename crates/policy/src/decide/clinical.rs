@@ -36,6 +36,11 @@ pub(crate) fn practitioner(
     let Some(purpose) = purpose else {
         return Decision::none(Reason::PractitionerNoCareRelationship);
     };
+    // A shared care plan is the author organisation's alone until the patient consents
+    // to sharing it (docs/careplan.md); emergency purpose does not open it either.
+    if ctx.item.shared_plan && !crate::plan::shared_with(ctx, orgnr) {
+        return Decision::none(Reason::PractitionerPlanNotShared);
+    }
     if ctx.covered_by(GrantKind::Unreadable) {
         return Decision::none(Reason::GrantUnreadable);
     }

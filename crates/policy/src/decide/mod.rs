@@ -6,7 +6,7 @@
 //! the patient's age band) so a decision stays in the low microseconds.
 mod citizen;
 mod clinical;
-mod context;
+pub(crate) mod context;
 mod deferral;
 mod opens;
 
@@ -115,6 +115,9 @@ impl Decision {
 
 /// Decides what `input.principal` sees of `input.item` at `input.now`.
 pub fn decide(input: &DecisionInput) -> Decision {
+    if input.item.resource_type == "Subscription" {
+        return subscription(input);
+    }
     let Some(ctx) = context::Ctx::new(input, input.item, input.audited) else {
         return Decision::full(Reason::Directory);
     };
@@ -126,6 +129,20 @@ pub fn decide(input: &DecisionInput) -> Decision {
             purpose,
         } => clinical::practitioner(&ctx, hpr, orgnr, *purpose),
         Principal::System { orgnr, scopes, .. } => clinical::system(&ctx, orgnr, scopes),
+    }
+}
+
+/// A Subscription (no patient, but not directory data: it names an endpoint and may
+/// carry the receiver's secrets in its headers) is seen only by the systems of the
+/// organisation that owns it.
+fn subscription(input: &DecisionInput) -> Decision {
+    match input.principal {
+        Principal::System { orgnr, .. } if input.item.owner_org.as_deref() == Some(orgnr) => {
+            Decision::full(Reason::SystemOwnOrg)
+        }
+        Principal::System { .. } => Decision::none(Reason::SystemOtherOrg),
+        Principal::Practitioner { .. } => Decision::none(Reason::PractitionerNoCareRelationship),
+        Principal::Citizen { .. } => Decision::none(Reason::NoRelation),
     }
 }
 

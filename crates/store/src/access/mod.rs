@@ -216,20 +216,29 @@ impl AccessGate {
         resource_type != "AuditEvent"
     }
 
-    /// Whether the principal may write an item with these facts at all (§ 10). Health
-    /// personnel and systems write their own organisation's data; citizens write only
-    /// grants (checked against § 8 by the policy) until the portal's write services
-    /// (messages, bookings, forms) open more.
+    /// Whether the principal may write an item with these facts at all (§ 10). The
+    /// policy decides (`nordlys_policy::may_write`): health personnel and systems write
+    /// their own organisation's data, and the care team of a shared care plan writes
+    /// the plan; citizens write only grants here (checked against § 8 by the policy) and
+    /// everything else through the store's dedicated operations.
     pub fn may_write(&self, resource_type: &str, columns: &ItemColumns) -> bool {
         if !self.may_write_type(resource_type) {
             return false;
         }
-        match &self.ctx.principal {
-            Principal::Citizen { .. } => resource_type == "Consent",
-            Principal::Practitioner { .. } | Principal::System { .. } => {
-                columns.owner_org.is_none()
-                    || columns.owner_org.as_deref() == self.ctx.principal.orgnr()
-            }
-        }
+        let facts: Option<ItemFacts> = columns
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok());
+        let Some(mut item) = facts else {
+            return false;
+        };
+        // The stored owner column is the truth (facts of older rows may lack it).
+        item.owner_org = columns.owner_org.clone();
+        nordlys_policy::may_write(
+            &self.ctx.principal,
+            &self.principal_refs,
+            &item,
+            self.decide(columns),
+        )
     }
 }

@@ -366,10 +366,20 @@ impl FhirStore {
                 let Some(c) = live else { continue };
                 prepare_delete(rt, id, c.columns)
             } else {
+                if rt == "CarePlan" {
+                    // Its own operation adds the Provenance and the one-active-plan check.
+                    return Err(bad(format!(
+                        "Bundle.entry[{i}]: a CarePlan is written with POST/PUT CarePlan, not in a transaction"
+                    )));
+                }
                 let mut resource = e.resource.clone().ok_or_else(|| {
                     bad(format!("Bundle.entry[{i}]: {} needs a resource", e.method))
                 })?;
                 rewrite_references(&mut resource, &refs);
+                if rt == "Subscription" {
+                    self.prepare_subscription(ctx, &mut resource)
+                        .map_err(|err| in_entry(i, err))?;
+                }
                 let precondition = match (e.method.as_str(), e.if_match) {
                     ("POST", _) => Precondition::MustNotExist,
                     (_, Some(v)) => Precondition::VersionIs(v),
