@@ -50,6 +50,11 @@ pub struct ServeArgs {
     /// The issuer must also be in --issuer-config (its JWKS checks the tokens).
     #[arg(long, env = "NORDLYS_PORTAL_OIDC", value_name = "PATH")]
     pub portal_oidc: Option<PathBuf>,
+    /// JSON file with the clinician workspace's HelseID login (OpenID Connect with
+    /// PKCE), the same fields as --portal-oidc (set "acr_values": "" for HelseID).
+    /// The issuer must also be in --issuer-config.
+    #[arg(long, env = "NORDLYS_WORKSPACE_OIDC", value_name = "PATH")]
+    pub workspace_oidc: Option<PathBuf>,
     /// JSON file of the region's plain-language glossary ({"word": "explanation"}),
     /// merged over the built-in one (shown below journal texts in the portal).
     #[arg(long, env = "NORDLYS_PORTAL_GLOSSARY", value_name = "PATH")]
@@ -67,6 +72,24 @@ pub fn portal_oidc(args: &ServeArgs) -> anyhow::Result<Option<nordlys_portal::oi
         .with_context(|| format!("cannot read the portal login settings {}", path.display()))?;
     let config = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid portal login settings", path.display()))?;
+    Ok(Some(config))
+}
+
+/// Reads the workspace's HelseID settings, if given.
+pub fn workspace_oidc(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<nordlys_portal::oidc::OidcConfig>> {
+    let Some(path) = &args.workspace_oidc else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the workspace login settings {}",
+            path.display()
+        )
+    })?;
+    let config = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid workspace login settings", path.display()))?;
     Ok(Some(config))
 }
 
@@ -108,9 +131,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .spawn_scheduler(std::time::Duration::from_secs(60));
     let delivery =
         crate::deliver::spawn(&state.store, &args.delivery, args.public_base.as_deref())?;
-    let app = application(state, Vec::new(), oidc, args.portal_glossary.clone());
+    // FHIR Subscriptions: matched from the change feed, delivered by rest-hook/websocket.
+    let subscriptions = nordlys_api::subscriptions::spawn(
+        state.store.clone(),
+        state.subscriptions.clone(),
+        nordlys_api::subscriptions::SubscriptionConfig::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot start subscription delivery: {e}"))?;
+    let app = application_with(
+        state,
+        Vec::new(),
+        oidc,
+        args.portal_glossary.clone(),
+        workspace_oidc(&args)?,
+    );
     let served = nordlys_api::serve_app(listener, app, shutdown_signal()).await;
     scheduler.abort();
+    subscriptions.abort();
     if let Some(d) = delivery {
         d.abort();
     }
@@ -126,6 +164,17 @@ pub fn application(
     login_choices: Vec<nordlys_portal::LoginChoice>,
     oidc: Option<nordlys_portal::oidc::OidcConfig>,
     glossary_path: Option<PathBuf>,
+) -> axum::Router {
+    application_with(state, login_choices, oidc, glossary_path, None)
+}
+
+/// [`application`] with the workspace's HelseID login (`--workspace-oidc`).
+pub fn application_with(
+    state: AppState,
+    login_choices: Vec<nordlys_portal::LoginChoice>,
+    oidc: Option<nordlys_portal::oidc::OidcConfig>,
+    glossary_path: Option<PathBuf>,
+    workspace_oidc: Option<nordlys_portal::oidc::OidcConfig>,
 ) -> axum::Router {
     let portal = nordlys_portal::PortalState::new(
         state.store.clone(),
@@ -153,6 +202,7 @@ pub fn application(
                 .public_base
                 .as_deref()
                 .is_some_and(|b| b.starts_with("https://")),
+            oidc: workspace_oidc,
             ..nordlys_workspace::WorkspaceConfig::default()
         },
     );

@@ -9,6 +9,11 @@ use nordlys_policy::{Principal, Purpose};
 pub struct RequestContext {
     pub principal: Principal,
     pub purpose: Option<Purpose>,
+    /// The practitioner's stated reason for the purpose (required for emergency
+    /// access, ETREAT): carried from the token's trust-framework claims so that it
+    /// reaches the access log (`AuditEvent.purposeOfEvent.text`). Not a policy input:
+    /// the policy decides on the purpose code alone.
+    pub reason: Option<String>,
     /// Correlates log lines and access-log events of one request.
     pub request_id: String,
     pub now: DateTime<Utc>,
@@ -23,6 +28,7 @@ impl RequestContext {
         RequestContext {
             principal,
             purpose,
+            reason: None,
             request_id: uuid::Uuid::new_v4().to_string(),
             now: Utc::now(),
         }

@@ -1,4 +1,4 @@
-//! A local OpenID Connect issuer for tests: an ID-porten stand-in with
+//! A local OpenID Connect issuer for tests: an ID-porten and HelseID stand-in with
 //! `/authorize` (approves at once as the person set with [`TestIssuer::log_in_as`]),
 //! `/token` (checks the PKCE verifier, single-use codes, client and redirect URI) and
 //! RS256-signed tokens whose keys the server under test gets as a JWKS file.
@@ -24,23 +24,63 @@ use tokio::sync::oneshot;
 
 /// The client id the portal is registered with at the test issuer.
 pub const CLIENT_ID: &str = "nordlys-portal";
+/// The client id the clinician workspace is registered with (HelseID stand-in).
+pub const WORKSPACE_CLIENT_ID: &str = "nordlys-workspace";
+/// HelseID: the person's national id (not `pid`, which would make a citizen).
+pub const HELSEID_PID_CLAIM: &str = "helseid://claims/identity/pid";
+/// HelseID: the authentication's security level ("4" = high).
+pub const HELSEID_LEVEL_CLAIM: &str = "helseid://claims/identity/security_level";
+/// HelseID: the organisation number of the unit (underenhet) the client acts for.
+pub const ORGNR_CHILD_CLAIM: &str = "helseid://claims/client/claims/orgnr_child";
 /// The audience of the test issuer's access tokens (the API).
 pub const API_AUDIENCE: &str = "nordlys-api";
 const KID: &str = "test-idporten-1";
+
+/// A HelseID practitioner login: what the issuer puts in the tokens.
+#[derive(Debug, Clone)]
+pub struct PractitionerLogin {
+    /// `None`: health personnel without an HPR number (the workspace must refuse).
+    pub hpr: Option<String>,
+    pub pid: String,
+    pub name: String,
+    pub orgnr_parent: String,
+    pub orgnr_child: Option<String>,
+    /// "4" for high; "3" substantial.
+    pub security_level: String,
+}
+
+/// Something wrong with the next ID token, for the refusal tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tamper {
+    #[default]
+    Nothing,
+    /// `aud` another client's.
+    WrongAudience,
+    /// `nonce` not the one the client sent.
+    WrongNonce,
+    /// `exp` an hour ago.
+    Expired,
+}
+
+#[derive(Debug, Clone)]
+enum Subject {
+    Citizen { pid: String, acr: String },
+    Practitioner(PractitionerLogin),
+}
 
 struct Issued {
     challenge: String,
     nonce: String,
     client_id: String,
     redirect_uri: String,
-    pid: String,
-    acr: String,
+    subject: Subject,
 }
 
 struct Inner {
     issuer: String,
     key: EncodingKey,
-    next: Mutex<Option<(String, String)>>,
+    next: Mutex<Option<Subject>>,
+    tamper: Mutex<Tamper>,
     codes: Mutex<HashMap<String, Issued>>,
     /// Every `/authorize` query seen (for checks on what the portal sent).
     pub authorize_requests: Mutex<Vec<HashMap<String, String>>>,
@@ -95,6 +135,7 @@ impl TestIssuer {
             issuer: issuer.clone(),
             key,
             next: Mutex::new(None),
+            tamper: Mutex::new(Tamper::Nothing),
             codes: Mutex::new(HashMap::new()),
             authorize_requests: Mutex::new(Vec::new()),
         });
@@ -121,7 +162,24 @@ impl TestIssuer {
     /// The next login is approved as this citizen at this `acr`.
     pub fn log_in_as(&self, pid: &str, acr: &str) {
         if let Ok(mut n) = self.inner.next.lock() {
-            *n = Some((pid.to_owned(), acr.to_owned()));
+            *n = Some(Subject::Citizen {
+                pid: pid.to_owned(),
+                acr: acr.to_owned(),
+            });
+        }
+    }
+
+    /// The next login is approved as this practitioner (HelseID claims).
+    pub fn log_in_practitioner(&self, login: PractitionerLogin) {
+        if let Ok(mut n) = self.inner.next.lock() {
+            *n = Some(Subject::Practitioner(login));
+        }
+    }
+
+    /// The ID tokens issued from now on are spoilt this way (until set back).
+    pub fn tamper(&self, how: Tamper) {
+        if let Ok(mut t) = self.inner.tamper.lock() {
+            *t = how;
         }
     }
 
@@ -138,7 +196,11 @@ impl TestIssuer {
     pub fn issuer_config(&self) -> IssuerConfig {
         IssuerConfig {
             issuer: self.issuer.clone(),
-            audience: vec![CLIENT_ID.into(), API_AUDIENCE.into()],
+            audience: vec![
+                CLIENT_ID.into(),
+                WORKSPACE_CLIENT_ID.into(),
+                API_AUDIENCE.into(),
+            ],
             jwks: self.jwks_path.clone(),
             algorithms: vec!["RS256".into()],
         }
@@ -157,6 +219,21 @@ impl TestIssuer {
             acr_values: "idporten-loa-high".into(),
         }
     }
+
+    /// The workspace's HelseID settings for this issuer (HelseID states the level
+    /// in a claim, so no `acr_values`).
+    pub fn workspace_config(&self) -> nordlys_portal::oidc::OidcConfig {
+        nordlys_portal::oidc::OidcConfig {
+            issuer: self.issuer.clone(),
+            authorization_endpoint: format!("{}/authorize", self.issuer),
+            token_endpoint: format!("{}/token", self.issuer),
+            client_id: WORKSPACE_CLIENT_ID.into(),
+            client_secret: None,
+            redirect_uri: None,
+            scope: "openid profile helseid://scopes/identity/pid helseid://scopes/identity/security_level helseid://scopes/hpr/hpr_number".into(),
+            acr_values: String::new(),
+        }
+    }
 }
 
 async fn authorize(
@@ -170,7 +247,7 @@ async fn authorize(
     if field("response_type") != "code" || field("code_challenge_method") != "S256" {
         return (StatusCode::BAD_REQUEST, "code flow with S256 PKCE only").into_response();
     }
-    let Some((pid, acr)) = inner.next.lock().ok().and_then(|n| n.clone()) else {
+    let Some(subject) = inner.next.lock().ok().and_then(|n| n.clone()) else {
         return (StatusCode::FORBIDDEN, "nobody to log in").into_response();
     };
     let code = uuid::Uuid::new_v4().simple().to_string();
@@ -183,8 +260,7 @@ async fn authorize(
                 nonce: field("nonce"),
                 client_id: field("client_id"),
                 redirect_uri: redirect_uri.clone(),
-                pid,
-                acr,
+                subject,
             },
         );
     }
@@ -225,11 +301,39 @@ async fn token(
             .into_response();
     }
     let t = now();
-    let base = json!({"iss": inner.issuer, "sub": issued.pid, "pid": issued.pid,
-                      "acr": issued.acr, "iat": t, "nbf": t, "exp": t + 600});
+    let tamper = inner.tamper.lock().map(|t| *t).unwrap_or_default();
+    let (iat, exp) = if tamper == Tamper::Expired {
+        (t - 7200, t - 3600)
+    } else {
+        (t, t + 600)
+    };
+    let base = match &issued.subject {
+        Subject::Citizen { pid, acr } => json!({"iss": inner.issuer, "sub": pid, "pid": pid,
+                      "acr": acr, "iat": iat, "nbf": iat, "exp": exp}),
+        Subject::Practitioner(p) => {
+            let mut c = json!({"iss": inner.issuer, "sub": format!("helseid-{}", p.pid),
+                "name": p.name, HELSEID_PID_CLAIM: p.pid,
+                HELSEID_LEVEL_CLAIM: p.security_level,
+                nordlys_api::auth::claims::ORGNR_CLAIM: p.orgnr_parent,
+                "iat": iat, "nbf": iat, "exp": exp});
+            if let Some(hpr) = &p.hpr {
+                c[nordlys_api::auth::claims::HPR_CLAIM] = json!(hpr);
+            }
+            if let Some(child) = &p.orgnr_child {
+                c[ORGNR_CHILD_CLAIM] = json!(child);
+            }
+            c
+        }
+    };
     let mut id = base.clone();
-    id["aud"] = json!(issued.client_id);
-    id["nonce"] = json!(issued.nonce);
+    id["aud"] = json!(match tamper {
+        Tamper::WrongAudience => "someone-else",
+        _ => issued.client_id.as_str(),
+    });
+    id["nonce"] = json!(match tamper {
+        Tamper::WrongNonce => "not-the-nonce",
+        _ => issued.nonce.as_str(),
+    });
     let mut access = base;
     access["aud"] = json!(API_AUDIENCE);
     let mut header = Header::new(Algorithm::RS256);

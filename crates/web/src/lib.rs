@@ -10,6 +10,7 @@
 pub mod cookies;
 pub mod format;
 pub mod i18n;
+pub mod oidc;
 pub mod page;
 pub mod security;
 pub mod session;

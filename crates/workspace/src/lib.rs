@@ -19,6 +19,7 @@ pub mod consents;
 mod directory;
 pub mod i18n;
 mod login;
+pub mod oidc;
 mod overview;
 mod page;
 mod patient;
@@ -44,6 +45,8 @@ pub struct WorkspaceConfig {
     pub secure_cookies: bool,
     /// A session not used for this long is ended.
     pub idle_timeout: Duration,
+    /// HelseID (OpenID Connect) login, `--workspace-oidc`; `None`: not offered.
+    pub oidc: Option<nordlys_web::oidc::OidcConfig>,
 }
 
 impl Default for WorkspaceConfig {
@@ -52,6 +55,7 @@ impl Default for WorkspaceConfig {
             dev_login: false,
             secure_cookies: false,
             idle_timeout: Duration::from_secs(15 * 60),
+            oidc: None,
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct WorkspaceState {
     pub auth: Arc<Auth>,
     pub config: Arc<WorkspaceConfig>,
     pub sessions: Arc<session::Sessions>,
+    /// HelseID logins in progress.
+    pub logins: Arc<nordlys_web::oidc::PendingLogins>,
 }
 
 impl WorkspaceState {
@@ -73,6 +79,7 @@ impl WorkspaceState {
             auth,
             config: Arc::new(config),
             sessions,
+            logins: Arc::new(nordlys_web::oidc::PendingLogins::default()),
         }
     }
 }
@@ -83,6 +90,8 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician", get(patient::home))
         .route("/clinician/login", get(login::page).post(login::submit))
         .route("/clinician/logout", post(login::logout))
+        .route("/clinician/login/helseid", get(oidc::start))
+        .route("/clinician/login/callback", get(oidc::callback))
         .route("/clinician/static/workspace.css", get(page::stylesheet))
         .route("/clinician/find", post(patient::find))
         .route("/clinician/open", post(patient::open))

@@ -4,8 +4,8 @@
 //! each (name, HPR number, unit), or any HPR number and organisation number; it
 //! signs a practitioner token *without* a purpose of use through the API's dev
 //! issuer and checks it with the API's token checker, so everything after login is
-//! the production path. Production login through HelseID (OpenID Connect) is not
-//! built yet (docs/workspace.md).
+//! the production path. Production login is HelseID (`oidc.rs`), offered here
+//! when `--workspace-oidc` is set.
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,11 +28,13 @@ pub fn practitioner_token(
     hpr: &str,
     orgnr: &str,
     purpose: Option<Purpose>,
+    reason: Option<&str>,
 ) -> Option<(String, Principal)> {
     let request = DevTokenRequest::Practitioner {
         hpr: hpr.to_owned(),
         orgnr: orgnr.to_owned(),
         purpose: purpose.map(|p| p.code().to_owned()),
+        reason: reason.map(str::to_owned),
     };
     let token = dev_claims(&request, now_secs())
         .ok()
@@ -48,13 +50,18 @@ pub async fn page(State(state): State<WorkspaceState>, visitor: Visitor) -> Resp
         return Redirect::to("/clinician").into_response();
     }
     let title = text(lang, "login.title");
+    let helseid = html! {
+        @if state.config.oidc.is_some() {
+            p { a.button href="/clinician/login/helseid" { (text(lang, "login.helseid")) } }
+        } @else {
+            p { (text(lang, "login.helseid-missing")) }
+        }
+    };
     if !state.config.dev_login {
-        return message(
-            lang,
+        let body = html! { h1 { (title) } (helseid) };
+        return respond(
             StatusCode::OK,
-            "login.title",
-            text(lang, "login.helseid-missing"),
-            None,
+            shell(lang, title, "/clinician/login", None, body),
         );
     }
     let people = match staff(&state).await {
@@ -66,7 +73,7 @@ pub async fn page(State(state): State<WorkspaceState>, visitor: Visitor) -> Resp
     };
     let body = html! {
         h1 { (title) }
-        p { (text(lang, "login.helseid-missing")) }
+        (helseid)
         p { (text(lang, "login.dev-intro")) }
         table.staff {
             thead { tr { th { (text(lang, "login.name")) } th { (text(lang, "who.hpr")) } th { (text(lang, "login.unit")) } th {} } }
@@ -122,7 +129,7 @@ pub async fn submit(
     }
     let (hpr, orgnr) = (form.hpr.trim(), form.orgnr.trim());
     let Some((token, Principal::Practitioner { .. })) =
-        practitioner_token(&state, hpr, orgnr, None)
+        practitioner_token(&state, hpr, orgnr, None, None)
     else {
         return message(
             lang,

@@ -19,7 +19,7 @@ use crate::i18n::text;
 use crate::login::practitioner_token;
 use crate::page::{message, purpose_label, respond, shell};
 use crate::security::{csrf_ok, csrf_refused};
-use crate::session::{Clinician, OpenPatient, PendingChoice};
+use crate::session::{purpose_ctx, Clinician, OpenPatient, PendingChoice};
 use crate::WorkspaceState;
 
 /// Most patients one search lists.
@@ -156,12 +156,24 @@ pub async fn find(
             s,
         );
     }
-    let Some((token, principal)) = practitioner_token(
-        &state,
-        &clinician.session.hpr,
-        &clinician.session.orgnr,
-        Some(purpose),
-    ) else {
+    // A development login signs a purpose token (purpose and reason in its claims);
+    // a HelseID login uses its own token with the purpose asserted on it.
+    let token = if clinician.session.helseid {
+        Some(clinician.session.token.clone())
+    } else {
+        practitioner_token(
+            &state,
+            &clinician.session.hpr,
+            &clinician.session.orgnr,
+            Some(purpose),
+            reason.as_deref(),
+        )
+        .map(|(t, _)| t)
+    };
+    let Some((token, ctx)) = token.and_then(|t| {
+        let ctx = purpose_ctx(&state, &t, purpose, reason.as_deref())?;
+        Some((t, ctx))
+    }) else {
         return message(
             lang,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -176,7 +188,6 @@ pub async fn find(
         (param.to_owned(), query.to_owned()),
         ("_count".to_owned(), FIND_LIMIT.to_string()),
     ];
-    let ctx = nordlys_store::RequestContext::new(principal);
     let found = match state.store.parse_search("Patient", &params, false) {
         Ok(request) => state.store.search(&ctx, &request).await,
         Err(e) => Err(e),
@@ -247,8 +258,9 @@ pub async fn open(
         );
     };
     if open.purpose == Purpose::EmergencyTreat {
-        // The store flags every access-log event of this token as emergency; the
-        // reason text has no field there yet, so it goes to the operator's log.
+        // The store flags every access-log event of this context as emergency and
+        // writes the reason into each (purposeOfEvent.text); the operator's log
+        // hears of it too, at once.
         tracing::warn!(
             hpr = %clinician.session.hpr,
             orgnr = %clinician.session.orgnr,

@@ -66,6 +66,10 @@ pub struct Session {
     pub flash: Option<String>,
     pub pending: Option<PendingChoice>,
     pub patient: Option<OpenPatient>,
+    /// Logged in through HelseID: the login token is HelseID's and the workspace
+    /// cannot sign purpose tokens, so the purpose is asserted on the verified
+    /// login (see [`purpose_ctx`]).
+    pub helseid: bool,
     handles: Handles,
 }
 
@@ -82,6 +86,7 @@ impl Session {
             flash: None,
             pending: None,
             patient: None,
+            helseid: false,
             handles: Handles::default(),
         }
     }
@@ -159,11 +164,38 @@ impl Clinician {
     /// still checks.
     pub fn patient_ctx(&self, state: &WorkspaceState) -> Option<(OpenPatient, RequestContext)> {
         let open = self.session.patient.clone()?;
-        let principal = state.auth.authenticate(&open.token).ok()?;
-        let mut ctx = RequestContext::new(principal);
+        let mut ctx = purpose_ctx(state, &open.token, open.purpose, open.reason.as_deref())?;
         ctx.request_id = self.ctx.request_id.clone();
         Some((open, ctx))
     }
+}
+
+/// The request context of a token used with `purpose` (and the reason given).
+///
+/// A development purpose token carries both in its claims (they are read from
+/// there). A HelseID login token carries no purpose: the purpose and reason chosen
+/// in the workspace are put on the verified practitioner, as a HelseID client
+/// asserts the trust-framework parameters for its user. A token whose own purpose
+/// differs from `purpose` gives no context.
+pub fn purpose_ctx(
+    state: &WorkspaceState,
+    token: &str,
+    purpose: Purpose,
+    reason: Option<&str>,
+) -> Option<RequestContext> {
+    let (mut principal, token_reason) = state.auth.authenticate_with_reason(token).ok()?;
+    let Principal::Practitioner { purpose: p, .. } = &mut principal else {
+        return None;
+    };
+    if p.is_none() {
+        *p = Some(purpose);
+    }
+    if *p != Some(purpose) {
+        return None;
+    }
+    let mut ctx = RequestContext::new(principal);
+    ctx.reason = token_reason.or_else(|| reason.map(str::to_owned));
+    Some(ctx)
 }
 
 impl FromRequestParts<WorkspaceState> for Clinician {

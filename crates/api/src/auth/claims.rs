@@ -13,6 +13,8 @@ pub const HPR_CLAIM: &str = "helseid://claims/hpr/hpr_number";
 pub const ORGNR_CLAIM: &str = "helseid://claims/client/claims/orgnr_parent";
 /// Trust framework (tillitsrammeverk) entry type in `authorization_details`.
 pub const TRUST_FRAMEWORK_TYPE: &str = "nhn:tillitsrammeverk:parameters";
+/// Longest reason text kept (characters); a reason is a sentence, not a note.
+pub const MAX_REASON_CHARS: usize = 500;
 
 /// Maps claims of a token whose signature, issuer, audience and times were checked.
 /// The error is a client-facing reason (no secrets involved).
@@ -93,6 +95,34 @@ fn purpose_of_use(details: Option<&Value>) -> Option<Purpose> {
         })
 }
 
+/// The practitioner's free-text reason for the purpose of use (Nordlys extension of
+/// the trust-framework entry: `care_relationship.purpose_of_use.text`, beside
+/// `code` and `system` as in a CodeableConcept). Emergency access (ETREAT) must
+/// state why; the reason goes to the access log. Control characters are dropped
+/// and the text is cut at [`MAX_REASON_CHARS`], so a token cannot smuggle layout
+/// or bulk into the log.
+pub fn purpose_reason(claims: &Value) -> Option<String> {
+    let entries: Vec<&Value> = match claims.get("authorization_details")? {
+        Value::Array(items) => items.iter().collect(),
+        obj @ Value::Object(_) => vec![obj],
+        _ => return None,
+    };
+    let raw = entries
+        .into_iter()
+        .filter(|e| e.get("type").and_then(Value::as_str) == Some(TRUST_FRAMEWORK_TYPE))
+        .find_map(|e| {
+            e.pointer("/care_relationship/purpose_of_use/text")?
+                .as_str()
+        })?;
+    let clean: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_REASON_CHARS)
+        .collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_owned())
+}
+
 /// A claim as text: strings as is, numbers printed (some issuers send HPR as a number).
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -168,6 +198,29 @@ mod tests {
         };
         assert_eq!(purpose, None);
         assert_eq!(hpr, "565501872");
+    }
+
+    #[test]
+    fn reason_is_read_cleaned_and_capped() {
+        let entry = |text: &str| {
+            json!({"authorization_details": [{"type": TRUST_FRAMEWORK_TYPE,
+                "care_relationship": {"purpose_of_use": {"code": "ETREAT", "text": text}}}]})
+        };
+        assert_eq!(
+            purpose_reason(&entry(" Bevisstløs i akuttmottak\n")),
+            Some("Bevisstløs i akuttmottak".to_owned())
+        );
+        assert_eq!(purpose_reason(&entry("   ")), None);
+        let long = "x".repeat(MAX_REASON_CHARS + 10);
+        assert_eq!(
+            purpose_reason(&entry(&long)).map(|r| r.chars().count()),
+            Some(MAX_REASON_CHARS)
+        );
+        // Another entry type's text is not ours.
+        let other = json!({"authorization_details": [{"type": "other",
+            "care_relationship": {"purpose_of_use": {"text": "x"}}}]});
+        assert_eq!(purpose_reason(&other), None);
+        assert_eq!(purpose_reason(&json!({})), None);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum DevTokenRequest {
         orgnr: String,
         #[serde(default)]
         purpose: Option<String>,
+        /// Why (required by the workspace for ETREAT); goes to the access log.
+        #[serde(default)]
+        reason: Option<String>,
     },
     System {
         client_id: String,
@@ -92,6 +95,7 @@ pub fn dev_claims(request: &DevTokenRequest, now: u64) -> Result<Value, String> 
             hpr,
             orgnr,
             purpose,
+            reason,
         } => {
             let mut c = json!({"sub": format!("hpr:{hpr}"), "client_id": "nordlys-dev-clinician",
                                HPR_CLAIM: hpr, ORGNR_CLAIM: orgnr});
@@ -106,6 +110,12 @@ pub fn dev_claims(request: &DevTokenRequest, now: u64) -> Result<Value, String> 
                     "care_relationship": {"purpose_of_use": {
                         "code": code, "system": "urn:oid:2.16.840.1.113883.1.11.20448"}}
                 }]);
+                if let Some(text) = reason {
+                    c["authorization_details"][0]["care_relationship"]["purpose_of_use"]["text"] =
+                        json!(text);
+                }
+            } else if reason.is_some() {
+                return Err("a reason needs a purpose".into());
             }
             c
         }
@@ -224,6 +234,7 @@ mod tests {
             hpr: "1".into(),
             orgnr: "983974899".into(),
             purpose: Some("X".into()),
+            reason: None,
         };
         assert!(dev_claims(&req, 0).is_err());
     }

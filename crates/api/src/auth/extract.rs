@@ -32,9 +32,9 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(value).ok_or_else(|| {
             ApiError::Unauthorized("Authorization must be 'Bearer <token>'".into())
         })?;
-        let principal = state
+        let (principal, reason) = state
             .auth
-            .authenticate(token)
+            .authenticate_with_reason(token)
             .map_err(ApiError::Unauthorized)?;
         if let Principal::Citizen { level, .. } = &principal {
             if *level < SecurityLevel::High {
@@ -49,6 +49,7 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         let mut ctx = RequestContext::new(principal);
+        ctx.reason = reason;
         ctx.request_id = current_request_id();
         Ok(Caller(ctx))
     }

@@ -115,6 +115,27 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// As [`Auth::authenticate`], plus the practitioner's stated reason for the
+    /// purpose of use (see [`claims::purpose_reason`]), read from the token only
+    /// after it was checked.
+    pub fn authenticate_with_reason(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, Option<String>), String> {
+        let principal = self.authenticate(token)?;
+        let reason = match &principal {
+            Principal::Practitioner { .. } => {
+                jsonwebtoken::dangerous::insecure_decode_claims::<Value>(token)
+                    .ok()
+                    .and_then(|c| claims::purpose_reason(&c))
+            }
+            _ => None,
+        };
+        Ok((principal, reason))
+    }
+}
+
 /// Client-facing reasons for token failures (never key material).
 pub(super) fn describe(kind: &ErrorKind) -> String {
     match kind {

@@ -126,6 +126,11 @@ pub fn audit_event(ctx: &RequestContext, record: &AuditRecord, now: DateTime<Utc
     });
     if let Some(p) = ctx.purpose {
         event["purposeOfEvent"] = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": p.code()}]}]);
+        // The practitioner's stated reason (emergency access must give one) is the
+        // text of the purpose: R4's own place for "why, in words" on this element.
+        if let Some(reason) = &ctx.reason {
+            event["purposeOfEvent"][0]["text"] = json!(reason);
+        }
         if p == Purpose::EmergencyTreat {
             event["outcomeDesc"] = json!("emergency access");
         }

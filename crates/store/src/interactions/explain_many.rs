@@ -70,6 +70,7 @@ impl FhirStore {
                     Principal::Practitioner { purpose, .. } => *purpose,
                     _ => None,
                 },
+                reason: None,
                 request_id: ctx.request_id.clone(),
                 now: ctx.now,
             };
