@@ -7,8 +7,10 @@
 //! best-ranked mobile number by the SMS gateway — in the language of their record
 //! (`communication`, Bokmål if none). An entry is delivered as soon as one channel
 //! accepted it; a failure on another channel is logged, not retried, so no channel
-//! gets the same news twice. Letting a citizen choose channels in the portal's
-//! settings can come later and would narrow this rule, not replace it.
+//! gets the same news twice. A citizen's own choice in the portal's settings
+//! (`FhirStore::channels_of`: e-mail on/off, SMS on/off) narrows this rule: a channel
+//! turned off is not used; with both off the entry waits like one for a person with
+//! no address, and the news is seen at the next login.
 //!
 //! Exactly once: the outbox holds one entry per person and item, and it is marked
 //! delivered only after a send succeeded. A stop between the send and the mark sends
@@ -148,6 +150,8 @@ impl Deliverer {
             .contact_of(&entry.person, now)
             .await?
             .unwrap_or_default();
+        // The person's own choice in the portal's settings narrows the channel rule.
+        let allowed = self.store.channels_of(&entry.person).await?;
         let texts = compose(
             &entry.kind,
             Lang::from_code(contact.language.as_deref()),
@@ -160,8 +164,9 @@ impl Deliverer {
                 continue;
             };
             let (address, text) = match kind {
-                ChannelKind::Email => (contact.emails.first(), &texts.email),
-                ChannelKind::Sms => (contact.mobiles.first(), &texts.sms),
+                ChannelKind::Email if allowed.email => (contact.emails.first(), &texts.email),
+                ChannelKind::Sms if allowed.sms => (contact.mobiles.first(), &texts.sms),
+                _ => continue,
             };
             let Some(address) = address else { continue };
             tried += 1;

@@ -50,6 +50,13 @@ const WHAT: &[(&str, &str, &str, &str, &str)] = &[
         "ođđa reive",
     ),
     (
+        "letter-reminder",
+        "et ulest brev",
+        "eit ulese brev",
+        "an unread letter",
+        "lohkkakeahtes reive",
+    ),
+    (
         "new-result",
         "et nytt prøvesvar",
         "eit nytt prøvesvar",
@@ -201,6 +208,7 @@ mod tests {
         let kinds = [
             "new-document",
             "new-letter",
+            "letter-reminder",
             "new-result",
             "new-referral",
             "new-appointment",
@@ -217,6 +225,10 @@ mod tests {
         }
         assert_eq!(WHAT.len(), kinds.len());
         assert_eq!(EMERGENCY.0, nordlys_store::notify::EMERGENCY_KIND);
+        assert_eq!(
+            compose(nordlys_store::notify::REMINDER_KIND, Lang::Nb, "u").sms,
+            "Du har et ulest brev i Nordlys helse. Logg inn for å lese: u"
+        );
         let t = compose("emergency-access", Lang::Nn, "u");
         assert_eq!(
             t.sms,

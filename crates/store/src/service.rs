@@ -22,6 +22,9 @@ pub struct StoreConfig {
     /// it to the scheduler (within its interval plus 30 s): for bulk writers that
     /// must not wait, and for tests of the crash path.
     pub inline_follow_up: bool,
+    /// Days after a letter became visible to a person until they are reminded of it
+    /// if nobody has read it (`letter-reminder`, crate::notify::reminder); 0 = never.
+    pub letter_reminder_days: u32,
 }
 
 impl Default for StoreConfig {
@@ -31,6 +34,7 @@ impl Default for StoreConfig {
             max_count: 1000,
             policy: nordlys_policy::PolicyConfig::default(),
             inline_follow_up: true,
+            letter_reminder_days: 7,
         }
     }
 }
@@ -71,6 +75,9 @@ pub struct FhirStore {
     pub(crate) audit: Arc<AuditSink>,
     pub(crate) policy: Arc<PolicyCache>,
     pub(crate) views: Arc<ViewCache>,
+    /// Signalled after every committed batch: wakes the subscription matcher
+    /// (crate::subscriptions), which then reads the change feed.
+    pub(crate) committed: Arc<tokio::sync::Notify>,
 }
 
 impl FhirStore {
@@ -84,7 +91,13 @@ impl FhirStore {
             audit,
             policy,
             views,
+            committed: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Signalled after every committed batch (see [`crate::subscriptions`]).
+    pub fn committed(&self) -> Arc<tokio::sync::Notify> {
+        self.committed.clone()
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -100,6 +113,14 @@ impl FhirStore {
     pub fn with_inline_follow_up(&self, on: bool) -> FhirStore {
         let mut s = self.clone();
         s.config.inline_follow_up = on;
+        s
+    }
+
+    /// The same store with another letter reminder delay (see
+    /// [`StoreConfig::letter_reminder_days`]).
+    pub fn with_letter_reminder_days(&self, days: u32) -> FhirStore {
+        let mut s = self.clone();
+        s.config.letter_reminder_days = days;
         s
     }
 
@@ -143,6 +164,9 @@ impl FhirStore {
             .invalidate(touched.iter().map(|(t, p)| (t.as_str(), p.as_deref())));
         if touches_units {
             self.policy.invalidate();
+        }
+        if out.is_ok() {
+            self.committed.notify_one();
         }
         out
     }

@@ -5,7 +5,8 @@
 //! the facts the policy reads; nobody is shown anything, so nothing is logged as read.
 //! Why RelatedPerson as a fallback: a parent may have no Patient record of their own,
 //! only the RelatedPerson on their child's record, which carries their telecom.
-//! (Channel choices in the portal's settings can later narrow what is used here.)
+//! (The person's channel choice in the portal's settings, `notify::preferences`, narrows
+//! which of these the deliverer uses.)
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

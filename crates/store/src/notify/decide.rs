@@ -194,9 +194,10 @@ impl FhirStore {
                         None
                     };
                     if let Some(due) = due {
-                        out.push(OutboxEntry::new(
-                            &person, item, patient_id, kind, due, now_ms,
-                        ));
+                        let entry = OutboxEntry::new(&person, item, patient_id, kind, due, now_ms);
+                        let days = self.config.letter_reminder_days;
+                        out.extend(super::reminder::reminder_for(&entry, days));
+                        out.push(entry);
                     }
                 }
             }

@@ -18,12 +18,16 @@ mod contact;
 mod decide;
 pub mod delivery;
 mod emergency;
+pub mod preferences;
+pub mod reminder;
 pub mod scheduler;
 
 pub use contact::Contact;
 
 pub use decide::{is_marker, FOLLOW_UP_PERSON};
 pub use emergency::{is_emergency_item, EMERGENCY_KIND};
+pub use preferences::Channels;
+pub use reminder::REMINDER_KIND;
 
 /// Whether an entry queued with a commit is kept, given the items (`Type/id`) the
 /// commit changed: a notification only if its item changed (an unchanged re-write is
@@ -32,7 +36,8 @@ pub fn keep_with_commit(entry: &OutboxEntry, changed: &std::collections::HashSet
     if is_marker(entry) {
         !changed.is_empty()
     } else {
-        changed.contains(&entry.item)
+        // A letter's reminder is queued with the letter (notify::reminder).
+        changed.contains(reminder::base_item(&entry.item))
     }
 }
 

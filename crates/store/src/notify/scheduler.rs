@@ -7,7 +7,7 @@
 //! Why in the store and not a separate job: it must decide with the same gate as
 //! reads, and the store is what every server process has. Several servers on one
 //! PostgreSQL database may run it at once: every step is idempotent.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +17,7 @@ use super::decide::{citizen_ctx, notifier_ctx};
 use super::{OutboxEntry, Settle};
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
+use crate::interactions::letters::{receipt_id, receipt_is_read};
 use crate::model::ResourceKey;
 use crate::service::FhirStore;
 
@@ -73,18 +74,29 @@ impl FhirStore {
     ) -> StoreResult<Vec<(OutboxEntry, Settle)>> {
         let loader = notifier_ctx(now);
         let now_ms = now.timestamp_millis();
-        let keys: Vec<ResourceKey> = entries
+        // A reminder is decided on its letter, and withdrawn once the letter is read.
+        let mut keys: Vec<ResourceKey> = entries
             .iter()
-            .filter_map(|e| e.item.split_once('/'))
+            .filter_map(|e| super::reminder::base_item(&e.item).split_once('/'))
             .map(|(t, id)| ResourceKey::new(t, id))
             .collect();
-        let current: HashMap<String, _> = self
-            .backend
-            .read_many(&loader, &keys)
-            .await?
-            .into_iter()
-            .map(|s| (format!("{}/{}", s.resource_type, s.id), s.columns))
-            .collect();
+        keys.extend(
+            entries
+                .iter()
+                .filter_map(|e| super::reminder::letter_of(&e.item))
+                .filter_map(|l| l.strip_prefix("DocumentReference/"))
+                .map(|id| ResourceKey::new("Task", &receipt_id(id))),
+        );
+        let mut read_letters = HashSet::new();
+        let mut current: HashMap<String, _> = HashMap::new();
+        for s in self.backend.read_many(&loader, &keys).await? {
+            if s.resource_type == "Task" && receipt_is_read(&s) {
+                if let Some(letter) = s.id.strip_prefix("letter-read-") {
+                    read_letters.insert(format!("DocumentReference/{letter}"));
+                }
+            }
+            current.insert(format!("{}/{}", s.resource_type, s.id), s.columns);
+        }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
             if super::is_emergency_item(&entry.item) {
@@ -92,7 +104,12 @@ impl FhirStore {
                 out.push((entry, Settle::Ready(now_ms)));
                 continue;
             }
-            let settle = match current.get(&entry.item) {
+            let base = super::reminder::base_item(&entry.item);
+            if super::reminder::letter_of(&entry.item).is_some() && read_letters.contains(base) {
+                out.push((entry, Settle::Withdrawn(now_ms)));
+                continue;
+            }
+            let settle = match current.get(base) {
                 // Deleted since: nothing to tell.
                 None => Settle::Withdrawn(now_ms),
                 Some(columns) => {

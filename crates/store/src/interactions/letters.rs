@@ -1,0 +1,200 @@
+//! Read receipts for letters (issue 5 § 5): when a citizen — the patient or someone
+//! acting for them — opens a letter in full, the store records that it was read, once,
+//! as a work-item Task of kind `letter-read` owned by the sending unit.
+//!
+//! Why a Task and not a flag on the letter: the letter belongs to the unit that sent
+//! it, and citizens never write it; a Task is what the unit's record system already
+//! searches (`Task?focus=DocumentReference/x`, `Task?owner=…`) and what subscriptions
+//! carry to it. Why one Task per letter with a fixed id (`letter-read-{letter id}`):
+//! the first reader wins with `MustNotExist`, so two readers at once (both parents)
+//! or a reload write one receipt, and "has this letter been read" is one key lookup
+//! for the reminder (crate::notify::reminder).
+//!
+//! Why inside `read`: a letter is read when it is shown, whether through the portal's
+//! letter page or a citizen's app over FHIR; both go through `FhirStore::read`. The
+//! receipt is written by a dedicated operation that builds the Task, decides it with
+//! the reader's context and asks `nordlys_policy::may_act` (§ 10), as booking does.
+//! A failure to record it never fails the read: it is logged, and the next opening
+//! tries again.
+use nordlys_policy::{
+    Principal, DNR_SYSTEM, FNR_SYSTEM, NOTIFICATION_TAG_SYSTEM, ORGNR_SYSTEM, TASK_KIND_SYSTEM,
+};
+use serde_json::{json, Value};
+
+use super::booking::parse_body;
+use super::prepare::prepare_write;
+use crate::context::RequestContext;
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Precondition, ResourceKey, StoredResource};
+use crate::service::FhirStore;
+
+/// The `Task.code` of a read receipt.
+pub const LETTER_READ_KIND: &str = "letter-read";
+
+/// The id of a letter's read receipt Task.
+pub fn receipt_id(letter_id: &str) -> String {
+    format!("letter-read-{letter_id}")
+}
+
+/// Whether a stored item is a letter (the policy's `letters` category).
+pub fn is_letter(stored: &StoredResource) -> bool {
+    stored.resource_type == "DocumentReference"
+        && stored
+            .columns
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str::<nordlys_policy::ItemFacts>(f).ok())
+            .is_some_and(|f| f.category == Some(nordlys_policy::Category::Letters))
+}
+
+/// Whether a receipt Task says the letter was read.
+pub fn receipt_is_read(task: &StoredResource) -> bool {
+    !task.deleted
+        && serde_json::from_str::<Value>(&task.body)
+            .ok()
+            .is_some_and(|t| t["status"] == "completed")
+}
+
+/// The sending unit as a Reference: the letter's custodian, else the owner's orgnr.
+fn unit_reference(letter: &Value, owner: Option<&str>) -> Value {
+    match (letter.get("custodian"), owner) {
+        (Some(c), _) if c.get("reference").is_some() || c.get("identifier").is_some() => c.clone(),
+        (_, Some(orgnr)) => json!({"identifier": {"system": ORGNR_SYSTEM, "value": orgnr}}),
+        _ => json!({"display": "unknown unit"}),
+    }
+}
+
+/// Who read: the patient's own record, else the reader's national id.
+fn reader_reference(pid: &str, patient_id: &str, patient_ids: &[String]) -> Value {
+    if patient_ids.iter().any(|p| p == pid) {
+        return json!({"reference": format!("Patient/{patient_id}")});
+    }
+    let system = if pid.chars().next().is_some_and(|c| c >= '4') {
+        DNR_SYSTEM
+    } else {
+        FNR_SYSTEM
+    };
+    json!({"identifier": {"system": system, "value": pid}})
+}
+
+/// The receipt Task: completed, focus the letter, `for` the patient, owned by the unit.
+fn receipt(
+    letter: &Value,
+    letter_id: &str,
+    patient_id: &str,
+    reader: Value,
+    owner: Option<&str>,
+    now: &str,
+) -> Value {
+    json!({
+        "resourceType": "Task",
+        "id": receipt_id(letter_id),
+        // The receipt is for the unit: never news to the citizen who just read.
+        "meta": {"tag": [{"system": NOTIFICATION_TAG_SYSTEM, "code": "do-not-notify"}]},
+        "status": "completed",
+        "businessStatus": {"coding": [{"system": TASK_KIND_SYSTEM, "code": "read"}], "text": "Lest"},
+        "intent": "order",
+        "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": LETTER_READ_KIND}], "text": "Brev lest"},
+        "focus": {"reference": format!("DocumentReference/{letter_id}")},
+        "for": {"reference": format!("Patient/{patient_id}")},
+        "owner": unit_reference(letter, owner),
+        "authoredOn": now,
+        "lastModified": now,
+        "executionPeriod": {"end": now},
+        "output": [{"type": {"text": "read-by"}, "valueReference": reader}]
+    })
+}
+
+impl FhirStore {
+    /// Records that the citizen of `ctx` read `letter` (already shown to them in full
+    /// by a read). `Ok(false)` if it was read before (by anyone); never for others.
+    pub async fn mark_letter_read(
+        &self,
+        ctx: &RequestContext,
+        letter: &StoredResource,
+    ) -> StoreResult<bool> {
+        let Principal::Citizen { pid, .. } = &ctx.principal else {
+            return Ok(false);
+        };
+        let Some(patient_id) = letter.columns.patient_id.clone() else {
+            return Ok(false);
+        };
+        if !is_letter(letter) {
+            return Ok(false);
+        }
+        let key = ResourceKey::new("Task", &receipt_id(&letter.id));
+        if self.backend.read_current(ctx, &key).await?.is_some() {
+            return Ok(false);
+        }
+        let body = parse_body(letter)?;
+        let gate = self.gate(ctx, [&letter.columns]).await?;
+        // Only a letter shown in full was read (not one seen as metadata).
+        if nordlys_policy::may_act(gate.principal(), &gate.decide(&letter.columns)).is_err() {
+            return Ok(false);
+        }
+        let patient_ids = gate
+            .view(&patient_id)
+            .map(|v| v.base.facts.national_ids.clone())
+            .unwrap_or_default();
+        let now = ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let owner = letter.columns.owner_org.clone();
+        let task = receipt(
+            &body,
+            &letter.id,
+            &patient_id,
+            reader_reference(pid, &patient_id, &patient_ids),
+            owner.as_deref(),
+            &now,
+        );
+        let write = prepare_write(task, "Task", &key.id, owner, Precondition::MustNotExist)?;
+        let gate = self.gate(ctx, [&write.columns]).await?;
+        // § 10: a citizen acts only on what they see in full (the letter's row).
+        if nordlys_policy::may_act(gate.principal(), &gate.decide(&write.columns)).is_err() {
+            return Ok(false);
+        }
+        let mut writes = vec![write];
+        writes.extend(self.audits_for_writes(ctx, &writes, &[true])?);
+        match self.commit_writes(ctx, writes).await {
+            Ok(_) => Ok(true),
+            // Someone else's opening recorded it first.
+            Err(StoreError::PreconditionFailed(_)) | Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_names_the_letter_patient_unit_and_reader() {
+        let letter = json!({"custodian": {"reference": "Organization/unn"}});
+        let t = receipt(
+            &letter,
+            "l1",
+            "p1",
+            reader_reference("01010112345", "p1", &["01010112345".into()]),
+            Some("974795787"),
+            "2026-12-07T10:00:00Z",
+        );
+        assert_eq!(t["id"], "letter-read-l1");
+        assert_eq!(t["focus"]["reference"], "DocumentReference/l1");
+        assert_eq!(t["for"]["reference"], "Patient/p1");
+        assert_eq!(t["owner"]["reference"], "Organization/unn");
+        assert_eq!(t["output"][0]["valueReference"]["reference"], "Patient/p1");
+        let t = receipt(
+            &json!({}),
+            "l1",
+            "p1",
+            reader_reference("41010112345", "p1", &[]),
+            Some("974795787"),
+            "x",
+        );
+        assert_eq!(t["owner"]["identifier"]["value"], "974795787");
+        assert_eq!(
+            t["output"][0]["valueReference"]["identifier"]["system"],
+            DNR_SYSTEM
+        );
+    }
+}
