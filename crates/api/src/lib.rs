@@ -15,6 +15,7 @@ pub mod metrics;
 mod observe;
 pub mod outcome;
 mod routes;
+pub mod subscriptions;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -61,6 +62,9 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub metrics: Arc<metrics::Metrics>,
     pub limiter: Option<Arc<auth::RateLimiter>>,
+    /// Websocket listeners of subscriptions; the delivery loop
+    /// ([`subscriptions::spawn`]) pings them.
+    pub subscriptions: Arc<subscriptions::Hub>,
 }
 
 impl AppState {
@@ -74,6 +78,7 @@ impl AppState {
             auth: Arc::new(auth),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
+            subscriptions: Arc::new(subscriptions::Hub::default()),
         }
     }
 }

@@ -13,6 +13,7 @@ mod index;
 mod outbox;
 mod pipeline;
 mod schema;
+mod subs;
 mod write;
 
 use async_trait::async_trait;
@@ -296,6 +297,47 @@ impl Backend for PostgresBackend {
         patient_id: &str,
     ) -> StoreResult<Vec<OutboxEntry>> {
         outbox::of_patient(&conn::client(&self.pool).await?, patient_id).await
+    }
+
+    async fn changes_after(
+        &self,
+        _ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::Change>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        subs::changes_after(&self.pool, after, limit).await
+    }
+
+    async fn subscription_cursor(&self, _ctx: &RequestContext) -> StoreResult<i64> {
+        subs::cursor(&self.pool).await
+    }
+
+    async fn subscription_enqueue(
+        &self,
+        _ctx: &RequestContext,
+        events: Vec<nordlys_store::subscriptions::SubEvent>,
+        cursor: i64,
+    ) -> StoreResult<()> {
+        subs::enqueue(&self.pool, &events, cursor).await
+    }
+
+    async fn subscription_pending(
+        &self,
+        _ctx: &RequestContext,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::SubEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        subs::pending(&self.pool, limit).await
+    }
+
+    async fn subscription_settle(
+        &self,
+        _ctx: &RequestContext,
+        seq: i64,
+        settle: nordlys_store::subscriptions::SubSettle,
+    ) -> StoreResult<()> {
+        subs::settle(&self.pool, seq, settle).await
     }
 }
 

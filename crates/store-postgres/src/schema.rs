@@ -83,6 +83,9 @@ CREATE INDEX outbox_patient ON outbox (patient_id);
 ALTER TABLE outbox ADD COLUMN next_attempt BIGINT;
 CREATE INDEX outbox_ready ON outbox (ready) WHERE ready IS NOT NULL AND delivered IS NULL;
 "#,
+    // FHIR Subscriptions (nordlys_store::subscriptions): the matcher's cursor over
+    // resource_versions and the per-subscription event queue.
+    crate::subs::MIGRATION,
 ];
 
 /// Key of the advisory lock serialising migrations (ASCII "nordlys").

@@ -137,6 +137,40 @@ impl Backend for Owned {
     ) -> StoreResult<Vec<OutboxEntry>> {
         self.inner.outbox_of_patient(ctx, patient_id).await
     }
+    async fn changes_after(
+        &self,
+        ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::Change>> {
+        self.inner.changes_after(ctx, after, limit).await
+    }
+    async fn subscription_cursor(&self, ctx: &RequestContext) -> StoreResult<i64> {
+        self.inner.subscription_cursor(ctx).await
+    }
+    async fn subscription_enqueue(
+        &self,
+        ctx: &RequestContext,
+        events: Vec<nordlys_store::subscriptions::SubEvent>,
+        cursor: i64,
+    ) -> StoreResult<()> {
+        self.inner.subscription_enqueue(ctx, events, cursor).await
+    }
+    async fn subscription_pending(
+        &self,
+        ctx: &RequestContext,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::SubEvent>> {
+        self.inner.subscription_pending(ctx, limit).await
+    }
+    async fn subscription_settle(
+        &self,
+        ctx: &RequestContext,
+        seq: i64,
+        settle: nordlys_store::subscriptions::SubSettle,
+    ) -> StoreResult<()> {
+        self.inner.subscription_settle(ctx, seq, settle).await
+    }
 }
 
 async fn fresh() -> FhirStore {

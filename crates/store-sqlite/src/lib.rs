@@ -9,6 +9,7 @@
 mod conn;
 mod outbox;
 mod schema;
+mod subs;
 mod write;
 
 use std::path::Path;
@@ -293,5 +294,58 @@ impl Backend for SqliteBackend {
     ) -> StoreResult<Vec<OutboxEntry>> {
         let patient_id = patient_id.to_string();
         self.read(move |c| outbox::of_patient(c, &patient_id)).await
+    }
+
+    async fn changes_after(
+        &self,
+        _ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::Change>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| subs::changes_after(c, after, limit))
+            .await
+    }
+
+    async fn subscription_cursor(&self, _ctx: &RequestContext) -> StoreResult<i64> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || pool.with_writer_tx(|tx| subs::cursor(tx)))
+            .await
+            .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn subscription_enqueue(
+        &self,
+        _ctx: &RequestContext,
+        events: Vec<nordlys_store::subscriptions::SubEvent>,
+        cursor: i64,
+    ) -> StoreResult<()> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| subs::enqueue(tx, &events, cursor))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+    }
+
+    async fn subscription_pending(
+        &self,
+        _ctx: &RequestContext,
+        limit: usize,
+    ) -> StoreResult<Vec<nordlys_store::subscriptions::SubEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| subs::pending(c, limit)).await
+    }
+
+    async fn subscription_settle(
+        &self,
+        _ctx: &RequestContext,
+        seq: i64,
+        settle: nordlys_store::subscriptions::SubSettle,
+    ) -> StoreResult<()> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || pool.with_writer_tx(|tx| subs::settle(tx, seq, settle)))
+            .await
+            .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
     }
 }

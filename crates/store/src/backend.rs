@@ -14,6 +14,7 @@ use crate::error::StoreResult;
 use crate::model::{HistoryQuery, ItemColumns, PendingWrite, ResourceKey, StoredResource};
 use crate::notify::{OutboxEntry, Settle};
 use crate::search::SearchPlan;
+use crate::subscriptions::{Change, SubEvent, SubSettle};
 
 /// The outcome of one write of a commit.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,4 +157,40 @@ pub trait Backend: Send + Sync + 'static {
         ctx: &RequestContext,
         patient_id: &str,
     ) -> StoreResult<Vec<OutboxEntry>>;
+
+    /// The change feed: committed versions with `seq > after` (`resource_versions`), in
+    /// `seq` order, at most `limit` (crate::subscriptions).
+    async fn changes_after(
+        &self,
+        ctx: &RequestContext,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<Change>>;
+
+    /// The subscription matcher's cursor; the first call sets it to the end of the feed.
+    async fn subscription_cursor(&self, ctx: &RequestContext) -> StoreResult<i64>;
+
+    /// In one transaction: queues `events` (a duplicate (subscription, type, id,
+    /// version) is ignored) and moves the matcher's cursor to `cursor`.
+    async fn subscription_enqueue(
+        &self,
+        ctx: &RequestContext,
+        events: Vec<SubEvent>,
+        cursor: i64,
+    ) -> StoreResult<()>;
+
+    /// Undelivered, undropped events in queue order, at most `limit`.
+    async fn subscription_pending(
+        &self,
+        ctx: &RequestContext,
+        limit: usize,
+    ) -> StoreResult<Vec<SubEvent>>;
+
+    /// Records what happened to one event.
+    async fn subscription_settle(
+        &self,
+        ctx: &RequestContext,
+        seq: i64,
+        settle: SubSettle,
+    ) -> StoreResult<()>;
 }

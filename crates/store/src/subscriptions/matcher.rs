@@ -1,0 +1,194 @@
+//! The matcher: reads the change feed behind a durable cursor and queues an event for
+//! each live subscription whose criteria, run as its owner, find the changed item.
+//!
+//! Why the cursor moves in the same transaction as the queued events: a crash before
+//! it re-reads the same changes, and the queue's unique key (subscription, type, id,
+//! version) makes that idempotent — no event lost, none doubled.
+//!
+//! Why gaps are waited for: on PostgreSQL a sequence number is taken when a version is
+//! inserted, not when its transaction commits, so a later number can become visible
+//! before an earlier one. The matcher stops before a gap and waits up to
+//! [`GAP_WAIT`] for it to fill; a gap still open then was a rolled-back write. SQLite
+//! has one writer and never shows a gap.
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use super::delivery::{internal_context, SubscriptionInfo};
+use super::{never_matched, parse_criteria, Change, SubEvent};
+use crate::error::StoreResult;
+use crate::model::ResourceKey;
+use crate::service::FhirStore;
+
+/// How long a gap in the feed is waited for before it counts as a rollback.
+pub const GAP_WAIT: Duration = Duration::from_secs(10);
+/// Changes read per step.
+const BATCH: usize = 500;
+
+/// What the matcher remembers between steps (only the gaps it is waiting for; the
+/// cursor itself is stored).
+#[derive(Debug, Default)]
+pub struct MatchState {
+    gaps: HashMap<i64, Instant>,
+}
+
+impl FhirStore {
+    /// The matcher's cursor, set to the end of the feed the first time (a new
+    /// installation does not announce its history). `serve` calls it before it
+    /// accepts writes, so every write after the start is matched.
+    pub async fn subscription_cursor(&self) -> StoreResult<i64> {
+        self.backend.subscription_cursor(&internal_context()).await
+    }
+
+    /// One step: activates requested subscriptions, turns ended ones off, matches the
+    /// next changes and queues their events. Returns the number of events queued.
+    pub async fn match_subscriptions(&self, state: &mut MatchState) -> StoreResult<usize> {
+        let ctx = internal_context();
+        let subs = self.live_subscriptions().await?;
+        let cursor = self.backend.subscription_cursor(&ctx).await?;
+        let changes = self.backend.changes_after(&ctx, cursor, BATCH).await?;
+        let taken = contiguous(cursor, changes, &mut state.gaps);
+        let Some(last) = taken.last().map(|c| c.seq) else {
+            return Ok(0);
+        };
+        let mut events = Vec::new();
+        for sub in &subs {
+            events.extend(self.match_one(sub, &taken).await?);
+        }
+        let n = events.len();
+        self.backend
+            .subscription_enqueue(&ctx, events, last)
+            .await?;
+        Ok(n)
+    }
+
+    /// Live subscriptions; requested ones become active (their criteria still parse
+    /// and they have an owner), ended ones `off`, broken ones `error`.
+    async fn live_subscriptions(&self) -> StoreResult<Vec<SubscriptionInfo>> {
+        let ctx = internal_context();
+        let pairs = vec![("status".to_string(), "requested,active".to_string())];
+        let request = self.parse_search("Subscription", &pairs, false)?;
+        let hits = self.backend.search(&ctx, &request.plan).await?;
+        let keys: Vec<ResourceKey> = hits.into_iter().map(|h| h.key).collect();
+        let mut out = Vec::new();
+        for stored in self.backend.read_many(&ctx, &keys).await? {
+            let Some(info) = SubscriptionInfo::from_stored(&stored) else {
+                continue;
+            };
+            if !info.live(ctx.now) {
+                self.set_subscription_status(&info, "off", Some("the subscription ended"))
+                    .await?;
+                continue;
+            }
+            if info.owner().is_none() || parse_criteria(&self.config, &info.criteria).is_err() {
+                self.set_subscription_status(
+                    &info,
+                    "error",
+                    Some("the subscription has no owner or no valid criteria"),
+                )
+                .await?;
+                continue;
+            }
+            if info.status == "requested" {
+                self.set_subscription_status(&info, "active", None).await?;
+            }
+            out.push(info);
+        }
+        Ok(out)
+    }
+
+    /// Events for one subscription: its criteria plus `_id=` the changed items of its
+    /// type, searched as its owner through the gate.
+    async fn match_one(
+        &self,
+        sub: &SubscriptionInfo,
+        changes: &[Change],
+    ) -> StoreResult<Vec<SubEvent>> {
+        let (ty, mut pairs) = match parse_criteria(&self.config, &sub.criteria) {
+            Ok(c) => c,
+            Err(_) => return Ok(Vec::new()),
+        };
+        let mut ids: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.resource_type == ty && !never_matched(&c.resource_type))
+            .map(|c| c.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let Some(ctx) = sub.owner_context() else {
+            return Ok(Vec::new());
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        pairs.push(("_id".into(), ids.join(",")));
+        let mut request = self.parse_search(&ty, &pairs, false)?;
+        request.count = ids.len();
+        let found: HashSet<String> = self
+            .search(&ctx, &request)
+            .await?
+            .matches
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let now = ctx.now.timestamp_millis();
+        Ok(changes
+            .iter()
+            .filter(|c| c.resource_type == ty && found.contains(&c.id))
+            .map(|c| SubEvent {
+                seq: 0,
+                subscription: sub.id.clone(),
+                resource_type: c.resource_type.clone(),
+                id: c.id.clone(),
+                version: c.version,
+                created: now,
+                attempts: 0,
+                next_attempt: now,
+            })
+            .collect())
+    }
+}
+
+/// The changes that follow `cursor` without a gap, or past a gap older than
+/// [`GAP_WAIT`].
+fn contiguous(cursor: i64, changes: Vec<Change>, gaps: &mut HashMap<i64, Instant>) -> Vec<Change> {
+    let mut expected = cursor + 1;
+    let mut out = Vec::new();
+    for c in changes {
+        if c.seq != expected {
+            let first = *gaps.entry(expected).or_insert_with(Instant::now);
+            if first.elapsed() < GAP_WAIT {
+                break;
+            }
+        }
+        gaps.remove(&expected);
+        expected = c.seq + 1;
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(seq: i64) -> Change {
+        Change {
+            seq,
+            resource_type: "Task".into(),
+            id: format!("t{seq}"),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn stops_before_a_fresh_gap_and_passes_an_old_one() {
+        let mut gaps = HashMap::new();
+        let got = contiguous(4, vec![ch(5), ch(6), ch(8)], &mut gaps);
+        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![5, 6]);
+        assert!(gaps.contains_key(&7));
+        gaps.insert(7, Instant::now() - GAP_WAIT - Duration::from_secs(1));
+        let got = contiguous(6, vec![ch(8), ch(9)], &mut gaps);
+        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![8, 9]);
+        assert!(gaps.is_empty());
+    }
+}
