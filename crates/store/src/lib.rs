@@ -24,6 +24,7 @@ pub mod subscriptions;
 pub use backend::{Backend, Committed};
 pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
+pub use interactions::appointment_rules;
 pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
 pub use interactions::explain::{relation_code, Explanation};
 pub use interactions::forms_parts::{FormAnswer, FormReceipt, RECEIVING_UNIT_URL, TRIAGE_SCORE_URL};
@@ -32,6 +33,7 @@ pub use interactions::dialog_attach::{Upload, ALLOWED_TYPES, MAX_ATTACHMENT_BYTE
 pub use interactions::dialog_parts as dialog;
 pub use interactions::dialog_unit::{DialogChange, DialogUnit};
 pub use interactions::represent::Represented;
+pub use interactions::thresholds::{THRESHOLD_CATEGORY_CODE, THRESHOLD_CATEGORY_SYSTEM};
 pub use interactions::research::{StudyAnswer, StudyOutcome};
 pub use interactions::research_list::StudyChoice;
 pub use model::{

@@ -2,6 +2,7 @@
 //! backend, and helpers that start the real server. Tests import from here; fixtures
 //! are never copied between test files.
 
+pub mod appointments;
 pub mod booking;
 mod browserless;
 pub mod careplan;
@@ -11,6 +12,7 @@ pub mod fixtures;
 pub mod hook;
 pub mod forms;
 pub mod leak;
+pub mod measurements;
 pub mod letters;
 pub mod notify;
 pub mod oidc;

@@ -407,12 +407,13 @@ impl FhirStore {
             .filter(|i| write_of[*i].is_some())
             .map(|i| created[i])
             .collect();
+        let tasks = self.threshold_tasks(ctx, &writes).await?;
         let audits = self.audits_for_writes(ctx, &writes, &created_of_writes)?;
         writes.extend(audits);
         let stored = if writes.is_empty() {
             Vec::new()
         } else {
-            self.commit_writes(ctx, writes).await?
+            self.commit_measured(ctx, writes, tasks).await?
         };
         // 4. Responses, and reads after the writes.
         let mut out = Vec::with_capacity(entries.len());

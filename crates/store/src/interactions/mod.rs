@@ -2,6 +2,8 @@
 //! read/vread, create/update/delete, search, history, batch/transaction,
 //! `$everything` and import. All of them go through [`crate::access::AccessGate`].
 
+pub mod appointment_rules;
+mod appointment_guidance;
 mod booking;
 mod booking_cancel;
 pub mod booking_parts;
@@ -22,10 +24,12 @@ mod history;
 mod import;
 pub mod letters;
 mod logging;
+mod measurements;
 pub(crate) mod prepare;
 mod read;
 pub(crate) mod represent;
 pub mod research;
 pub mod research_list;
 mod search;
+pub mod thresholds;
 pub(crate) mod write;

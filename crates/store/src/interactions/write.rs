@@ -82,8 +82,9 @@ impl FhirStore {
         self.check_write(&gate, &write)?;
         self.check_grant_reach(ctx, &mut gate, &write).await?;
         let mut writes = vec![write];
+        let tasks = self.threshold_tasks(ctx, &writes).await?;
         writes.extend(self.audits_for_writes(ctx, &writes, &[true])?);
-        let stored = self.commit_writes(ctx, writes).await?;
+        let stored = self.commit_measured(ctx, writes, tasks).await?;
         stored
             .into_iter()
             .next()
@@ -153,8 +154,9 @@ impl FhirStore {
         self.check_grant_reach(ctx, &mut gate, &write).await?;
         let existed = current.as_ref().is_some_and(|c| !c.deleted);
         let mut writes = vec![write];
+        let tasks = self.threshold_tasks(ctx, &writes).await?;
         writes.extend(self.audits_for_writes(ctx, &writes, &[!existed])?);
-        let stored = self.commit_writes(ctx, writes).await?;
+        let stored = self.commit_measured(ctx, writes, tasks).await?;
         let stored = stored
             .into_iter()
             .next()

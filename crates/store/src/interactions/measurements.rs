@@ -1,0 +1,166 @@
+//! Home measurements (DHO): the store applies the treating team's thresholds to the
+//! readings a write brings and adds the unit's inbox Task to the SAME batch.
+//!
+//! Why inside the store and in the batch: a reading and the alarm it raises must not be
+//! separable — no crossing is lost because a process stopped between two commits, and
+//! no client (hub) has to know the thresholds or be allowed to write the unit's Tasks.
+//! The thresholds are read without the writer's gate (the hub cannot see the unit's
+//! Goals); nothing of them is returned to the writer. Dedupe: one Task per (patient,
+//! code, unit) with a derived id — an open one is left alone (raised to the higher
+//! priority if the new reading is worse), a closed one is reopened as a new version.
+//! If another batch opened the same Task meanwhile (a 409/412 on the Task), the batch
+//! is committed again without it: the alarm is already in the inbox.
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::prepare::prepare_write;
+use super::thresholds::{
+    bands_of, crossings, rank, task, task_id, Crossing, THRESHOLD_CATEGORY_CODE,
+    THRESHOLD_CATEGORY_SYSTEM,
+};
+use crate::backend::Committed;
+use crate::context::RequestContext;
+use crate::error::{StoreError, StoreResult};
+use crate::model::{PendingWrite, Precondition, ResourceKey};
+use crate::service::FhirStore;
+
+/// A home measurement: a vital-signs Observation from a Device (the policy's
+/// Measurements category).
+fn is_measurement(w: &PendingWrite) -> bool {
+    w.resource_type == "Observation"
+        && w.resource.as_ref().is_some_and(|r| {
+            r.get("device").is_some()
+                && r.get("category")
+                    .and_then(Value::as_array)
+                    .is_some_and(|cs| {
+                        cs.iter().any(|c| {
+                            c.get("coding").and_then(Value::as_array).is_some_and(|cd| {
+                                cd.iter().any(|x| {
+                                    x.get("code").and_then(Value::as_str) == Some("vital-signs")
+                                })
+                            })
+                        })
+                    })
+        })
+}
+
+impl FhirStore {
+    /// The threshold Tasks the measurements among `writes` raise (empty for anything else).
+    pub(crate) async fn threshold_tasks(
+        &self,
+        ctx: &RequestContext,
+        writes: &[PendingWrite],
+    ) -> StoreResult<Vec<PendingWrite>> {
+        let mut by_patient: BTreeMap<&str, Vec<&PendingWrite>> = BTreeMap::new();
+        for w in writes.iter().filter(|w| is_measurement(w)) {
+            if let Some(p) = w.columns.patient_id.as_deref() {
+                by_patient.entry(p).or_default().push(w);
+            }
+        }
+        let mut out = Vec::new();
+        for (patient, readings) in by_patient {
+            let bands = self.thresholds_of(ctx, patient).await?;
+            if bands.is_empty() {
+                continue;
+            }
+            // The worst crossing per (code, unit) in this batch, with its reading.
+            let mut worst: BTreeMap<(String, Option<String>), (Crossing, String)> = BTreeMap::new();
+            for w in readings {
+                let Some(obs) = &w.resource else { continue };
+                for c in crossings(&bands, obs) {
+                    let key = (c.code.clone(), c.unit.clone());
+                    let worse = worst
+                        .get(&key)
+                        .is_none_or(|(old, _)| rank(c.priority) > rank(old.priority));
+                    if worse {
+                        worst.insert(key, (c, format!("Observation/{}", w.id)));
+                    }
+                }
+            }
+            for ((code, unit), (crossing, observation)) in worst {
+                let id = task_id(patient, &code, unit.as_deref());
+                let current = self
+                    .backend
+                    .read_current(ctx, &ResourceKey::new("Task", &id))
+                    .await?
+                    .filter(|c| !c.deleted);
+                let precondition = match &current {
+                    None => Precondition::MustNotExist,
+                    Some(c) => {
+                        let body: Value = serde_json::from_str(&c.body)
+                            .map_err(|e| StoreError::Internal(format!("task {id}: {e}")))?;
+                        let open = matches!(
+                            body.get("status").and_then(Value::as_str),
+                            Some("requested" | "received" | "accepted" | "in-progress" | "ready")
+                        );
+                        let old = body
+                            .get("priority")
+                            .and_then(Value::as_str)
+                            .unwrap_or("routine");
+                        if open && rank(crossing.priority) <= rank(old) {
+                            continue;
+                        }
+                        Precondition::VersionIs(c.version)
+                    }
+                };
+                let body = task(&id, patient, &observation, &crossing, ctx.now);
+                out.push(prepare_write(body, "Task", &id, unit, precondition)?);
+            }
+        }
+        let created = vec![true; out.len()];
+        let audits = self.audits_for_writes(ctx, &out, &created)?;
+        out.extend(audits);
+        Ok(out)
+    }
+
+    /// The active threshold bands of a patient, with the unit that set each.
+    async fn thresholds_of(
+        &self,
+        ctx: &RequestContext,
+        patient: &str,
+    ) -> StoreResult<Vec<super::thresholds::Band>> {
+        let params = [
+            ("patient".to_string(), format!("Patient/{patient}")),
+            (
+                "category".to_string(),
+                format!("{THRESHOLD_CATEGORY_SYSTEM}|{THRESHOLD_CATEGORY_CODE}"),
+            ),
+        ];
+        let request = self.parse_search("Goal", &params, false)?;
+        let hits = self.backend.search(ctx, &request.plan).await?;
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<ResourceKey> = hits.into_iter().map(|h| h.key).collect();
+        let goals = self.backend.read_many(ctx, &keys).await?;
+        let mut bands = Vec::new();
+        for g in goals {
+            if let Ok(body) = serde_json::from_str::<Value>(&g.body) {
+                bands.extend(bands_of(&body, g.columns.owner_org.as_deref()));
+            }
+        }
+        Ok(bands)
+    }
+
+    /// Commits `writes` with the threshold `tasks` appended; if a Task lost a race with
+    /// another batch opening it (409/412), commits again without the Tasks.
+    pub(crate) async fn commit_measured(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<PendingWrite>,
+        tasks: Vec<PendingWrite>,
+    ) -> StoreResult<Vec<Committed>> {
+        if tasks.is_empty() {
+            return self.commit_writes(ctx, writes).await;
+        }
+        let mut all = writes.clone();
+        all.extend(tasks);
+        match self.commit_writes(ctx, all).await {
+            Err(StoreError::Conflict(_)) | Err(StoreError::PreconditionFailed(_)) => {
+                self.commit_writes(ctx, writes).await
+            }
+            other => other,
+        }
+    }
+}
