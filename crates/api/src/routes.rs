@@ -12,7 +12,7 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, booking, capabilities, dialog, create, delete, everything, explain, forms, history, read, search,
+    batch, booking, capabilities, dialog, create, delete, everything, explain, forms, guidance, history, read, search,
     update, vread,
 };
 use crate::{health, observe, AppState};
@@ -24,6 +24,10 @@ pub fn router(state: AppState) -> Router {
         .route("/fhir/", post(batch::batch))
         .route("/fhir/metadata", get(capabilities::metadata))
         .route("/fhir/_history", get(history::system))
+        .route(
+            "/fhir/$subscription-websocket",
+            get(crate::subscriptions::socket::websocket),
+        )
         .route("/fhir/{type}", get(search::search_get).post(create::create))
         .route(
             "/fhir/{type}/_search",
@@ -42,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/fhir/Patient/{id}/$explain", get(explain::explain))
         .route("/fhir/Appointment/$book", post(booking::book))
+        .route(
+            "/fhir/Appointment/{id}/$guidance",
+            get(guidance::guidance),
+        )
         .route(
             "/fhir/Appointment/{id}/$reschedule",
             post(booking::reschedule),

@@ -8,6 +8,7 @@ pub mod delete;
 pub mod dialog;
 pub mod everything;
 pub mod explain;
+pub mod guidance;
 pub mod history;
 pub mod input;
 pub mod output;

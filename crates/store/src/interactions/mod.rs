@@ -10,6 +10,7 @@ pub mod booking_parts;
 mod bundle;
 pub mod dialog;
 pub mod dialog_attach;
+mod dialog_inbox;
 pub mod dialog_parts;
 pub mod dialog_unit;
 mod careplan;

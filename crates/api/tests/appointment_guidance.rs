@@ -1,0 +1,78 @@
+//! `GET /fhir/Appointment/{id}/$guidance` over HTTP: a unit's mammography rule gives
+//! a 70-year-old woman's appointment its information text and task, and a 30-year-old
+//! man's nothing; another organisation's rule never applies; a stranger gets 404.
+use nordlys_testkit::appointments::{mammography_setup, BRING_LIST, NO_DEODORANT};
+use nordlys_testkit::server::TestServer;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn titles(group: &Value) -> Vec<(String, String)> {
+    group["action"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    (
+                        x["code"][0]["coding"][0]["code"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned(),
+                        x["title"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn mammography_rule_by_age_and_sex() {
+    let server = TestServer::start().await;
+    let (woman, man) = mammography_setup(&server.store).await;
+
+    let token = server.citizen_token(&woman).await;
+    let (status, group) = server
+        .get("/fhir/Appointment/appt-woman-70/$guidance", &token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{group}");
+    assert_eq!(group["resourceType"], "RequestGroup");
+    assert_eq!(
+        group["basedOn"][0]["reference"],
+        "Appointment/appt-woman-70"
+    );
+    assert_eq!(group["subject"]["reference"], "Patient/p-woman-70");
+    assert_eq!(
+        group["instantiatesCanonical"],
+        serde_json::json!(["PlanDefinition/pd-mammo"])
+    );
+    assert_eq!(
+        titles(&group),
+        vec![
+            ("information".to_owned(), NO_DEODORANT.to_owned()),
+            ("task".to_owned(), BRING_LIST.to_owned())
+        ]
+    );
+    assert_eq!(
+        group["action"][0]["documentation"][0]["url"],
+        "https://www.kreftregisteret.no/screening/mammografiprogrammet/"
+    );
+
+    let token = server.citizen_token(&man).await;
+    let (status, group) = server
+        .get("/fhir/Appointment/appt-man-30/$guidance", &token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{group}");
+    assert_eq!(titles(&group), Vec::<(String, String)>::new());
+    assert!(group.get("instantiatesCanonical").is_none());
+
+    // The man does not see the woman's appointment: 404, as a read.
+    let (status, _) = server
+        .get("/fhir/Appointment/appt-woman-70/$guidance", &token)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // No parameters taken.
+    let (status, _) = server
+        .get("/fhir/Appointment/appt-man-30/$guidance?x=1", &token)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
