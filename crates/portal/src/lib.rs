@@ -128,6 +128,11 @@ pub fn router(state: PortalState) -> Router {
         .route("/booking/book", post(tiles::booking::book))
         .route("/booking/move", post(tiles::booking::change))
         .route("/booking/cancel", post(tiles::booking::cancel))
+        .route("/forms/sent/{handle}", get(tiles::forms_fill::sent))
+        .route(
+            "/forms/{handle}",
+            get(tiles::forms_fill::page).post(tiles::forms_fill::submit),
+        )
         .route("/research", get(research::page))
         .route("/research/{action}", post(research::answer))
         .route("/settings", get(settings::page))

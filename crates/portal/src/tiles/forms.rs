@@ -6,7 +6,8 @@
 //! (readable by everyone), so one `url=` search for all forms on the page gives the
 //! titles; when a form is not in the store, its URL's last part is shown instead.
 //! Question texts are copied into the response by the form filler, so the detail page
-//! needs nothing else.
+//! needs nothing else. Above the list: forms asked for, drafts and forms on offer
+//! (`forms_offer`); filling in is `forms_fill`.
 use std::collections::HashMap;
 
 use maud::{html, Markup};
@@ -99,6 +100,12 @@ pub async fn list(
         .filter_map(|(_, r)| str_at(r, "/questionnaire").map(str::to_owned))
         .collect();
     let titles = titles(state, citizen, &urls).await?;
+    let drafts: Vec<(String, Value)> = found
+        .iter()
+        .filter(|(_, r)| str_at(r, "/status") == Some("in-progress"))
+        .map(|(s, r)| (s.id.clone(), r.clone()))
+        .collect();
+    let extra = super::forms_offer::extra(state, citizen, patient_id, &drafts).await?;
     let rows = found
         .into_iter()
         .map(|(s, r)| Row {
@@ -114,7 +121,10 @@ pub async fn list(
             metadata_only: is_redacted(&r),
         })
         .collect();
-    Ok(ListPage { rows, extra: None })
+    Ok(ListPage {
+        rows,
+        extra: Some(extra),
+    })
 }
 
 /// One answer in words.
