@@ -42,6 +42,18 @@ pub struct DeliveryArgs {
         value_name = "SECONDS"
     )]
     pub notify_interval: u64,
+    /// Days a letter may stay unread before the person told of it is reminded once
+    /// (0 = no reminders). Default 7. Applies to letters queued from now on.
+    #[arg(long, env = "NORDLYS_LETTER_REMINDER_DAYS", value_name = "DAYS")]
+    pub letter_reminder_days: Option<u32>,
+}
+
+/// The store with the letter reminder delay of the options (docs/letters.md).
+pub fn with_reminders(store: FhirStore, args: &DeliveryArgs) -> FhirStore {
+    match args.letter_reminder_days {
+        Some(days) => store.with_letter_reminder_days(days),
+        None => store,
+    }
 }
 
 /// Starts the deliverer if a channel is configured; `None` (and a log line) if not.

@@ -48,6 +48,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the data folder {}", args.data_dir.display()))?;
     let url = format!("sqlite://{}", args.data_dir.join("nordlys.db").display());
     let store = db::open_store(&url).await?;
+    let store = crate::deliver::with_reminders(store, &args.delivery);
     let today = args
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());

@@ -118,6 +118,7 @@ pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState>
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = db::open_store(&args.db.database).await?;
+    let store = crate::deliver::with_reminders(store, &args.delivery);
     let state = app_state(store, &args)?;
     let oidc = portal_oidc(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -111,6 +111,11 @@ impl PortalState {
     }
 }
 
+/// Dialog forms carry a file: up to the store's attachment limit plus the form.
+fn dialog_body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(nordlys_store::MAX_ATTACHMENT_BYTES + 256 * 1024)
+}
+
 /// The portal's routes. Merge with the API router (which owns the fallback).
 pub fn router(state: PortalState) -> Router {
     Router::new()
@@ -133,9 +138,21 @@ pub fn router(state: PortalState) -> Router {
             "/forms/{handle}",
             get(tiles::forms_fill::page).post(tiles::forms_fill::submit),
         )
+        .route("/dialog", get(tiles::dialog::page))
+        .route("/dialog/new", post(tiles::dialog::start).layer(dialog_body_limit()))
+        .route("/dialog/file/{handle}", get(tiles::dialog_thread::file))
+        .route("/dialog/{handle}", get(tiles::dialog_thread::page))
+        .route(
+            "/dialog/{handle}/reply",
+            post(tiles::dialog_thread::reply).layer(dialog_body_limit()),
+        )
         .route("/research", get(research::page))
         .route("/research/{action}", post(research::answer))
         .route("/settings", get(settings::page))
+        .route(
+            "/settings/notifications",
+            get(settings::notifications::page).post(settings::notifications::save),
+        )
         .route("/settings/{action}", post(settings::change))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -5,7 +5,9 @@
 //! loads a generated region into a store, starts the server in-process and runs every
 //! scenario.
 mod booking;
+mod ingest;
 mod load;
+mod outbox;
 mod selfcontained;
 
 use std::time::Duration;
@@ -24,7 +26,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         env = "NORDLYS_BENCH_BASE_URL",
-        required_unless_present = "self_contained",
+        required_unless_present_any = ["self_contained", "outbox", "ingest"],
         value_name = "URL"
     )]
     pub base_url: Option<String>,
@@ -32,7 +34,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         env = "NORDLYS_BENCH_TOKEN",
-        required_unless_present = "self_contained",
+        required_unless_present_any = ["self_contained", "outbox", "ingest"],
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
@@ -63,6 +65,32 @@ pub struct BenchArgs {
     /// Seed of the generated region (--self-contained).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Measure the notification outbox instead: queue N notifications and deliver
+    /// them through a no-op channel (messages/s; bench/outbox.rs).
+    #[arg(long, value_name = "N", conflicts_with_all = ["base_url", "token", "path", "self_contained"])]
+    pub outbox: Option<usize>,
+    /// Store for --outbox (default: a fresh SQLite file in a temporary folder).
+    #[arg(long, value_name = "URL", requires = "outbox")]
+    pub outbox_database: Option<String>,
+    /// Persons the --outbox notifications are spread over.
+    #[arg(long, default_value_t = 200)]
+    pub outbox_people: usize,
+    /// Entries per claim in --outbox (the deliverer's batch).
+    #[arg(long, default_value_t = 100)]
+    pub outbox_batch: usize,
+    /// Measure home-measurement ingest instead: a hub posts N Observations in
+    /// transaction Bundles, thresholds applied (Observations/s; bench/ingest.rs).
+    #[arg(long, value_name = "N", conflicts_with_all = ["base_url", "token", "path", "self_contained", "outbox"])]
+    pub ingest: Option<usize>,
+    /// Store for --ingest (default: a fresh SQLite file in a temporary folder).
+    #[arg(long, value_name = "URL", requires = "ingest")]
+    pub ingest_database: Option<String>,
+    /// Patients the --ingest readings are spread over.
+    #[arg(long, default_value_t = 100)]
+    pub ingest_patients: usize,
+    /// Observations per Bundle in --ingest.
+    #[arg(long, default_value_t = 1000)]
+    pub ingest_batch: usize,
 }
 
 /// The scenarios of quality.md § Performance.
@@ -89,6 +117,14 @@ impl Scenario {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(n) = args.outbox {
+        let db = args.outbox_database.as_deref();
+        return outbox::run(db, n, args.outbox_people, args.outbox_batch).await;
+    }
+    if let Some(n) = args.ingest {
+        let db = args.ingest_database.as_deref();
+        return ingest::run(db, n, args.ingest_patients, args.ingest_batch).await;
+    }
     if args.self_contained {
         return selfcontained::run(&args).await;
     }

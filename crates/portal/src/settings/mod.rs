@@ -10,6 +10,7 @@
 //! follows the new rule.
 mod forms;
 mod grants;
+pub mod notifications;
 mod offers;
 mod rules;
 
@@ -119,6 +120,7 @@ pub async fn render(
         h2 { (text(lang, "settings.change-title")) }
         (offers::offers(lang, citizen, &listed))
         p.research { a href="/research" { (text(lang, "research.title")) } }
+        p.notifications { a href="/settings/notifications" { (text(lang, "notify.title")) } }
     };
     respond(status, shell(lang, title, "/settings", Some(citizen), body))
 }

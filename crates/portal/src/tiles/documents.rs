@@ -8,15 +8,13 @@
 //! [`content`] through the store's Binary read, which the policy decides through
 //! the document, never by the portal.
 //!
-//! Why "unread" comes from the access log: a letter is unread until the patient (or
-//! someone acting for them) has opened it, and the store already writes an
-//! AuditEvent (`subtype` read) for every opened item — so the portal never writes to
-//! the letter, which belongs to the organisation that sent it. One AuditEvent search
-//! for all the patient's letters (`entity=` the letters, `subtype=read`, newest
-//! first, at most `fetch::LIST_LIMIT` events), made with the citizen's own
-//! context, answers it; reads by clinicians do not count. A letter
-//! whose opening the viewer may not see in the log counts as unread for them; where
-//! the viewer may not search the log at all, no letter is marked.
+//! Why "unread" comes from the letter's read receipt: a letter is unread until the
+//! patient (or someone acting for them) has opened it in full; the store then writes
+//! one receipt Task (`letter-read`, owned by the sending unit —
+//! `nordlys_store::interactions::letters`, docs/letters.md), the same fact that stops
+//! the reminder and that the unit sees. One Task search for the patient's receipts,
+//! made with the citizen's own context, answers it for the whole list; reads by
+//! clinicians write no receipt. Where the search fails, no letter is marked.
 //!
 //! Why a glossary section: journal language is dense; the words of
 //! [`crate::glossary`] that occur in a document are explained below its text.
@@ -42,8 +40,6 @@ use crate::view::{
 use crate::PortalState;
 
 const CATEGORY_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/document-category";
-/// The role code of a citizen agent in the access log (the patient or a representative).
-const CITIZEN_AGENT: &str = "PAT";
 
 fn is_letter(doc: &Value) -> bool {
     has_coding(doc.get("category"), CATEGORY_SYSTEM, "letter")
@@ -102,8 +98,8 @@ fn row(lang: Lang, doc: &Value, reference: String, letters: bool, read: bool) ->
     }
 }
 
-/// Letters (`DocumentReference/id`) among `letters` that a citizen has opened, from
-/// the read events of the access log (one search for all).
+/// Letters (`DocumentReference/id`) among `letters` that have been read, from their
+/// completed receipt Tasks (one search for all).
 async fn opened_letters(
     state: &PortalState,
     citizen: &Citizen,
@@ -113,53 +109,30 @@ async fn opened_letters(
     if letters.is_empty() {
         return Ok(HashSet::new());
     }
-    let entity = letters.join(",");
-    let events = items(
+    let code = format!("{}|letter-read", nordlys_policy::TASK_KIND_SYSTEM);
+    let receipts = items(
         state,
         citizen,
-        "AuditEvent",
+        "Task",
         "patient",
         patient_id,
-        &[("entity", &entity), ("subtype", "read"), ("_sort", "-date")],
+        &[("code", &code), ("status", "completed")],
     )
     .await?;
-    Ok(events
+    Ok(receipts
         .iter()
-        .flat_map(|(_, e)| read_by_citizen(e))
+        .filter_map(|(_, t)| str_at(t, "/focus/reference").map(str::to_owned))
         .filter(|r| letters.contains(r))
         .collect())
 }
 
-/// The items a citizen's read event names (none for clinicians' and systems' reads).
-fn read_by_citizen(event: &Value) -> Vec<String> {
-    let by_citizen = event
-        .pointer("/agent")
-        .and_then(Value::as_array)
-        .is_some_and(|agents| {
-            agents.iter().any(|a| {
-                a.get("requestor").and_then(Value::as_bool) == Some(true)
-                    && has_code(a.get("type"), CITIZEN_AGENT)
-            })
-        });
-    if !by_citizen || str_at(event, "/outcome").is_some_and(|o| o != "0") {
-        return Vec::new();
-    }
-    event
-        .get("entity")
-        .and_then(Value::as_array)
-        .map(|es| {
-            es.iter()
-                .filter_map(|e| str_at(e, "/what/reference").map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn has_code(concept: Option<&Value>, code: &str) -> bool {
-    concept
-        .and_then(|c| c.get("coding"))
-        .and_then(Value::as_array)
-        .is_some_and(|cs| cs.iter().any(|c| str_at(c, "/code") == Some(code)))
+/// The form a letter asks to be filled in (`context.related` → Questionnaire).
+fn attached_form(doc: &Value) -> Option<&str> {
+    doc.pointer("/context/related")?
+        .as_array()?
+        .iter()
+        .filter_map(|r| str_at(r, "/reference"))
+        .find(|r| r.starts_with("Questionnaire/"))
 }
 
 /// The list of documents or letters, with the "not available digitally" overview.
@@ -307,6 +280,9 @@ pub fn detail(lang: Lang, doc: &Value, handle: &str, glossary: &Glossary) -> Mar
             }
             @if !has_digital_content(doc) {
                 p { (text(lang, "journal.ask-copy")) }
+            }
+            @if is_letter(doc) && attached_form(doc).is_some() {
+                div.notice.form-attached role="note" { p { (text(lang, "letters.form-attached")) } }
             }
         }
     }
