@@ -26,7 +26,8 @@ macro_rules! subscription_tests {
     ($fresh:expr, $open:path) => {
         $crate::subscription_tests!(@each $fresh, $open;
             rest_hook_hears_what_the_owner_may_see, criteria_and_owners_are_checked,
-            failing_endpoint_retries_then_errors, queued_event_survives_a_restart);
+            failing_endpoint_retries_then_errors, queued_event_survives_a_restart,
+            websocket_pings_the_owning_client_only);
     };
     (@each $fresh:expr, $open:path; $($name:ident),* $(,)?) => {
         $(
@@ -436,4 +437,100 @@ where
             format!("Communication/{second}")
         ]
     );
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/fhir/$subscription-websocket` with a bearer token.
+pub async fn open_socket(server: &TestServer, token: Option<&str>) -> Result<Socket, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("ws://{}/fhir/$subscription-websocket", server.addr);
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    if let Some(t) = token {
+        let value = format!("Bearer {t}")
+            .parse()
+            .map_err(|e: reqwest::header::InvalidHeaderValue| e.to_string())?;
+        request.headers_mut().insert("authorization", value);
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(s, _)| s)
+        .map_err(|e| e.to_string())
+}
+
+/// Sends one text frame (if any) and waits (up to `limit`) for the next text frame.
+pub async fn say(socket: &mut Socket, text: Option<&str>, limit: Duration) -> Option<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    if let Some(t) = text {
+        let sent = socket.send(Message::text(t)).await;
+        assert!(sent.is_ok(), "send {t}");
+    }
+    let next = async {
+        while let Some(item) = socket.next().await {
+            match item {
+                Ok(Message::Text(t)) => return Some(t.to_string()),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+        None
+    };
+    tokio::time::timeout(limit, next).await.ok().flatten()
+}
+
+/// The websocket channel: the owning client binds and gets `ping {id}` per event;
+/// another client of the same organisation is refused (`forbidden`), another
+/// organisation's client does not find it (`not-found`), no token no socket.
+pub async fn websocket_pings_the_owning_client_only<F, Fut>(location: String, open: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = FhirStore>,
+{
+    let (server, _runner) = server_with_delivery(open(location).await).await;
+    let a = server.system_token("ehr-a", HOSPITAL_ORG).await;
+    let a2 = server.system_token("ehr-a2", HOSPITAL_ORG).await;
+    let b = server.system_token("ehr-b", OTHER_ORG).await;
+    put(
+        &server,
+        &a,
+        &patient("p-ws", "Vik", "Eva", "1990-04-04", &person(35, 4).0),
+    )
+    .await;
+    let sub = json!({"resourceType": "Subscription", "status": "requested", "reason": "inbox",
+        "criteria": "Communication?subject=Patient/p-ws", "channel": {"type": "websocket"}});
+    let id = id_of(&post(&server, &a, &sub).await);
+    let wait = Duration::from_secs(5);
+    assert!(
+        open_socket(&server, None).await.is_err(),
+        "no token, no socket"
+    );
+    let mut mine = open_socket(&server, Some(&a))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bind = format!("bind {id}");
+    assert_eq!(
+        say(&mut mine, Some(&bind), wait).await,
+        Some(format!("bound {id}"))
+    );
+    let mut sibling = open_socket(&server, Some(&a2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        say(&mut sibling, Some(&bind), wait).await,
+        Some(format!("error {id} forbidden"))
+    );
+    let mut stranger = open_socket(&server, Some(&b))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        say(&mut stranger, Some(&bind), wait).await,
+        Some(format!("error {id} not-found"))
+    );
+    post(&server, &a, &communication("p-ws", "Ny melding")).await;
+    assert_eq!(say(&mut mine, None, wait).await, Some(format!("ping {id}")));
+    let short = Duration::from_millis(500);
+    assert_eq!(say(&mut sibling, None, short).await, None);
+    assert_eq!(say(&mut stranger, None, short).await, None);
 }

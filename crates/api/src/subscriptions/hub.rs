@@ -20,14 +20,13 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Registers a listener for `id`; the receiver gets `ping {id}` per event.
-    pub fn bind(&self, id: &str) -> mpsc::UnboundedReceiver<String> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// Registers a socket's sender as a listener of `id`: it gets `ping {id}` per
+    /// event until the socket closes (its receiver is dropped).
+    pub fn bind(&self, id: &str, tx: mpsc::UnboundedSender<String>) {
         if let Ok(mut map) = self.listeners.lock() {
             map.entry(id.to_string()).or_default().push(tx);
         }
         self.bound.notify_one();
-        rx
     }
 
     /// Resolves when a listener binds.

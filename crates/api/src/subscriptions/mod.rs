@@ -12,6 +12,7 @@
 //! the subscription in `error`.
 mod hook;
 pub mod hub;
+pub mod socket;
 
 use std::sync::Arc;
 use std::time::Duration;
