@@ -28,6 +28,7 @@ mod reads;
 mod run;
 mod search;
 mod sort;
+mod subs;
 mod world;
 
 use std::collections::BTreeMap;

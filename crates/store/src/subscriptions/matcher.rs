@@ -52,7 +52,10 @@ impl FhirStore {
         };
         let mut events = Vec::new();
         for sub in &subs {
-            events.extend(self.match_one(sub, &taken).await?);
+            events.extend(
+                self.subscription_matches(sub, &taken, chrono::Utc::now())
+                    .await?,
+            );
         }
         let n = events.len();
         self.backend
@@ -97,11 +100,13 @@ impl FhirStore {
     }
 
     /// Events for one subscription: its criteria plus `_id=` the changed items of its
-    /// type, searched as its owner through the gate.
-    async fn match_one(
+    /// type, searched as its owner at `now` through the gate. Public so the leak test
+    /// can run exactly this path for every principal and item.
+    pub async fn subscription_matches(
         &self,
         sub: &SubscriptionInfo,
         changes: &[Change],
+        now: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<Vec<SubEvent>> {
         let (ty, mut pairs) = match parse_criteria(&self.config, &sub.criteria) {
             Ok(c) => c,
@@ -114,9 +119,10 @@ impl FhirStore {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let Some(ctx) = sub.owner_context() else {
+        let Some(mut ctx) = sub.owner_context() else {
             return Ok(Vec::new());
         };
+        ctx.now = now;
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -321,6 +321,7 @@ async fn paths(c: &mut Checker<'_>, whos: &[Who], phases: &mut [f64; 9], all: bo
         c.type_searches(who).await;
         lap(1, &mut t);
         c.everything(who).await;
+        c.subscriptions(who).await;
         lap(5, &mut t);
         if !all {
             continue;
