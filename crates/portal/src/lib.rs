@@ -29,6 +29,7 @@ mod security;
 pub mod session;
 mod settings;
 pub mod tiles;
+mod video_check;
 mod view;
 
 use std::path::PathBuf;
@@ -129,7 +130,9 @@ pub fn router(state: PortalState) -> Router {
         .route("/tiles/{tile}", get(tiles::list))
         .route("/tiles/{tile}/{handle}", get(tiles::detail))
         .route("/content/{handle}", get(tiles::documents::content))
+        .route("/careplan/save", post(tiles::careplan_edit::save))
         .route("/booking", get(tiles::booking::page))
+        .route("/video-check", get(video_check::page))
         .route("/booking/book", post(tiles::booking::book))
         .route("/booking/move", post(tiles::booking::change))
         .route("/booking/cancel", post(tiles::booking::cancel))

@@ -14,10 +14,13 @@
 //! [`nordlys_store::FhirStore::explain_many`], the engine behind `$explain`.
 mod act;
 mod actions;
+mod careplan;
 mod citizen;
 pub mod consents;
 mod directory;
 pub mod i18n;
+mod inbox;
+mod inbox_thread;
 mod login;
 pub mod oidc;
 mod overview;
@@ -99,6 +102,11 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/patient", get(overview::page))
         .route("/clinician/item/{handle}", get(actions::item_page))
         .route("/clinician/act/{action}", post(act::act))
+        .route("/clinician/careplan", get(careplan::page))
+        .route("/clinician/careplan/save", post(careplan::save))
+        .route("/clinician/inbox", get(inbox::page))
+        .route("/clinician/inbox/act", post(inbox::act))
+        .route("/clinician/inbox/{handle}", get(inbox_thread::page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

@@ -212,6 +212,9 @@ async fn build(
         @for (key, list) in &lists {
             section.service {
                 h2 { (text(lang, key)) " (" (list.len()) ")" }
+                @if *key == "service.plans" {
+                    p { a href="/clinician/careplan" { (text(lang, "careplan.open")) } }
+                }
                 @if list.is_empty() {
                     p { (text(lang, "overview.none")) }
                 } @else {

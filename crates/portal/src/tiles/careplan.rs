@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::careplan_edit;
 use super::common::search_any;
 use super::names::{lookup, Names};
 use super::{ListPage, Row};
@@ -157,6 +158,7 @@ pub async fn detail(
     state: &PortalState,
     citizen: &Citizen,
     resource: &Value,
+    handle: &str,
 ) -> Result<Markup, PortalError> {
     let lang = citizen.lang;
     if str_at(resource, "/resourceType") == Some("Goal") {
@@ -169,7 +171,7 @@ pub async fn detail(
         .map(|p| format!("Patient/{}", p.patient_id))
         .unwrap_or_default();
     let wanted = goal_refs(resource);
-    let goals: Vec<Value> = match citizen.patient() {
+    let mut goals: Vec<Value> = match citizen.patient() {
         Some(p) => items(state, citizen, "Goal", "subject", &p.patient_id, &[])
             .await?
             .into_iter()
@@ -178,6 +180,16 @@ pub async fn detail(
             .collect(),
         None => Vec::new(),
     };
+    // Goals kept inside the shared plan (versioned with it, see docs/careplan.md).
+    goals.extend(
+        resource
+            .get("contained")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|c| str_at(c, "/resourceType") == Some("Goal"))
+            .cloned(),
+    );
     let acts = activities(resource);
     let performers: Vec<&str> = acts
         .iter()
@@ -199,7 +211,21 @@ pub async fn detail(
     let (own, theirs): (Vec<_>, Vec<_>) = acts
         .into_iter()
         .partition(|(_, p)| is_patient_side(p.as_ref()));
+    let flash = state
+        .sessions
+        .update(&citizen.sid, |s| s.flash.take())
+        .flatten();
+    let editable = !is_redacted(resource)
+        && str_at(resource, "/resourceType") == Some("CarePlan")
+        && str_at(resource, "/status") == Some("active");
+    let plan_id = str_at(resource, "/id").unwrap_or_default();
+    let history = if is_redacted(resource) {
+        html! {}
+    } else {
+        careplan_edit::history(state, citizen, plan_id).await?
+    };
     Ok(html! {
+        @if let Some(f) = &flash { div.notice role="status" { p { (f) } } }
         article.plan {
             h1 { (str_at(resource, "/title").unwrap_or(text(lang, "careplan.untitled"))) }
             @if let Some(d) = str_at(resource, "/description") { p.lead lang="nb" { (d) } }
@@ -248,6 +274,10 @@ pub async fn detail(
                     ul lang="nb" { @for (what, _) in &own { li { (what) } } }
                 }
             }
+            @if editable {
+                (careplan_edit::form(lang, &citizen.session.csrf, handle, resource, &patient_ref))
+            }
+            (history)
         }
     })
 }

@@ -8,10 +8,12 @@
 mod accesslog;
 mod analyses;
 mod appointment_detail;
+pub mod appointment_guidance;
 mod appointments;
 pub mod booking;
 mod booking_view;
 mod careplan;
+pub mod careplan_edit;
 mod common;
 pub mod documents;
 mod forms;
@@ -22,6 +24,8 @@ mod forms_render;
 mod generic;
 mod measurements;
 mod medication;
+pub mod dialog;
+pub mod dialog_thread;
 mod messages;
 mod names;
 mod referrals;
@@ -136,7 +140,7 @@ async fn tile_detail(
         "appointments" => appointments::detail(state, citizen, resource).await?,
         "messages" => messages::detail(state, citizen, resource).await?,
         "forms" => forms::detail(state, citizen, resource).await?,
-        "careplan" => careplan::detail(state, citizen, resource).await?,
+        "careplan" => careplan::detail(state, citizen, resource, handle).await?,
         "medication" => medication::detail(state, citizen, resource).await?,
         "vaccinations" => vaccinations::detail(state, citizen, resource).await?,
         _ => generic::detail(citizen.lang, resource),
