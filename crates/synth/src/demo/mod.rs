@@ -9,6 +9,7 @@
 //! day, leap days included. All national ids are synthetic (Tenor style, month + 80).
 mod directory;
 mod family;
+mod forms;
 mod kari;
 mod ola;
 mod others;
@@ -97,6 +98,7 @@ pub fn demo_region(today: NaiveDate) -> DemoRegion {
     others::foster(&mut ctx);
     pedersen::proxy(&mut ctx);
     others::guardian(&mut ctx);
+    forms::forms(&mut ctx);
     let mut resources = ctx.out;
     resources.iter_mut().for_each(crate::tidy);
     DemoRegion {

@@ -192,10 +192,12 @@ fn counts_per_resource_type() {
         ("Patient", 9),
         ("Practitioner", 12),
         ("PractitionerRole", 12),
+        ("Questionnaire", 3),
         ("RelatedPerson", 10),
         ("Schedule", 4),
         ("ServiceRequest", 6),
         ("Slot", 24),
+        ("Task", 1),
     ]
     .into_iter()
     .collect();
