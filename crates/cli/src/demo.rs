@@ -94,6 +94,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         public_base: None,
         rate_limit: None,
         portal_oidc: None,
+        workspace_oidc: None,
         portal_glossary: None,
         delivery: args.delivery.clone(),
     };
