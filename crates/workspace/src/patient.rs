@@ -36,6 +36,7 @@ pub async fn home(State(state): State<WorkspaceState>, clinician: Clinician) -> 
     let title = text(lang, "home.title");
     let body = html! {
         h1 { (title) }
+        p.inbox { a href="/clinician/inbox" { (text(lang, "nav.inbox")) } }
         @if session.patient.is_some() {
             p { a href="/clinician/patient" { (text(lang, "home.to-overview")) } }
             form method="post" action="/clinician/close" {

@@ -275,7 +275,14 @@ pub async fn list(
             })
         })
         .collect();
-    Ok(ListPage { rows, extra: None })
+    // Writing, the threads' state and read receipts live on the dialog page.
+    let extra = html! {
+        p.actions { a.button href="/dialog" { (text(lang, "dialog.new")) } " · " a href="/dialog" { (text(lang, "dialog.threads")) } }
+    };
+    Ok(ListPage {
+        rows,
+        extra: Some(extra),
+    })
 }
 
 fn thread_title(lang: Lang, first: &Value) -> String {

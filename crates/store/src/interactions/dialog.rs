@@ -155,6 +155,11 @@ impl FhirStore {
             now: ctx.now,
         });
         let task_id = uuid::Uuid::new_v4().to_string();
+        let mut task_body = task_body;
+        if let Some(name) = patient_name(&parse_body(&patient)?) {
+            // Shown in the unit's inbox without reading the Patient.
+            task_body["for"]["display"] = json!(name);
+        }
         let task = prepare_write(
             task_body.clone(),
             "Task",
@@ -164,6 +169,7 @@ impl FhirStore {
         )?;
         let mut with_id = task_body;
         with_id["id"] = json!(task_id);
+
         let (binaries, attachments) = binary_writes(&t.attachments, owner.clone())?;
         let msg = message(&NewMessageBody {
             task: &with_id,
@@ -396,4 +402,19 @@ fn citizen_recipient(task: &Value) -> Value {
         return r.clone();
     }
     task.get("for").cloned().unwrap_or(Value::Null)
+}
+
+/// "Given Family" of a Patient's first name.
+fn patient_name(patient: &Value) -> Option<String> {
+    let n = patient.get("name")?.as_array()?.first()?;
+    let given: Vec<&str> = n
+        .get("given")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let family = n.get("family").and_then(Value::as_str).unwrap_or_default();
+    let full = format!("{} {family}", given.join(" ")).trim().to_string();
+    (!full.is_empty()).then_some(full)
 }

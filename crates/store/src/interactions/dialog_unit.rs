@@ -142,13 +142,15 @@ impl FhirStore {
         } else {
             self.unit_may_write(&thread)?;
         }
-        let mut request = self.parse_search(
-            "Communication",
-            &[("part-of".into(), format!("Task/{task_id}"))],
-            false,
-        )?;
-        request.count = 1000;
-        let messages = self.search(ctx, &request).await?.matches;
+        let pairs = [("part-of".to_string(), format!("Task/{task_id}"))];
+        let messages = if citizen {
+            let mut request = self.parse_search("Communication", &pairs, false)?;
+            request.count = 1000;
+            self.search(ctx, &request).await?.matches
+        } else {
+            // The unit's own messages: no purpose of use needed (dialog_inbox.rs).
+            self.own_items(ctx, "Communication", &pairs).await?
+        };
         let mut writes = Vec::new();
         for m in messages {
             let Ok(body) = parse_body(&m) else { continue };

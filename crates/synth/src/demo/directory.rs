@@ -202,6 +202,7 @@ pub(crate) fn organisations() -> Vec<Value> {
         if let Some(p) = parent {
             org["partOf"] = reference(&format!("Organization/{p}"));
         }
+        super::dialog::unit_settings(id, &mut org);
         out.push(org);
         out.push(json!({
             "resourceType": "Location", "id": format!("loc-{}", &id[4..]), "meta": meta(Some(&orgnr(id)), &[]),

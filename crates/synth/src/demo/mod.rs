@@ -7,6 +7,8 @@
 //! person by person in `crates/synth/README.md`. Every birth date is `today` minus a
 //! whole number of years minus fewer than 365 days, so the stated ages hold on every
 //! day, leap days included. All national ids are synthetic (Tenor style, month + 80).
+mod appointment_rules;
+mod dialog;
 mod directory;
 mod family;
 mod forms;
@@ -99,6 +101,8 @@ pub fn demo_region(today: NaiveDate) -> DemoRegion {
     pedersen::proxy(&mut ctx);
     others::guardian(&mut ctx);
     forms::forms(&mut ctx);
+    appointment_rules::rules(&mut ctx);
+    dialog::dialog(&mut ctx);
     let mut resources = ctx.out;
     resources.iter_mut().for_each(crate::tidy);
     DemoRegion {

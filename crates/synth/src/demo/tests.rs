@@ -175,13 +175,14 @@ fn counts_per_resource_type() {
         ("Binary", 2),
         ("CarePlan", 1),
         ("CareTeam", 1),
-        ("Communication", 8),
+        ("Communication", 11),
         ("Condition", 5),
         ("Consent", 6),
         ("Device", 3),
         ("DiagnosticReport", 21),
         ("DocumentReference", 22),
         ("Encounter", 5),
+        ("EpisodeOfCare", 1),
         ("Goal", 2),
         ("Immunization", 16),
         ("Location", 14),
@@ -190,6 +191,7 @@ fn counts_per_resource_type() {
         ("Observation", 94),
         ("Organization", 14),
         ("Patient", 9),
+        ("PlanDefinition", 2),
         ("Practitioner", 12),
         ("PractitionerRole", 12),
         ("Questionnaire", 3),
@@ -197,7 +199,7 @@ fn counts_per_resource_type() {
         ("Schedule", 4),
         ("ServiceRequest", 6),
         ("Slot", 24),
-        ("Task", 1),
+        ("Task", 3),
     ]
     .into_iter()
     .collect();

@@ -1,0 +1,110 @@
+// Digital dialog in a real browser (issue 5 § 4, docs/dialog.md), end to end on the
+// demo: Ola writes to the medical outpatient clinic with a PDF attached (his
+// Helsekontakt is shown); Overlege Thomas Lie finds it as "new" in the unit inbox,
+// assigns it to himself, opens it (Ola's message is then read), answers; Ola sees the
+// answer, the state "answered" and "read by the place of treatment" on his message;
+// the doctor sees Ola has read the answer; the doctor closes the thread and Ola is
+// told where to call instead. No script on any page; axe passes on the new pages.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { clickAndLoad, mainText, textOf, usePortal } from './lib/browser.mjs';
+import { AXE_CONTEXT, axeCollector } from './lib/axe.mjs';
+import { REPO_ROOT } from './lib/server.mjs';
+
+const portal = usePortal();
+const locale = (crate) => JSON.parse(readFileSync(join(REPO_ROOT, `crates/${crate}/locales/nb.json`), 'utf8'));
+const w = locale('workspace');
+const p = locale('portal');
+
+const MED_DOCTOR = 'Overlege Thomas Lie';
+const CLINIC = 'Medisinsk poliklinikk, UNN Tromsø';
+const TOPIC = 'Vondt i foten etter ny sko';
+const QUESTION = 'Jeg har fått et sår på foten. Skal jeg komme inn?';
+const ANSWER = 'Send oss et bilde i morgen tidlig, så vurderer vi det.';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+
+/** A workspace page logged in as `name` (by the directory list). */
+async function clinician(name, options = {}) {
+  const page = await portal.page(options);
+  await page.goto('/clinician/login');
+  const row = page.locator('table.staff tbody tr').filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await clickAndLoad(page, row.getByRole('button', { name: w['login.submit'], exact: true }));
+  assert.equal(await textOf(page, 'header .who .name'), name);
+  return page;
+}
+
+/** The inbox row of our thread. */
+function inboxRow(page) {
+  return page.locator('table.inbox tbody tr', { hasText: TOPIC });
+}
+
+test('a message goes from Ola to the clinic inbox and the answer and read receipts come back', async () => {
+  const axe = axeCollector();
+  const ola = await portal.loginAs('Ola', AXE_CONTEXT);
+  await ola.goto('/tiles/messages');
+  await clickAndLoad(ola, ola.locator('main').getByRole('link', { name: p['dialog.new'] }));
+  assert.equal(new URL(ola.url()).pathname, '/dialog');
+  const clinic = ola.locator('section.unit', { has: ola.getByRole('heading', { name: CLINIC, exact: true }) });
+  assert.match(await clinic.innerText(), /Din helsekontakt: Thomas Lie/);
+  await axe.check(ola, 'portal /dialog');
+  await clinic.getByLabel(p['dialog.topic']).fill(TOPIC);
+  await clinic.getByLabel(p['dialog.text']).fill(QUESTION);
+  await clinic.getByLabel(p['dialog.attach']).setInputFiles({ name: 'bilde-av-foten.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await clickAndLoad(ola, clinic.getByRole('button', { name: p['dialog.send'] }));
+  const threadUrl = new URL(ola.url()).pathname;
+  assert.match(threadUrl, /^\/dialog\/[^/]+$/);
+  let text = await mainText(ola);
+  assert.ok(text.includes(p['dialog.sent']), text);
+  assert.ok(text.includes(QUESTION) && text.includes('Vedlegg: bilde-av-foten.pdf'), text);
+  assert.ok(text.includes(p['messages.not-read']), 'not read by the clinic yet');
+  assert.ok(text.includes(p['dialog.status.new']), text);
+  await axe.check(ola, 'portal thread');
+
+  // The clinic's inbox: new, then assigned to the doctor.
+  const doctor = await clinician(MED_DOCTOR, AXE_CONTEXT);
+  await clickAndLoad(doctor, doctor.locator('main').getByRole('link', { name: w['nav.inbox'] }));
+  assert.equal(new URL(doctor.url()).pathname, '/clinician/inbox');
+  assert.equal(await inboxRow(doctor).count(), 1);
+  assert.match(await inboxRow(doctor).innerText(), new RegExp(`${w['inbox.status.new']}`));
+  assert.match(await inboxRow(doctor).innerText(), /Ola Pedersen/);
+  await axe.check(doctor, 'workspace inbox');
+  await clickAndLoad(doctor, inboxRow(doctor).getByRole('button', { name: w['inbox.assign-me'] }));
+  assert.ok((await mainText(doctor)).includes(w['inbox.done.assigned']));
+  const row = await inboxRow(doctor).innerText();
+  assert.ok(row.includes(w['inbox.status.in-progress']) && row.includes('Thomas Lie'), row);
+
+  // Opening the thread marks Ola's message read; the doctor answers.
+  await clickAndLoad(doctor, inboxRow(doctor).getByRole('link', { name: TOPIC }));
+  text = await mainText(doctor);
+  assert.ok(text.includes(QUESTION) && text.includes('Vedlegg: bilde-av-foten.pdf'), text);
+  await axe.check(doctor, 'workspace thread');
+  await doctor.getByLabel(w['inbox.answer']).fill(ANSWER);
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: w['inbox.send'] }));
+  text = await mainText(doctor);
+  assert.ok(text.includes(w['inbox.done.answered']) && text.includes(ANSWER), text);
+  assert.equal(await textOf(doctor, 'dd.state'), w['inbox.status.answered']);
+  assert.ok(text.includes(w['inbox.not-read']), 'Ola has not read the answer yet');
+
+  // Ola sees the answer (which marks it read) and that the clinic read his message.
+  await ola.goto(threadUrl);
+  text = await mainText(ola);
+  assert.ok(text.includes(ANSWER), text);
+  assert.ok(text.includes(p['dialog.status.answered']), text);
+  assert.match(text, /Lest av behandlingsstedet \d\d\.\d\d\.\d{4}/);
+  await doctor.reload();
+  assert.match(await mainText(doctor), /Lest av innbygger \d\d\.\d\d\.\d{4}/);
+
+  // The doctor closes the thread: Ola may not write more and is told where to call.
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: w['inbox.close'] }));
+  assert.equal(await textOf(doctor, 'dd.state'), w['inbox.status.closed']);
+  await ola.goto(threadUrl);
+  text = await mainText(ola);
+  assert.ok(text.includes(p['dialog.closed']) && text.includes('77 62 60 00'), text);
+  assert.equal(await ola.locator('main textarea').count(), 0, 'no reply form on a closed thread');
+  assert.equal(await ola.locator('script').count(), 0);
+  assert.equal(await doctor.locator('script').count(), 0);
+  axe.finish(4);
+});
