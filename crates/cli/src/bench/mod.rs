@@ -9,6 +9,7 @@ mod ingest;
 mod load;
 mod outbox;
 mod selfcontained;
+mod subscriptions;
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         env = "NORDLYS_BENCH_BASE_URL",
-        required_unless_present_any = ["self_contained", "outbox", "ingest"],
+        required_unless_present_any = ["self_contained", "outbox", "ingest", "subscriptions"],
         value_name = "URL"
     )]
     pub base_url: Option<String>,
@@ -34,7 +35,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         env = "NORDLYS_BENCH_TOKEN",
-        required_unless_present_any = ["self_contained", "outbox", "ingest"],
+        required_unless_present_any = ["self_contained", "outbox", "ingest", "subscriptions"],
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
@@ -91,6 +92,14 @@ pub struct BenchArgs {
     /// Observations per Bundle in --ingest.
     #[arg(long, default_value_t = 1000)]
     pub ingest_batch: usize,
+    /// Measure subscriptions instead: N Communications committed while a rest-hook
+    /// subscription listens; events/s and commit → delivery latency
+    /// (bench/subscriptions.rs).
+    #[arg(long, value_name = "N", conflicts_with_all = ["base_url", "token", "path", "self_contained", "outbox", "ingest"])]
+    pub subscriptions: Option<usize>,
+    /// Store for --subscriptions (default: a fresh SQLite file in a temporary folder).
+    #[arg(long, value_name = "URL", requires = "subscriptions")]
+    pub subscriptions_database: Option<String>,
 }
 
 /// The scenarios of quality.md § Performance.
@@ -124,6 +133,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(n) = args.ingest {
         let db = args.ingest_database.as_deref();
         return ingest::run(db, n, args.ingest_patients, args.ingest_batch).await;
+    }
+    if let Some(n) = args.subscriptions {
+        return subscriptions::run(args.subscriptions_database.as_deref(), n).await;
     }
     if args.self_contained {
         return selfcontained::run(&args).await;
