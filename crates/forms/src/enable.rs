@@ -49,7 +49,7 @@ pub fn is_enabled(item: &FormItem, answers: &HashMap<String, Vec<Value>>) -> boo
         match cond.operator {
             Operator::Exists => {
                 let want = cond.answer.get("valueBoolean").and_then(Value::as_bool) != Some(false);
-                want == !given.is_empty()
+                want != given.is_empty()
             }
             Operator::Eq => given.iter().any(|a| same_value(&cond.answer, a)),
             Operator::Ne => !given.is_empty() && given.iter().all(|a| !same_value(&cond.answer, a)),

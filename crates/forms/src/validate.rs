@@ -233,12 +233,10 @@ fn check_answer(item: &FormItem, answer: &Value) -> Option<ErrorKind> {
             "a text",
         ),
         ItemType::Choice | ItemType::OpenChoice => {
-            if item.options.iter().any(|o| o.matches(answer)) {
-                (true, "")
-            } else if item.kind == ItemType::OpenChoice
+            let free_text = item.kind == ItemType::OpenChoice
                 && key == "valueString"
-                && v.as_str().is_some_and(|s| !s.trim().is_empty())
-            {
+                && v.as_str().is_some_and(|s| !s.trim().is_empty());
+            if free_text || item.options.iter().any(|o| o.matches(answer)) {
                 (true, "")
             } else {
                 return Some(ErrorKind::NotAnOption);

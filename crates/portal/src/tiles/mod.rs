@@ -298,6 +298,13 @@ pub async fn detail(
         Ok(m) => m,
         Err(e) => return error_page(&e, &citizen),
     };
+    // A letter or appointment may bring a form to fill in (docs/forms.md).
+    let brings_forms = matches!(tile.as_str(), "letters" | "journal" | "appointments");
+    let forms = if brings_forms && !is_redacted(&resource) {
+        forms_offer::fill_links(&state, &citizen, &resource).await
+    } else {
+        html! {}
+    };
     let title = text(lang, &format!("tile.{tile}"));
     let path = format!("/tiles/{tile}/{handle}");
     let body = html! {
@@ -309,6 +316,7 @@ pub async fn detail(
             div.notice role="note" { p { (metadata_only(lang)) } }
         }
         (shown)
+        (forms)
     };
     respond(
         StatusCode::OK,
