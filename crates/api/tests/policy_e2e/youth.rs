@@ -191,6 +191,9 @@ async fn mother_of_the_13_year_old_sees_nothing_of_the_bup_referral_until_a_clin
         "Communication/comm-child-13-1",
         "Communication/comm-child-13-2",
         "Communication/comm-child-13-3",
+        // Kari's dialog thread with BUP on the referral (docs/dialog.md).
+        "Task/dialog-child-13-1",
+        "Communication/dialog-child-13-1-1",
     ]);
     let (_, everything) = d.get("/fhir/Patient/child-13/$everything", &mother).await;
     let mut expected = set(MOTHER_SEES_OF_KARI);
