@@ -334,10 +334,10 @@ impl Backend for PostgresBackend {
     async fn subscription_settle(
         &self,
         _ctx: &RequestContext,
-        seq: i64,
+        seqs: Vec<i64>,
         settle: nordlys_store::subscriptions::SubSettle,
     ) -> StoreResult<()> {
-        subs::settle(&self.pool, seq, settle).await
+        subs::settle(&self.pool, &seqs, settle).await
     }
 }
 

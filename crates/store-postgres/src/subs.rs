@@ -122,7 +122,7 @@ pub(crate) async fn pending(pool: &Pool, limit: i64) -> StoreResult<Vec<SubEvent
     rows.iter().map(|r| event(r).map_err(internal)).collect()
 }
 
-pub(crate) async fn settle(pool: &Pool, seq: i64, settle: SubSettle) -> StoreResult<()> {
+pub(crate) async fn settle(pool: &Pool, seqs: &[i64], settle: SubSettle) -> StoreResult<()> {
     let (sql, at) = match settle {
         SubSettle::Delivered(at) => (
             "UPDATE subscription_events SET done = $2, attempts = attempts + 1 WHERE seq = $1 AND done IS NULL",
@@ -137,7 +137,11 @@ pub(crate) async fn settle(pool: &Pool, seq: i64, settle: SubSettle) -> StoreRes
             at,
         ),
     };
-    let c = conn::client(pool).await?;
-    c.execute(sql, &[&seq, &at]).await.map_err(internal)?;
-    Ok(())
+    let mut c = conn::client(pool).await?;
+    let tx = c.transaction().await.map_err(internal)?;
+    let st = tx.prepare_cached(sql).await.map_err(internal)?;
+    for seq in seqs {
+        tx.execute(&st, &[seq, &at]).await.map_err(internal)?;
+    }
+    tx.commit().await.map_err(internal)
 }

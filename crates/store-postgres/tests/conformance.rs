@@ -166,10 +166,10 @@ impl Backend for Owned {
     async fn subscription_settle(
         &self,
         ctx: &RequestContext,
-        seq: i64,
+        seqs: Vec<i64>,
         settle: nordlys_store::subscriptions::SubSettle,
     ) -> StoreResult<()> {
-        self.inner.subscription_settle(ctx, seq, settle).await
+        self.inner.subscription_settle(ctx, seqs, settle).await
     }
 }
 

@@ -340,12 +340,14 @@ impl Backend for SqliteBackend {
     async fn subscription_settle(
         &self,
         _ctx: &RequestContext,
-        seq: i64,
+        seqs: Vec<i64>,
         settle: nordlys_store::subscriptions::SubSettle,
     ) -> StoreResult<()> {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || pool.with_writer_tx(|tx| subs::settle(tx, seq, settle)))
-            .await
-            .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            pool.with_writer_tx(|tx| subs::settle(tx, &seqs, settle))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("sqlite writer task: {e}")))?
     }
 }

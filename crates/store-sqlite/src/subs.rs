@@ -102,7 +102,7 @@ pub(crate) fn pending(c: &Connection, limit: i64) -> rusqlite::Result<Vec<SubEve
     rows.collect()
 }
 
-pub(crate) fn settle(c: &Connection, seq: i64, settle: SubSettle) -> StoreResult<()> {
+pub(crate) fn settle(c: &Connection, seqs: &[i64], settle: SubSettle) -> StoreResult<()> {
     let (sql, at) = match settle {
         SubSettle::Delivered(at) => (
             "UPDATE subscription_events SET done = ?2, attempts = attempts + 1 WHERE seq = ?1 AND done IS NULL",
@@ -117,6 +117,9 @@ pub(crate) fn settle(c: &Connection, seq: i64, settle: SubSettle) -> StoreResult
             at,
         ),
     };
-    c.execute(sql, params![seq, at]).map_err(internal)?;
+    let mut st = c.prepare_cached(sql).map_err(internal)?;
+    for seq in seqs {
+        st.execute(params![seq, at]).map_err(internal)?;
+    }
     Ok(())
 }

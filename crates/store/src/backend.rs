@@ -186,11 +186,11 @@ pub trait Backend: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<SubEvent>>;
 
-    /// Records what happened to one event.
+    /// Records what happened to these events, in one transaction.
     async fn subscription_settle(
         &self,
         ctx: &RequestContext,
-        seq: i64,
+        seqs: Vec<i64>,
         settle: SubSettle,
     ) -> StoreResult<()>;
 }

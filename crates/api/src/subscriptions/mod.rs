@@ -97,8 +97,15 @@ pub async fn step(
     config: &SubscriptionConfig,
     state: &mut MatchState,
 ) -> StoreResult<usize> {
-    // Match until the feed is drained, so a burst is queued before delivery starts.
-    while store.match_subscriptions(state).await? > 0 {}
+    // One batch of the feed, then delivery: under a steady write load events go out
+    // while later changes are still being matched (the loop runs again at once, as
+    // every commit leaves a wake-up).
+    // A long backlog (a bulk import) is read a few batches at a time.
+    for _ in 0..8 {
+        if store.match_subscriptions(state).await? < nordlys_store::subscriptions::matcher::BATCH {
+            break;
+        }
+    }
     let deliveries = store.pending_deliveries(1000).await?;
     // Subscriptions are independent: sent concurrently across subscriptions, in order
     // within one.
@@ -118,6 +125,8 @@ pub async fn step(
 }
 
 /// Sends one subscription's due events in order; stops at the first that fails.
+/// The items are read once for the whole batch (one search as the owner) and the
+/// outcomes recorded in one transaction each.
 async fn deliver(
     store: &FhirStore,
     hub: &Hub,
@@ -125,62 +134,79 @@ async fn deliver(
     config: &SubscriptionConfig,
     d: Delivery,
 ) -> StoreResult<usize> {
-    let mut sent = 0;
     let sub = &d.subscription;
-    for (i, ev) in d.events.iter().enumerate() {
-        let now = chrono::Utc::now().timestamp_millis();
-        if ev.next_attempt > now {
-            break;
-        }
-        let attempt = match store.subscription_payload(sub, ev).await? {
+    let now = chrono::Utc::now().timestamp_millis();
+    let due: Vec<_> = d
+        .events
+        .iter()
+        .take_while(|e| e.next_attempt <= now)
+        .cloned()
+        .collect();
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let payloads = store.subscription_payloads(sub, &due).await?;
+    let (mut delivered, mut dropped) = (Vec::new(), Vec::new());
+    let mut failure = None;
+    for (i, ev) in due.iter().enumerate() {
+        let key = format!("{}/{}", ev.resource_type, ev.id);
+        let attempt = match payloads.get(&key) {
             None => Attempt::NotVisible,
             Some(resource) => match sub.channel.as_str() {
-                "rest-hook" => hook::send(http, sub, ev, &resource).await,
+                "rest-hook" => hook::send(http, sub, ev, resource).await,
                 "websocket" => hub.ping(&sub.id),
                 other => Attempt::Failed(format!("channel {other} is not offered")),
             },
         };
         match attempt {
-            Attempt::Delivered => {
-                store
-                    .settle_subscription_event(ev.seq, SubSettle::Delivered(now))
-                    .await?;
-                sent += 1;
-            }
-            Attempt::NotVisible => {
-                store
-                    .settle_subscription_event(ev.seq, SubSettle::Dropped(now))
-                    .await?;
-            }
+            Attempt::Delivered => delivered.push(ev.seq),
+            Attempt::NotVisible => dropped.push(ev.seq),
             Attempt::NoListener => break,
             Attempt::Failed(why) => {
-                let attempts = ev.attempts + 1;
-                if attempts >= config.max_attempts {
-                    tracing::warn!(subscription = %sub.id, attempts, "subscription delivery failed; status error");
-                    let text = format!("delivery failed {attempts} times; last: {why}");
-                    store
-                        .set_subscription_status(sub, "error", Some(&text))
-                        .await?;
-                    for rest in &d.events[i..] {
-                        store
-                            .settle_subscription_event(rest.seq, SubSettle::Dropped(now))
-                            .await?;
-                    }
-                } else {
-                    let factor = 1u32 << u32::try_from(attempts - 1).unwrap_or(16).min(16);
-                    let delay = config
-                        .backoff
-                        .saturating_mul(factor)
-                        .min(config.max_backoff);
-                    let next = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                    tracing::info!(subscription = %sub.id, attempts, "subscription delivery failed; retrying");
-                    store
-                        .settle_subscription_event(ev.seq, SubSettle::Retry(next))
-                        .await?;
-                }
+                failure = Some((i, why));
                 break;
             }
         }
+    }
+    let sent = delivered.len();
+    let done = chrono::Utc::now().timestamp_millis();
+    store
+        .settle_subscription_events(delivered, SubSettle::Delivered(done))
+        .await?;
+    store
+        .settle_subscription_events(dropped, SubSettle::Dropped(done))
+        .await?;
+    let Some((i, why)) = failure else {
+        return Ok(sent);
+    };
+    let ev = &due[i];
+    let attempts = ev.attempts + 1;
+    if attempts >= config.max_attempts {
+        tracing::warn!(subscription = %sub.id, attempts, "subscription delivery failed; status error");
+        let text = format!("delivery failed {attempts} times; last: {why}");
+        store
+            .set_subscription_status(sub, "error", Some(&text))
+            .await?;
+        let rest: Vec<i64> = d
+            .events
+            .iter()
+            .skip_while(|e| e.seq != ev.seq)
+            .map(|e| e.seq)
+            .collect();
+        store
+            .settle_subscription_events(rest, SubSettle::Dropped(done))
+            .await?;
+    } else {
+        let factor = 1u32 << u32::try_from(attempts - 1).unwrap_or(16).min(16);
+        let delay = config
+            .backoff
+            .saturating_mul(factor)
+            .min(config.max_backoff);
+        let next = done + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        tracing::info!(subscription = %sub.id, attempts, "subscription delivery failed; retrying");
+        store
+            .settle_subscription_events(vec![ev.seq], SubSettle::Retry(next))
+            .await?;
     }
     Ok(sent)
 }

@@ -6,6 +6,8 @@
 //! may have changed (a block, a lockdown). The read goes through the gate as the
 //! owner, so a payload never carries what the owner may not see, and an item no
 //! longer visible is not announced at all.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use nordlys_policy::Principal;
 use serde_json::{json, Value};
@@ -153,7 +155,7 @@ impl FhirStore {
                 None => {
                     let at = ctx.now.timestamp_millis();
                     self.backend
-                        .subscription_settle(&ctx, ev.seq, SubSettle::Dropped(at))
+                        .subscription_settle(&ctx, vec![ev.seq], SubSettle::Dropped(at))
                         .await?;
                 }
             }
@@ -161,28 +163,50 @@ impl FhirStore {
         Ok(out)
     }
 
-    /// The changed resource as the owner sees it now (redacted where the policy says
-    /// so, logged as the owner's read); `None` when the owner may not see it (or it
-    /// is gone): the event is then not delivered.
-    pub async fn subscription_payload(
+    /// The changed resources of `events` as the owner sees them now (redacted where
+    /// the policy says so), by id, in one search as the owner (`_id=`, logged as the
+    /// owner's access). An item missing from the answer is not visible to the owner
+    /// any more (or gone): its event is not delivered.
+    pub async fn subscription_payloads(
         &self,
         sub: &SubscriptionInfo,
-        event: &SubEvent,
-    ) -> StoreResult<Option<StoredResource>> {
+        events: &[SubEvent],
+    ) -> StoreResult<HashMap<String, StoredResource>> {
         let Some(ctx) = sub.owner_context() else {
-            return Ok(None);
+            return Ok(HashMap::new());
         };
-        match self.read(&ctx, &event.resource_type, &event.id).await {
-            Ok(r) => Ok(Some(r)),
-            Err(StoreError::NotFound { .. } | StoreError::Gone { .. }) => Ok(None),
-            Err(e) => Err(e),
+        let mut out = HashMap::new();
+        let mut by_type: HashMap<&str, Vec<&str>> = HashMap::new();
+        for e in events {
+            by_type
+                .entry(e.resource_type.as_str())
+                .or_default()
+                .push(e.id.as_str());
         }
+        for (ty, mut ids) in by_type {
+            ids.sort_unstable();
+            ids.dedup();
+            let pairs = vec![("_id".to_string(), ids.join(","))];
+            let mut request = self.parse_search(ty, &pairs, false)?;
+            request.count = ids.len();
+            for r in self.search(&ctx, &request).await?.matches {
+                out.insert(format!("{}/{}", r.resource_type, r.id), r);
+            }
+        }
+        Ok(out)
     }
 
-    /// Records what happened to one queued event.
-    pub async fn settle_subscription_event(&self, seq: i64, settle: SubSettle) -> StoreResult<()> {
+    /// Records what happened to these queued events (one transaction).
+    pub async fn settle_subscription_events(
+        &self,
+        seqs: Vec<i64>,
+        settle: SubSettle,
+    ) -> StoreResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
         self.backend
-            .subscription_settle(&internal_context(), seq, settle)
+            .subscription_settle(&internal_context(), seqs, settle)
             .await
     }
 

@@ -22,13 +22,15 @@ use crate::service::FhirStore;
 /// How long a gap in the feed is waited for before it counts as a rollback.
 pub const GAP_WAIT: Duration = Duration::from_secs(10);
 /// Changes read per step.
-const BATCH: usize = 500;
+pub const BATCH: usize = 500;
 
 /// What the matcher remembers between steps (only the gaps it is waiting for; the
 /// cursor itself is stored).
 #[derive(Debug, Default)]
 pub struct MatchState {
     gaps: HashMap<i64, Instant>,
+    /// The stored cursor as last read or written by this matcher.
+    cursor: Option<i64>,
 }
 
 impl FhirStore {
@@ -40,11 +42,16 @@ impl FhirStore {
     }
 
     /// One step: activates requested subscriptions, turns ended ones off, matches the
-    /// next changes and queues their events. Returns the number of events queued.
+    /// next changes (at most [`BATCH`]) and queues their events. Returns the number
+    /// of changes consumed.
     pub async fn match_subscriptions(&self, state: &mut MatchState) -> StoreResult<usize> {
         let ctx = internal_context();
         let subs = self.live_subscriptions().await?;
-        let cursor = self.backend.subscription_cursor(&ctx).await?;
+        let cursor = match state.cursor {
+            Some(c) => c,
+            None => self.backend.subscription_cursor(&ctx).await?,
+        };
+        state.cursor = Some(cursor);
         let changes = self.backend.changes_after(&ctx, cursor, BATCH).await?;
         let taken = contiguous(cursor, changes, &mut state.gaps);
         let Some(last) = taken.last().map(|c| c.seq) else {
@@ -57,10 +64,11 @@ impl FhirStore {
                     .await?,
             );
         }
-        let n = events.len();
+        let n = taken.len();
         self.backend
             .subscription_enqueue(&ctx, events, last)
             .await?;
+        state.cursor = Some(last);
         Ok(n)
     }
 
