@@ -59,11 +59,12 @@ impl FhirStore {
             }
         }
         let mut out = Vec::new();
+        let patients: Vec<&str> = by_patient.keys().copied().collect();
+        let mut all_bands = self.thresholds_of(ctx, &patients).await?;
         for (patient, readings) in by_patient {
-            let bands = self.thresholds_of(ctx, patient).await?;
-            if bands.is_empty() {
+            let Some(bands) = all_bands.remove(patient) else {
                 continue;
-            }
+            };
             // The worst crossing per (code, unit) in this batch, with its reading.
             let mut worst: BTreeMap<(String, Option<String>), (Crossing, String)> = BTreeMap::new();
             for w in readings {
@@ -114,14 +115,20 @@ impl FhirStore {
         Ok(out)
     }
 
-    /// The active threshold bands of a patient, with the unit that set each.
+    /// The active threshold bands of these patients (one search for all), with the
+    /// unit that set each.
     async fn thresholds_of(
         &self,
         ctx: &RequestContext,
-        patient: &str,
-    ) -> StoreResult<Vec<super::thresholds::Band>> {
+        patients: &[&str],
+    ) -> StoreResult<BTreeMap<String, Vec<super::thresholds::Band>>> {
+        let mut bands: BTreeMap<String, Vec<super::thresholds::Band>> = BTreeMap::new();
+        if patients.is_empty() {
+            return Ok(bands);
+        }
+        let list: Vec<String> = patients.iter().map(|p| format!("Patient/{p}")).collect();
         let params = [
-            ("patient".to_string(), format!("Patient/{patient}")),
+            ("patient".to_string(), list.join(",")),
             (
                 "category".to_string(),
                 format!("{THRESHOLD_CATEGORY_SYSTEM}|{THRESHOLD_CATEGORY_CODE}"),
@@ -130,14 +137,19 @@ impl FhirStore {
         let request = self.parse_search("Goal", &params, false)?;
         let hits = self.backend.search(ctx, &request.plan).await?;
         if hits.is_empty() {
-            return Ok(Vec::new());
+            return Ok(bands);
         }
         let keys: Vec<ResourceKey> = hits.into_iter().map(|h| h.key).collect();
         let goals = self.backend.read_many(ctx, &keys).await?;
-        let mut bands = Vec::new();
         for g in goals {
+            let Some(patient) = g.columns.patient_id.clone() else {
+                continue;
+            };
             if let Ok(body) = serde_json::from_str::<Value>(&g.body) {
-                bands.extend(bands_of(&body, g.columns.owner_org.as_deref()));
+                let found = bands_of(&body, g.columns.owner_org.as_deref());
+                if !found.is_empty() {
+                    bands.entry(patient).or_default().extend(found);
+                }
             }
         }
         Ok(bands)
