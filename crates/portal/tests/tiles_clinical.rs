@@ -104,7 +104,8 @@ async fn ola_sees_lab_history_pathology_appointments_and_his_fathers_measurement
         ola.tile_titles("referrals").await,
         ["Henvisning til medisinsk poliklinikk"]
     );
-    // Upcoming first; the video link on the upcoming video appointment only.
+    // Upcoming first; the video appointment (two weekdays ahead) says when its link
+    // comes (15 minutes before, docs/appointments.md) and offers the pre-check.
     let appts = ola.get("/tiles/appointments").await;
     assert_eq!(
         texts_of(&appts.html, "<span class=\"title\">"),
@@ -117,8 +118,10 @@ async fn ola_sees_lab_history_pathology_appointments_and_his_fathers_measurement
             .html
             .matches("href=\"https://video.nordlys.no/m/unn-med-7f3a9c\"")
             .count(),
-        1
+        0
     );
+    assert!(video.html.contains("15 minutter før timen starter"));
+    assert!(video.html.contains("href=\"/video-check\""));
     assert!(video
         .html
         .contains("<dd>Medisinsk poliklinikk, UNN Tromsø</dd>"));

@@ -7,7 +7,8 @@
 //! (Tasks whose `focus` is the appointment, e.g. "fill in the form", "take a blood
 //! test"). The tasks are one store search with the citizen's context, so the gate
 //! decides each; material is named by its reference's display only — reading each
-//! item here would log reads the citizen never asked for.
+//! item here would log reads the citizen never asked for. The unit's published
+//! rules and the video link's timing are `appointment_guidance.rs`.
 use maud::{html, Markup};
 use serde_json::Value;
 
@@ -80,6 +81,14 @@ pub async fn detail(
     };
     let start = str_at(appt, "/start").unwrap_or("");
     let upcoming = is_upcoming(start, citizen.ctx.now);
+    let video_open =
+        super::appointment_guidance::video_open(start, str_at(appt, "/end"), citizen.ctx.now);
+    // The unit's rules ("Før timen"), for an appointment seen in full.
+    let guidance = if redacted || id.is_empty() {
+        html! {}
+    } else {
+        super::appointment_guidance::section(state, citizen, id).await
+    };
     let minutes = appt.get("minutesDuration").and_then(Value::as_u64);
     let notes: Vec<&str> = ["/patientInstruction", "/comment"]
         .iter()
@@ -105,8 +114,8 @@ pub async fn detail(
     Ok(html! {
         article.appointment {
             h1 { (title(lang, appt)) }
-            @if let (Some(link), true) = (video_link(appt), upcoming) {
-                p { a.button href=(link) rel="noopener noreferrer" { (text(lang, "appointment.join-video")) } }
+            @if let (Some(link), true) = (video_link(appt), upcoming || video_open) {
+                (super::appointment_guidance::video_block(lang, link, video_open))
             }
             dl.facts {
                 @if let Some(d) = first_date(appt, &["/start"]) { dt { (text(lang, "appointment.time")) } dd { (d) } }
@@ -132,6 +141,7 @@ pub async fn detail(
                 h2 { (text(lang, "appointment.material")) }
                 ul { @for m in &material { li lang="nb" { (m) } } }
             }
+            (guidance)
             @if let Some(h) = &handle {
                 (change_forms(lang, &citizen.session.csrf, h))
             }

@@ -50,12 +50,22 @@ fn patient(birth: &str, gender: &str) -> Value {
     json!({"resourceType": "Patient", "id": "p-1", "birthDate": birth, "gender": gender})
 }
 
+/// (case, appointment start, place, type, birth date, sex, applies)
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    (&'a str, &'a str),
+    &'a str,
+    &'a str,
+    bool,
+);
+
 #[test]
 fn conditions_table() {
     let rule = mammography_rule();
     let mammo = (SNOMED, MAMMOGRAPHY);
-    // (case, appointment start, place, type, birth date, sex, applies)
-    let cases: &[(&str, &str, &str, (&str, &str), &str, &str, bool)] = &[
+    let cases: &[Case] = &[
         (
             "70-year-old woman",
             "2026-12-10T09:00:00+01:00",
