@@ -272,5 +272,5 @@ async fn capability_statement_names_booking_operations() {
         .as_array()
         .map(|ops| ops.iter().filter_map(|o| o["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(names, ["book", "reschedule", "cancel"]);
+    assert_eq!(names, ["book", "reschedule", "cancel", "guidance"]);
 }

@@ -139,8 +139,9 @@ fn resource_entry(rt: &str, all_types: &[&str]) -> Value {
     }
     if rt == "Appointment" {
         // Booking on published Slots (docs/architecture.md "Booking"); Nordlys' own
-        // operations, race-safe: 409 when the time was just taken.
-        entry["operation"] = json!(["book", "reschedule", "cancel"]
+        // operations, race-safe: 409 when the time was just taken. `$guidance`: the
+        // unit's rules applied to one appointment (docs/appointments.md).
+        entry["operation"] = json!(["book", "reschedule", "cancel", "guidance"]
             .iter()
             .map(|n| json!({"name": n,
                 "definition": format!("https://nordlys.no/fhir/OperationDefinition/Appointment-{n}")}))
