@@ -59,10 +59,10 @@ export function parsePeople(stdout) {
 }
 
 /**
- * Starts the demo. Resolves to `{ url, people, stop }` once the server says it is
+ * Starts the demo (`extraArgs` appended to `nordlys demo`). Resolves to `{ url, people, stop }` once the server says it is
  * running; rejects (with what it printed) if it exits or does not get there in time.
  */
-export async function startDemo() {
+export async function startDemo(extraArgs = []) {
   const bin = binaryPath();
   if (!existsSync(bin)) {
     throw new Error(`${bin} does not exist: run \`cargo build --release\` first (or set NORDLYS_BIN)`);
@@ -74,7 +74,7 @@ export async function startDemo() {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'nordlys-browser-'));
     try {
-      return await launch(bin, port, dataDir);
+      return await launch(bin, port, dataDir, extraArgs);
     } catch (e) {
       lastError = e;
       await rm(dataDir, { recursive: true, force: true });
@@ -84,9 +84,9 @@ export async function startDemo() {
   throw lastError;
 }
 
-function launch(bin, port, dataDir) {
+function launch(bin, port, dataDir, extraArgs = []) {
   const listen = `127.0.0.1:${port}`;
-  const child = spawn(bin, ['demo', '--listen', listen, '--data-dir', dataDir], {
+  const child = spawn(bin, ['demo', '--listen', listen, '--data-dir', dataDir, ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },

@@ -39,6 +39,13 @@ pub struct DemoArgs {
     /// The day the demo is set on (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<NaiveDate>,
+    /// Trusted token issuers besides the development one (as for `serve`), e.g. a
+    /// local HelseID stand-in for the workspace login.
+    #[arg(long, value_name = "PATH")]
+    pub issuer_config: Option<PathBuf>,
+    /// The workspace's HelseID login settings (as for `serve --workspace-oidc`).
+    #[arg(long, value_name = "PATH")]
+    pub workspace_oidc: Option<PathBuf>,
     #[command(flatten)]
     pub delivery: crate::deliver::DeliveryArgs,
 }
@@ -90,11 +97,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         db: db::DbArgs { database: url },
         dev_auth: true,
         max_body: nordlys_api::DEFAULT_MAX_BODY,
-        issuer_config: None,
+        issuer_config: args.issuer_config.clone(),
         public_base: None,
         rate_limit: None,
         portal_oidc: None,
-        workspace_oidc: None,
+        workspace_oidc: args.workspace_oidc.clone(),
         portal_glossary: None,
         delivery: args.delivery.clone(),
     };
@@ -125,7 +132,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let delivery = crate::deliver::spawn(&state.store, &args.delivery, Some(&portal_url))?;
     let served = nordlys_api::serve_app(
         listener,
-        serve::application(state, choices, None, None),
+        serve::application_with(
+            state,
+            choices,
+            None,
+            None,
+            serve::workspace_oidc(&serve_args)?,
+        ),
         serve::shutdown_signal(),
     )
     .await;
