@@ -38,7 +38,7 @@ impl BookingResult {
 }
 
 /// `clients` synthetic adults with their own national ids: (patient id, pid).
-fn citizens(clients: usize) -> anyhow::Result<Vec<(String, String, Value)>> {
+pub(super) fn citizens(clients: usize) -> anyhow::Result<Vec<(String, String, Value)>> {
     let birth =
         chrono::NaiveDate::from_ymd_opt(Utc::now().year() - 40, 3, 1).context("a birth date")?;
     let first = nordlys_fhir::ids::individual_range(birth.year()).map_or(0, |r| *r.start());
@@ -212,7 +212,11 @@ async fn race(
     }
 }
 
-async fn token(client: &reqwest::Client, root: &str, pid: &str) -> anyhow::Result<String> {
+pub(super) async fn token(
+    client: &reqwest::Client,
+    root: &str,
+    pid: &str,
+) -> anyhow::Result<String> {
     let r = client
         .post(format!("{root}/dev/token"))
         .json(&json!({"kind": "citizen", "pid": pid, "acr": "idporten-loa-high"}))

@@ -5,6 +5,7 @@
 //! loads a generated region into a store, starts the server in-process and runs every
 //! scenario.
 mod booking;
+mod forms;
 mod ingest;
 mod load;
 mod outbox;

@@ -192,6 +192,26 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         race.errors,
         race.first_error.clone().unwrap_or_default()
     );
+    for clients in [1, args.clients] {
+        let forms =
+            super::forms::run(&store, &client, &root, BENCH_ORG, clients, args.duration).await?;
+        println!(
+            "{:<34} {:>10.0} forms/s  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} sent, {} clients)",
+            "form submission ($submit)",
+            forms.per_second(),
+            forms.p50_us as f64 / 1000.0,
+            forms.p99_us as f64 / 1000.0,
+            forms.max_us as f64 / 1000.0,
+            forms.sent,
+            forms.clients
+        );
+        anyhow::ensure!(
+            forms.errors == 0,
+            "{} form submissions failed (first: {})",
+            forms.errors,
+            forms.first_error.clone().unwrap_or_default()
+        );
+    }
     println!("{:<34} {:>10.0} resources/s", "bulk import", import_rate);
     if results[2].rps() > 0.0 && results[1].rps() > 0.0 {
         println!(
