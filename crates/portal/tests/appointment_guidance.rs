@@ -15,10 +15,27 @@ use serde_json::json;
 async fn rules_show_on_the_right_appointment_page() {
     let server = TestServer::start().await;
     let (woman, man) = mammography_setup(&server.store).await;
+    // A second rule of the unit for women: a form to fill in before the appointment.
+    let form_rule = json!({"resourceType": "PlanDefinition", "id": "pd-form", "status": "active",
+        "type": {"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/plan-kind", "code": "appointment-rule"}]},
+        "useContext": [{"code": {"system": "http://terminology.hl7.org/CodeSystem/usage-context-type", "code": "gender"},
+            "valueCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}]}}],
+        "action": [{"title": "Svar på spørsmål om tidligere undersøkelser",
+            "code": [{"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/appointment-guidance", "code": "task"}]}],
+            "definitionCanonical": "Questionnaire/q-before-mammo"}]});
+    let report = server
+        .store
+        .unchecked_import(vec![form_rule], Some(HOSPITAL_ORG))
+        .await
+        .expect("import");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
 
     let her = PortalUser::login(&server, &woman, "high").await;
     let page = her.open_item("appointments", "Mammografi").await;
     assert!(page.contains("Før timen"), "{page}");
+    assert!(page.contains("Svar på spørsmål om tidligere undersøkelser"));
+    assert_eq!(page.matches("<a href=\"/forms/").count(), 1, "{page}");
+    assert!(page.contains("Fyll ut skjemaet"));
     assert_eq!(page.matches(NO_DEODORANT).count(), 1, "{page}");
     assert_eq!(page.matches(BRING_LIST).count(), 1);
     assert!(

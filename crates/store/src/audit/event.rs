@@ -145,3 +145,36 @@ pub fn audit_event(ctx: &RequestContext, record: &AuditRecord, now: DateTime<Utc
     }
     event
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> AuditRecord {
+        AuditRecord {
+            action: AuditAction::Read,
+            patient_id: "p-1".into(),
+            entities: Vec::new(),
+            outcome: AuditOutcome::Success,
+            reason: None,
+            on_behalf_of: None,
+        }
+    }
+
+    #[test]
+    fn the_stated_reason_is_the_purpose_text() {
+        let mut ctx = RequestContext::new(Principal::Practitioner {
+            hpr: "565501872".into(),
+            orgnr: "983974899".into(),
+            purpose: Some(Purpose::EmergencyTreat),
+        });
+        ctx.reason = Some("Bevisstløs i akuttmottak".into());
+        let e = audit_event(&ctx, &record(), Utc::now());
+        assert_eq!(e["purposeOfEvent"][0]["coding"][0]["code"], "ETREAT");
+        assert_eq!(e["purposeOfEvent"][0]["text"], "Bevisstløs i akuttmottak");
+        assert_eq!(e["outcomeDesc"], "emergency access");
+        ctx.reason = None;
+        let e = audit_event(&ctx, &record(), Utc::now());
+        assert!(e["purposeOfEvent"][0].get("text").is_none());
+    }
+}
