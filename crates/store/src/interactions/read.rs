@@ -33,7 +33,9 @@ impl FhirStore {
         let Some(stored) = self.backend.read_current(ctx, &key).await? else {
             return Err(not_found(resource_type, id));
         };
-        let shown = self.finish_read(ctx, AuditAction::Read, stored, None).await?;
+        let shown = self
+            .finish_read(ctx, AuditAction::Read, stored, None)
+            .await?;
         // A letter shown in full to a citizen is read: the unit gets its receipt
         // (interactions::letters). Recording it never fails the read.
         if resource_type == "DocumentReference" {
