@@ -228,10 +228,7 @@ pub async fn lost_update_gives_one_412(s: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{history}");
     assert_eq!(history["entry"].as_array().map(Vec::len), Some(2));
     let (status, provs) = s
-        .get(
-            &format!("/fhir/Provenance?patient=kari&_count=50"),
-            &w.hospital,
-        )
+        .get("/fhir/Provenance?patient=kari&_count=50", &w.hospital)
         .await;
     assert_eq!(status, StatusCode::OK, "{provs}");
     assert_eq!(
