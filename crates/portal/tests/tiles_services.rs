@@ -147,10 +147,17 @@ async fn kari_reads_her_thread_in_order() {
     let demo = PortalDemo::start().await;
     let kari = demo.login("child-13").await;
     let page = kari.get("/tiles/messages").await;
-    assert_eq!(texts_of(&page.html, TITLE), ["Spørsmål om neste time"]);
+    // Newest first: her dialog thread with BUP (docs/dialog.md), then the older one.
+    assert_eq!(
+        texts_of(&page.html, TITLE),
+        ["Neste samtale", "Spørsmål om neste time"]
+    );
     assert_eq!(
         texts_of(&page.html, DETAIL),
-        ["3 meldinger · sist fra Kari Nilsen"]
+        [
+            "1 meldinger · sist fra Kari Nilsen",
+            "3 meldinger · sist fra Kari Nilsen"
+        ]
     );
     let thread = kari.open_item("messages", "Spørsmål om neste time").await;
     assert_eq!(

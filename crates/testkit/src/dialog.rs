@@ -147,3 +147,110 @@ pub fn reply(task_id: &str, text: &str) -> Value {
         "partOf": [{"reference": format!("Task/{task_id}")}],
         "payload": [{"contentString": text}]})
 }
+
+/// The dialog store suite (both backends): a thread started, answered, read on both
+/// sides and closed; its attachment decided through its message. Each backend crate
+/// runs it with `nordlys_testkit::dialog_tests!(async { (store, guard) });`.
+#[macro_export]
+macro_rules! dialog_tests {
+    ($make:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dialog_thread_on_this_backend() {
+            let (store, _guard) = $make.await;
+            $crate::dialog::thread_on_store(&store).await;
+        }
+    };
+}
+
+async fn put_store(store: &nordlys_store::FhirStore, r: Value) {
+    let rt = r["resourceType"].as_str().unwrap_or_default().to_string();
+    let id = r["id"].as_str().unwrap_or_default().to_string();
+    if let Err(e) = store
+        .update(&crate::fixtures::hospital_system(), &rt, &id, r, None)
+        .await
+    {
+        panic!("put {rt}/{id}: {e:?}");
+    }
+}
+
+/// Start (with a PDF), answer, read receipts, close, refusal, Binary visibility.
+pub async fn thread_on_store(store: &nordlys_store::FhirStore) {
+    use crate::fixtures::{citizen, hospital_system};
+    use nordlys_store::{NewThread, StoreError, Upload};
+    let (adult, ab) = person(40, 41);
+    let (stranger, sb) = person(40, 42);
+    put_store(store, unit(WARD, "Poliklinikk for dialog, UNN", true)).await;
+    put_store(store, patient("s-adult", &adult, ab)).await;
+    put_store(store, patient("s-other", &stranger, sb)).await;
+    put_store(store, referral_to("s-ref", "s-adult", WARD)).await;
+    let me = citizen(&adult);
+    let (task, msg) = store
+        .dialog_start(
+            &me,
+            NewThread {
+                patient_id: "s-adult".into(),
+                unit_id: WARD.into(),
+                topic: "Spørsmål".into(),
+                kind: "standard".into(),
+                referral: Some("s-ref".into()),
+                text: "Hei".into(),
+                attachments: vec![Upload {
+                    content_type: "application/pdf".into(),
+                    title: "a.pdf".into(),
+                    data: b"%PDF-1.7 x".to_vec(),
+                }],
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("start: {e:?}"));
+    assert_eq!(task.columns.owner_org.as_deref(), Some(HOSPITAL_ORG));
+    assert_eq!(task.columns.patient_id.as_deref(), Some("s-adult"));
+    let body: Value = serde_json::from_str(&msg.body).unwrap_or_default();
+    let binary = body["payload"][1]["contentAttachment"]["url"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("Binary/"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        store.read(&me, "Binary", &binary).await.is_ok(),
+        "the sender reads it"
+    );
+    assert!(matches!(
+        store.read(&citizen(&stranger), "Binary", &binary).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let unit = hospital_system();
+    store
+        .dialog_send(&unit, &task.id, "Svar", Vec::new(), Vec::new(), None)
+        .await
+        .unwrap_or_else(|e| panic!("answer: {e:?}"));
+    assert_eq!(store.dialog_mark_read(&me, &task.id).await.ok(), Some(1));
+    assert_eq!(store.dialog_mark_read(&unit, &task.id).await.ok(), Some(1));
+    let inbox = store
+        .unit_inbox(&unit)
+        .await
+        .unwrap_or_else(|e| panic!("inbox: {e:?}"));
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0]["businessStatus"]["coding"][0]["code"], "answered");
+    store
+        .dialog_change(
+            &unit,
+            &task.id,
+            nordlys_store::DialogChange::Status(nordlys_store::dialog::DialogStatus::Closed),
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("close: {e:?}"));
+    let refused = store
+        .dialog_send(&me, &task.id, "Hallo?", Vec::new(), Vec::new(), None)
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i[0].diagnostics.contains(WARD_PHONE)),
+        "{refused:?}"
+    );
+    let (_, msgs) = store
+        .unit_thread(&unit, &task.id)
+        .await
+        .unwrap_or_else(|e| panic!("thread: {e:?}"));
+    assert_eq!(msgs.len(), 2);
+}

@@ -53,9 +53,10 @@ fn patient_of(
     let params = definitions().patient_compartment_params(resource_type);
     // R4's Patient compartment leaves out Device, but a Device with `patient` (a home
     // monitoring device) belongs to that patient's record (docs/access-policy.md).
-    // Nor does it hold Task; a Nordlys work-item Task (`Task.for` the patient, a
-    // task-kind code: a dialog thread, a delivered form …) is part of that patient's
-    // record, decided by the § 6 row of the service it serves (docs/dialog.md).
+    // Nor does it hold Task; a dialog thread (`Task.for` the patient, task-kind
+    // `dialog`) is part of that patient's record, decided by § 6's dialog row, so the
+    // citizen (a youth as participant) sees their own thread (docs/dialog.md). Other
+    // work-item kinds keep R4's rule until their services want them in the record.
     let device_patient = ["patient".to_string()];
     let params: &[String] = if resource_type == "Device" || work_item {
         &device_patient
@@ -72,7 +73,7 @@ fn patient_of(
     })
 }
 
-/// A Task with a Nordlys task-kind code (`nordlys_policy::TASK_KIND_SYSTEM`).
+/// A dialog thread: a Task with the Nordlys task-kind code `dialog`.
 fn is_work_item(resource_type: &str, resource: &Value) -> bool {
     resource_type == "Task"
         && resource
@@ -82,6 +83,7 @@ fn is_work_item(resource_type: &str, resource: &Value) -> bool {
             .flatten()
             .any(|c| {
                 c.get("system").and_then(Value::as_str) == Some(nordlys_policy::TASK_KIND_SYSTEM)
+                    && c.get("code").and_then(Value::as_str) == Some("dialog")
             })
 }
 
