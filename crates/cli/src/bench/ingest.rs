@@ -80,7 +80,7 @@ fn reading(i: usize, n: usize, at: &str) -> Value {
         "effectiveDateTime": at});
     match n % 4 {
         0 => {
-            let sys = if n % 100 == 0 { 172.0 } else { 128.0 };
+            let sys = if n.is_multiple_of(100) { 172.0 } else { 128.0 };
             o["code"] = code("85354-9");
             o["component"] = json!([{"code": code("8480-6"), "valueQuantity": q(sys, "mm[Hg]")},
                                     {"code": code("8462-4"), "valueQuantity": q(78.0, "mm[Hg]")}]);
