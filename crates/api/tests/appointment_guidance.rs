@@ -1,6 +1,11 @@
 //! `GET /fhir/Appointment/{id}/$guidance` over HTTP: a unit's mammography rule gives
 //! a 70-year-old woman's appointment its information text and task, and a 30-year-old
 //! man's nothing; another organisation's rule never applies; a stranger gets 404.
+//! On SQLite and PostgreSQL (the operation only reads and searches, through the same
+//! store calls on both).
+use std::sync::Arc;
+
+use nordlys_store::{FhirStore, StoreConfig};
 use nordlys_testkit::appointments::{mammography_setup, BRING_LIST, NO_DEODORANT};
 use nordlys_testkit::server::TestServer;
 use reqwest::StatusCode;
@@ -26,8 +31,32 @@ fn titles(group: &Value) -> Vec<(String, String)> {
 }
 
 #[tokio::test]
-async fn mammography_rule_by_age_and_sex() {
-    let server = TestServer::start().await;
+async fn mammography_rule_by_age_and_sex_on_sqlite() {
+    scenario(TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn mammography_rule_by_age_and_sex_on_postgres() {
+    let (url, _guard) = nordlys_testkit::postgres::fresh_database().await;
+    let backend = nordlys_store_postgres::PostgresBackend::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
+    let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
+    store.migrate().await.expect("migrate");
+    let server = TestServer::start_on(
+        store,
+        nordlys_api::ApiConfig {
+            dev_auth: true,
+            ..nordlys_api::ApiConfig::default()
+        },
+        &[],
+        Default::default(),
+    )
+    .await;
+    scenario(server).await;
+}
+
+async fn scenario(server: TestServer) {
     let (woman, man) = mammography_setup(&server.store).await;
 
     let token = server.citizen_token(&woman).await;
