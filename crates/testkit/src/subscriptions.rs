@@ -129,9 +129,10 @@ async fn settle() {
     tokio::time::sleep(Duration::from_millis(600)).await;
 }
 
-/// A hospital record system subscribes to its messages, tasks and appointments: it
-/// hears about its own organisation's new Communication (practitioner-free system
-/// write), Task, and an Appointment a citizen booked through `$book` on its slot —
+/// A hospital record system subscribes to its messages, tasks, appointments, plans and
+/// form answers: it hears about its own organisation's new Communication, Task, an
+/// Appointment a citizen booked through `$book` on its slot, a shared CarePlan by its
+/// clinician and a QuestionnaireResponse —
 /// and not about another organisation's Communication for the same patient. Another
 /// organisation's system hears only its own. A payload subscription receives the
 /// resource by PUT at `{endpoint}/Type/id`.
@@ -174,6 +175,12 @@ where
         &rest_hook("Appointment?patient=Patient/p-sub", &hook_a.url(), false),
     )
     .await;
+    for criteria in [
+        "CarePlan?subject=Patient/p-sub",
+        "QuestionnaireResponse?subject=Patient/p-sub",
+    ] {
+        post(&server, &a, &rest_hook(criteria, &hook_a.url(), false)).await;
+    }
     post(
         &server,
         &b,
@@ -237,11 +244,29 @@ where
         .await;
     assert!(status.is_success(), "book: {status} {booked}");
     let appt = id_of(&booked);
+    // A shared care plan by the hospital's clinician, a form answer by its system.
+    let clinician = server
+        .practitioner_token(crate::careplan::HOSPITAL_HPR, HOSPITAL_ORG, Some("TREAT"))
+        .await;
+    let plan = id_of(&post(&server, &clinician, &crate::careplan::plan("p-sub")).await);
+    let answer = id_of(
+        &post(
+            &server,
+            &a,
+            &json!({"resourceType": "QuestionnaireResponse",
+        "status": "completed", "subject": {"reference": "Patient/p-sub"},
+        "authored": "2026-12-01T10:00:00Z",
+        "item": [{"linkId": "1", "answer": [{"valueString": "Bedre"}]}]}),
+        )
+        .await,
+    );
 
     let want = vec![
         format!("Communication/{msg_a}"),
         format!("Task/{task}"),
         format!("Appointment/{appt}"),
+        format!("CarePlan/{plan}"),
+        format!("QuestionnaireResponse/{answer}"),
     ];
     hook_a
         .wait_for(Duration::from_secs(10), |r| items(r).len() >= want.len())
@@ -251,7 +276,7 @@ where
     sorted.sort();
     let mut want_sorted = want.clone();
     want_sorted.sort();
-    assert_eq!(sorted, want_sorted, "A hears exactly its own three items");
+    assert_eq!(sorted, want_sorted, "A hears exactly its own five items");
     assert!(hook_a.received().iter().all(|r| r.method == "POST"
         && r.body.is_empty()
         && r.authorization.as_deref() == Some("Bearer hook-secret")));
