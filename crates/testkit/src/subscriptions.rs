@@ -27,7 +27,7 @@ macro_rules! subscription_tests {
         $crate::subscription_tests!(@each $fresh, $open;
             rest_hook_hears_what_the_owner_may_see, criteria_and_owners_are_checked,
             failing_endpoint_retries_then_errors, queued_event_survives_a_restart,
-            websocket_pings_the_owning_client_only);
+            websocket_pings_the_owning_client_only, ended_subscription_turns_off);
     };
     (@each $fresh:expr, $open:path; $($name:ident),* $(,)?) => {
         $(
@@ -558,4 +558,34 @@ where
     let short = Duration::from_millis(500);
     assert_eq!(say(&mut sibling, None, short).await, None);
     assert_eq!(say(&mut stranger, None, short).await, None);
+}
+
+/// A subscription whose `end` has passed is turned `off` and hears nothing more (the
+/// lease that bounds a revoked client's events).
+pub async fn ended_subscription_turns_off<F, Fut>(location: String, open: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = FhirStore>,
+{
+    let (server, _runner) = server_with_delivery(open(location).await).await;
+    let hook = HookReceiver::start().await;
+    let a = server.system_token("ehr-a", HOSPITAL_ORG).await;
+    put(
+        &server,
+        &a,
+        &patient("p-end", "Dahl", "Siri", "1985-05-05", &person(40, 5).0),
+    )
+    .await;
+    let mut body = rest_hook("Communication", &hook.url(), false);
+    let end = chrono::Utc::now() + Span::milliseconds(800);
+    body["end"] = json!(end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let sub = post(&server, &a, &body).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    post(&server, &a, &communication("p-end", "etter slutt")).await;
+    settle().await;
+    let (_, stored) = server
+        .get(&format!("/fhir/Subscription/{}", id_of(&sub)), &a)
+        .await;
+    assert_eq!(stored["status"], "off", "{stored}");
+    assert!(hook.received().is_empty(), "nothing after the end");
 }
