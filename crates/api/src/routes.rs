@@ -12,7 +12,7 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, booking, capabilities, dialog, create, delete, everything, explain, forms, guidance, history, read, search,
+    batch, booking, capabilities, careplan, create, delete, dialog, everything, explain, forms, guidance, history, read, search,
     update, vread,
 };
 use crate::{health, observe, AppState};
@@ -46,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/fhir/Patient/{id}/$explain", get(explain::explain))
         .route("/fhir/Appointment/$book", post(booking::book))
+        .route("/fhir/CarePlan/{id}/$handover", post(careplan::handover))
+        .route("/fhir/Task/{id}/$accept-handover", post(careplan::accept))
+        .route("/fhir/Task/{id}/$reject-handover", post(careplan::reject))
         .route(
             "/fhir/Appointment/{id}/$guidance",
             get(guidance::guidance),

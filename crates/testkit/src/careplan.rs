@@ -20,7 +20,8 @@ macro_rules! careplan_tests {
     ($make:expr) => {
         $crate::careplan_tests!(@each $make;
             lost_update_gives_one_412, second_active_plan_is_refused,
-            sharing_consent_opens_the_plan_to_the_team, patient_edits_own_goal_only);
+            sharing_consent_opens_the_plan_to_the_team, patient_edits_own_goal_only,
+            handover_reject_then_accept);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -368,4 +369,92 @@ pub async fn patient_edits_own_goal_only(s: &TestServer) {
     let (status, _) = put_plan(s, &mother, &child_plan, "1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let _ = HPR_SYSTEM;
+}
+
+fn handover_to(orgnr: &str) -> Value {
+    json!({"resourceType": "Parameters", "parameter": [{"name": "organization", "valueString": orgnr}]})
+}
+
+/// The hospital hands the plan over to the GP: only the responsible organisation
+/// proposes, only the receiver answers; a rejection changes nothing, an acceptance
+/// makes the GP responsible (a new plan version with its Provenance); an answered
+/// hand-over cannot be answered again.
+pub async fn handover_reject_then_accept(s: &TestServer) {
+    let w = world(s, "kari", 8).await;
+    put_ok(s, &w.kari, sharing_consent("kari")).await;
+    let id = w.plan["id"].as_str().unwrap_or_default().to_string();
+    let path = format!("/fhir/CarePlan/{id}/$handover");
+    let (status, body) = s
+        .send(Method::POST, &path, &w.gp, &handover_to(HOSPITAL_ORG))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, task) = s
+        .send(Method::POST, &path, &w.hospital, &handover_to(OTHER_ORG))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    assert_eq!(task["owner"]["identifier"]["value"], OTHER_ORG);
+    assert_eq!(task["focus"]["reference"], format!("CarePlan/{id}"));
+    let task_id = task["id"].as_str().unwrap_or_default().to_string();
+    let (_, inbox) = s
+        .get(
+            "/fhir/Task?code=https://nordlys.no/fhir/CodeSystem/task-kind|careplan-handover",
+            &w.gp,
+        )
+        .await;
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    let empty = json!({"resourceType": "Parameters"});
+    let (status, _) = s
+        .send(
+            Method::POST,
+            &format!("/fhir/Task/{task_id}/$accept-handover"),
+            &w.hospital,
+            &empty,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, rejected) = s
+        .send(
+            Method::POST,
+            &format!("/fhir/Task/{task_id}/$reject-handover"),
+            &w.gp,
+            &empty,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    assert_eq!(rejected["status"], "rejected");
+    let (_, plan) = s.get(&format!("/fhir/CarePlan/{id}"), &w.gp).await;
+    assert_eq!(plan["meta"]["versionId"], "1");
+    assert_eq!(plan["author"]["identifier"]["value"], HOSPITAL_ORG);
+
+    let (_, task) = s
+        .send(Method::POST, &path, &w.hospital, &handover_to(OTHER_ORG))
+        .await;
+    let task_id = task["id"].as_str().unwrap_or_default().to_string();
+    let accept = format!("/fhir/Task/{task_id}/$accept-handover");
+    let (status, done) = s.send(Method::POST, &accept, &w.gp, &empty).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    let (_, plan) = s.get(&format!("/fhir/CarePlan/{id}"), &w.hospital).await;
+    assert_eq!(plan["meta"]["versionId"], "2");
+    assert_eq!(plan["author"]["identifier"]["value"], OTHER_ORG);
+    let (_, provs) = s.get("/fhir/Provenance?patient=kari", &w.hospital).await;
+    assert_eq!(
+        provenance_agents(&provs)[1],
+        (
+            format!("CarePlan/{id}/_history/2"),
+            GP_HPR.to_string(),
+            "UPDATE".to_string()
+        )
+    );
+    let (status, body) = s.send(Method::POST, &accept, &w.gp, &empty).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Now the GP is responsible: it may hand the plan back, the hospital may not.
+    let (status, body) = s
+        .send(Method::POST, &path, &w.hospital, &handover_to(OTHER_ORG))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = s
+        .send(Method::POST, &path, &w.gp, &handover_to(HOSPITAL_ORG))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }

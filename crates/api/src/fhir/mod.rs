@@ -3,6 +3,7 @@ pub mod batch;
 pub mod booking;
 pub mod forms;
 pub mod capabilities;
+pub mod careplan;
 pub mod create;
 pub mod delete;
 pub mod dialog;

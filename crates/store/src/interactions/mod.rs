@@ -14,6 +14,7 @@ mod dialog_inbox;
 pub mod dialog_parts;
 pub mod dialog_unit;
 mod careplan;
+pub mod careplan_handover;
 pub mod careplan_parts;
 mod everything;
 mod forms;
