@@ -130,6 +130,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .spawn_scheduler(std::time::Duration::from_secs(60));
     let portal_url = format!("http://{addr}/");
     let delivery = crate::deliver::spawn(&state.store, &args.delivery, Some(&portal_url))?;
+    // FHIR Subscriptions, as in `serve`.
+    let subscriptions = nordlys_api::subscriptions::spawn(
+        state.store.clone(),
+        state.subscriptions.clone(),
+        nordlys_api::subscriptions::SubscriptionConfig::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot start subscription delivery: {e}"))?;
     let served = nordlys_api::serve_app(
         listener,
         serve::application_with(
@@ -143,6 +151,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await;
     scheduler.abort();
+    subscriptions.abort();
     if let Some(d) = delivery {
         d.abort();
     }
