@@ -21,6 +21,8 @@ use crate::service::FhirStore;
 
 /// How long a gap in the feed is waited for before it counts as a rollback.
 pub const GAP_WAIT: Duration = Duration::from_secs(10);
+/// How often a batch without events stores the cursor.
+const CURSOR_EVERY: Duration = Duration::from_secs(5);
 /// Changes read per step.
 pub const BATCH: usize = 500;
 
@@ -31,6 +33,8 @@ pub struct MatchState {
     gaps: HashMap<i64, Instant>,
     /// The stored cursor as last read or written by this matcher.
     cursor: Option<i64>,
+    /// When the cursor was last stored.
+    stored_at: Option<Instant>,
 }
 
 impl FhirStore {
@@ -65,9 +69,17 @@ impl FhirStore {
             );
         }
         let n = taken.len();
-        self.backend
-            .subscription_enqueue(&ctx, events, last)
-            .await?;
+        // A batch without events moves the stored cursor at most every
+        // CURSOR_EVERY (most changes are access-log entries no one subscribes to;
+        // a write per batch would double the writer's load). After a crash the
+        // matcher reads those changes again, which queues nothing twice.
+        let recent = state.stored_at.is_some_and(|t| t.elapsed() < CURSOR_EVERY);
+        if !events.is_empty() || !recent {
+            self.backend
+                .subscription_enqueue(&ctx, events, last)
+                .await?;
+            state.stored_at = Some(Instant::now());
+        }
         state.cursor = Some(last);
         Ok(n)
     }
