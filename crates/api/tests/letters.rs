@@ -7,7 +7,7 @@ use nordlys_testkit::letters::letter;
 use nordlys_testkit::notify::{parent, patient, pid};
 use nordlys_testkit::server::{entry_ids, TestServer};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 async fn put(s: &TestServer, token: &str, r: Value) {
     let path = format!(
@@ -25,6 +25,13 @@ async fn the_sender_sees_that_a_parent_read_the_letter() {
     let sys = s.system_token("dips-test", HOSPITAL_ORG).await;
     let (child, cb) = pid(7, 24);
     let (mother, mb) = pid(38, 3);
+    put(
+        &s,
+        &sys,
+        json!({"resourceType": "Organization", "id": "sykehuset", "name": "Testsykehuset",
+            "identifier": [{"system": nordlys_policy::ORGNR_SYSTEM, "value": HOSPITAL_ORG}]}),
+    )
+    .await;
     put(&s, &sys, patient("liten", &child, cb)).await;
     put(&s, &sys, parent("mor", "liten", &mother, mb, cb)).await;
     let today = nordlys_testkit::notify::instant(chrono::Utc::now());
@@ -61,7 +68,16 @@ async fn the_sender_sees_that_a_parent_read_the_letter() {
         task["output"][0]["valueReference"]["identifier"]["value"],
         mother.as_str()
     );
-    assert_eq!(task["owner"]["identifier"]["value"], HOSPITAL_ORG);
+    assert_eq!(task["owner"]["reference"], "Organization/sykehuset");
+    // The unit's inbox query finds it.
+    let (status, inbox) = s
+        .get(
+            "/fhir/Task?owner=Organization/sykehuset&code=letter-read",
+            &sys,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(entry_ids(&inbox, None), ["Task/letter-read-brev-http"]);
 
     // Another organisation's system does not see the unit's receipt.
     let other = s.system_token("other-test", OTHER_ORG).await;

@@ -36,6 +36,19 @@ pub fn receipt_id(letter_id: &str) -> String {
     format!("letter-read-{letter_id}")
 }
 
+/// Whether a resource is a letter's read receipt (a Task of kind `letter-read`). Like
+/// a dialog thread it joins its patient's record (`Task.for`), so the reader and
+/// everyone who sees the letter see whether it was read, decided by § 6's letters row
+/// (`nordlys_policy::TASK_KINDS`); R4's compartment would leave it patient-less.
+pub(crate) fn is_receipt(resource_type: &str, resource: &Value) -> bool {
+    resource_type == "Task"
+        && resource["code"]["coding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["system"] == TASK_KIND_SYSTEM && c["code"] == LETTER_READ_KIND)
+}
+
 /// Whether a stored item is a letter (the policy's `letters` category).
 pub fn is_letter(stored: &StoredResource) -> bool {
     stored.resource_type == "DocumentReference"
@@ -55,11 +68,21 @@ pub fn receipt_is_read(task: &StoredResource) -> bool {
             .is_some_and(|t| t["status"] == "completed")
 }
 
-/// The sending unit as a Reference: the letter's custodian, else the owner's orgnr.
-fn unit_reference(letter: &Value, owner: Option<&str>) -> Value {
-    match (letter.get("custodian"), owner) {
-        (Some(c), _) if c.get("reference").is_some() || c.get("identifier").is_some() => c.clone(),
-        (_, Some(orgnr)) => json!({"identifier": {"system": ORGNR_SYSTEM, "value": orgnr}}),
+/// The sending unit as a Reference: the letter's custodian if it names an
+/// Organization by reference, else the stored Organization of the owner's orgnr
+/// (`org_id`, so the unit's inbox `Task?owner=Organization/{id}` finds it), else the
+/// orgnr as an identifier.
+fn unit_reference(letter: &Value, owner: Option<&str>, org_id: Option<&str>) -> Value {
+    match (letter.get("custodian"), org_id, owner) {
+        (Some(c), _, _)
+            if c["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("Organization/")) =>
+        {
+            c.clone()
+        }
+        (_, Some(id), _) => json!({"reference": format!("Organization/{id}")}),
+        (_, _, Some(orgnr)) => json!({"identifier": {"system": ORGNR_SYSTEM, "value": orgnr}}),
         _ => json!({"display": "unknown unit"}),
     }
 }
@@ -78,14 +101,7 @@ fn reader_reference(pid: &str, patient_id: &str, patient_ids: &[String]) -> Valu
 }
 
 /// The receipt Task: completed, focus the letter, `for` the patient, owned by the unit.
-fn receipt(
-    letter: &Value,
-    letter_id: &str,
-    patient_id: &str,
-    reader: Value,
-    owner: Option<&str>,
-    now: &str,
-) -> Value {
+fn receipt(letter_id: &str, patient_id: &str, reader: Value, owner: Value, now: &str) -> Value {
     json!({
         "resourceType": "Task",
         "id": receipt_id(letter_id),
@@ -97,7 +113,7 @@ fn receipt(
         "code": {"coding": [{"system": TASK_KIND_SYSTEM, "code": LETTER_READ_KIND}], "text": "Brev lest"},
         "focus": {"reference": format!("DocumentReference/{letter_id}")},
         "for": {"reference": format!("Patient/{patient_id}")},
-        "owner": unit_reference(letter, owner),
+        "owner": owner,
         "authoredOn": now,
         "lastModified": now,
         "executionPeriod": {"end": now},
@@ -106,6 +122,23 @@ fn receipt(
 }
 
 impl FhirStore {
+    /// The id of the stored Organization with this orgnr, if exactly one (directory
+    /// data, § 4: read as the store itself, nothing of a patient is involved).
+    async fn organization_id(
+        &self,
+        ctx: &RequestContext,
+        orgnr: &str,
+    ) -> StoreResult<Option<String>> {
+        let pairs = [("identifier".to_owned(), format!("{ORGNR_SYSTEM}|{orgnr}"))];
+        let request = self.parse_search("Organization", &pairs, false)?;
+        let loader = crate::notify::decide::notifier_ctx(ctx.now);
+        let hits = self.backend.search(&loader, &request.plan).await?;
+        Ok(match hits.as_slice() {
+            [one] => Some(one.key.id.clone()),
+            _ => None,
+        })
+    }
+
     /// Records that the citizen of `ctx` read `letter` (already shown to them in full
     /// by a read). `Ok(false)` if it was read before (by anyone); never for others.
     pub async fn mark_letter_read(
@@ -138,12 +171,15 @@ impl FhirStore {
             .unwrap_or_default();
         let now = ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let owner = letter.columns.owner_org.clone();
+        let org_id = match owner.as_deref() {
+            Some(orgnr) => self.organization_id(ctx, orgnr).await?,
+            None => None,
+        };
         let task = receipt(
-            &body,
             &letter.id,
             &patient_id,
             reader_reference(pid, &patient_id, &patient_ids),
-            owner.as_deref(),
+            unit_reference(&body, owner.as_deref(), org_id.as_deref()),
             &now,
         );
         let write = prepare_write(task, "Task", &key.id, owner, Precondition::MustNotExist)?;
@@ -170,12 +206,12 @@ mod tests {
     #[test]
     fn receipt_names_the_letter_patient_unit_and_reader() {
         let letter = json!({"custodian": {"reference": "Organization/unn"}});
+        let owner = unit_reference(&letter, Some("974795787"), Some("other"));
         let t = receipt(
-            &letter,
             "l1",
             "p1",
             reader_reference("01010112345", "p1", &["01010112345".into()]),
-            Some("974795787"),
+            owner,
             "2026-12-07T10:00:00Z",
         );
         assert_eq!(t["id"], "letter-read-l1");
@@ -184,14 +220,19 @@ mod tests {
         assert_eq!(t["owner"]["reference"], "Organization/unn");
         assert_eq!(t["output"][0]["valueReference"]["reference"], "Patient/p1");
         let t = receipt(
-            &json!({}),
             "l1",
             "p1",
             reader_reference("41010112345", "p1", &[]),
-            Some("974795787"),
+            unit_reference(&json!({}), Some("974795787"), None),
             "x",
         );
         assert_eq!(t["owner"]["identifier"]["value"], "974795787");
+        let by_id = unit_reference(
+            &json!({"custodian": {"display": "x"}}),
+            Some("9"),
+            Some("unn"),
+        );
+        assert_eq!(by_id["reference"], "Organization/unn");
         assert_eq!(
             t["output"][0]["valueReference"]["identifier"]["system"],
             DNR_SYSTEM

@@ -45,7 +45,7 @@ fn patient_of(
     resource_type: &str,
     id: &str,
     index: &[IndexEntry],
-    work_item: bool,
+    dialog_thread: bool,
 ) -> Option<String> {
     if resource_type == "Patient" {
         return Some(id.to_string());
@@ -58,7 +58,7 @@ fn patient_of(
     // citizen (a youth as participant) sees their own thread (docs/dialog.md). Other
     // work-item kinds keep R4's rule until their services want them in the record.
     let device_patient = ["patient".to_string()];
-    let params: &[String] = if resource_type == "Device" || work_item {
+    let params: &[String] = if resource_type == "Device" || dialog_thread {
         &device_patient
     } else {
         params
@@ -74,7 +74,7 @@ fn patient_of(
 }
 
 /// A dialog thread: a Task with the Nordlys task-kind code `dialog`.
-fn is_work_item(resource_type: &str, resource: &Value) -> bool {
+fn is_dialog_thread(resource_type: &str, resource: &Value) -> bool {
     resource_type == "Task"
         && resource
             .pointer("/code/coding")
@@ -172,7 +172,14 @@ pub fn prepare_write(
     let facts = serde_json::to_string(&facts)
         .map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;
     let columns = ItemColumns {
-        patient_id: patient_of(resource_type, id, &index, is_work_item(resource_type, &resource)),
+        patient_id: patient_of(
+            resource_type,
+            id,
+            &index,
+            is_dialog_thread(resource_type, &resource)
+                || super::letters::is_receipt(resource_type, &resource)
+                || super::forms_parts::is_form_request(resource_type, &resource),
+        ),
         owner_org,
         facts: Some(facts),
     };

@@ -15,7 +15,7 @@
 //! entry due when it opens (`nordlys_policy::opens_at`); the scheduler re-decides each
 //! entry when it falls due, because rules may change in between ([`scheduler`]).
 mod contact;
-mod decide;
+pub(crate) mod decide;
 pub mod delivery;
 mod emergency;
 pub mod preferences;
