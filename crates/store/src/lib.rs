@@ -33,7 +33,9 @@ pub use interactions::dialog_attach::{Upload, ALLOWED_TYPES, MAX_ATTACHMENT_BYTE
 pub use interactions::dialog_parts as dialog;
 pub use interactions::dialog_unit::{DialogChange, DialogUnit};
 pub use interactions::represent::Represented;
-pub use interactions::thresholds::{THRESHOLD_CATEGORY_CODE, THRESHOLD_CATEGORY_SYSTEM};
+pub use interactions::thresholds::{
+    bands_of, readings, Band, THRESHOLD_CATEGORY_CODE, THRESHOLD_CATEGORY_SYSTEM,
+};
 pub use interactions::research::{StudyAnswer, StudyOutcome};
 pub use interactions::research_list::StudyChoice;
 pub use model::{

@@ -7,6 +7,7 @@
 //! post); one copy of each rule means a fix reaches both. Nothing here knows about
 //! citizens, clinicians or either front end's state: each keeps its own session
 //! payload, locales and page header and builds on these pieces.
+pub mod chart;
 pub mod cookies;
 pub mod format;
 pub mod i18n;

@@ -22,6 +22,7 @@ pub mod i18n;
 mod inbox;
 mod inbox_thread;
 mod login;
+mod measurements;
 pub mod oidc;
 mod overview;
 mod page;
@@ -104,6 +105,8 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/act/{action}", post(act::act))
         .route("/clinician/careplan", get(careplan::page))
         .route("/clinician/careplan/save", post(careplan::save))
+        .route("/clinician/measurements", get(measurements::page))
+        .route("/clinician/measurements/threshold", post(measurements::set_threshold))
         .route("/clinician/inbox", get(inbox::page))
         .route("/clinician/inbox/act", post(inbox::act))
         .route("/clinician/inbox/{handle}", get(inbox_thread::page))

@@ -215,6 +215,9 @@ async fn build(
                 @if *key == "service.plans" {
                     p { a href="/clinician/careplan" { (text(lang, "careplan.open")) } }
                 }
+                @if *key == "service.results" {
+                    p { a href="/clinician/measurements" { (text(lang, "measure.open")) } }
+                }
                 @if list.is_empty() {
                     p { (text(lang, "overview.none")) }
                 } @else {
