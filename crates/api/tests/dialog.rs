@@ -234,12 +234,12 @@ async fn attachments_are_limited_and_sniffed() {
     let t = id(&start(&s, &me, "d-adult", "Se vedlegg").await);
     let with = |ct: &str, bytes: &[u8]| {
         let mut c = reply(&t, "Vedlegg");
-        c["payload"].as_array_mut().map(|p| {
+        if let Some(p) = c["payload"].as_array_mut() {
             p.push(
                 json!({"contentAttachment": {"contentType": ct, "title": "skjema.pdf",
                 "data": base64::engine::general_purpose::STANDARD.encode(bytes)}}),
-            )
-        });
+            );
+        }
         c
     };
     let (status, oo) = s
@@ -317,9 +317,9 @@ async fn youth_parent_and_child_rules() {
         .await;
 
     let mut params = start_params("d-youth", WARD, "Til BUP", "Jeg vil snakke med noen.");
-    params["parameter"]
-        .as_array_mut()
-        .map(|p| p.push(json!({"name": "referral", "valueReference": {"reference": "ServiceRequest/d-ref-youth"}})));
+    if let Some(p) = params["parameter"].as_array_mut() {
+        p.push(json!({"name": "referral", "valueReference": {"reference": "ServiceRequest/d-ref-youth"}}));
+    }
     let (status, task) = s
         .send(Method::POST, "/fhir/Task/$start-dialog", &youth, &params)
         .await;

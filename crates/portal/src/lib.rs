@@ -142,7 +142,10 @@ pub fn router(state: PortalState) -> Router {
             get(tiles::forms_fill::page).post(tiles::forms_fill::submit),
         )
         .route("/dialog", get(tiles::dialog::page))
-        .route("/dialog/new", post(tiles::dialog::start).layer(dialog_body_limit()))
+        .route(
+            "/dialog/new",
+            post(tiles::dialog::start).layer(dialog_body_limit()),
+        )
         .route("/dialog/file/{handle}", get(tiles::dialog_thread::file))
         .route("/dialog/{handle}", get(tiles::dialog_thread::page))
         .route(

@@ -362,9 +362,9 @@ mod tests {
             "extension": [{"url": ANSWER_DUE_URL, "valueDateTime": "2026-01-01T00:00:00Z"}]});
         assert!(overdue(&late, Utc::now()));
         let mut answered = late.clone();
-        answered["extension"].as_array_mut().map(|e| {
-            e.push(json!({"url": FIRST_ANSWER_URL, "valueDateTime": "2026-01-02T00:00:00Z"}))
-        });
+        if let Some(e) = answered["extension"].as_array_mut() {
+            e.push(json!({"url": FIRST_ANSWER_URL, "valueDateTime": "2026-01-02T00:00:00Z"}));
+        }
         assert!(!overdue(&answered, Utc::now()));
     }
 }
