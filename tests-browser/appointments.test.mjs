@@ -2,7 +2,8 @@
 // timeavtaler – oppgaver og informasjon"): Ola opens his video consultation at the
 // diabetes clinic and sees what UNN's rule attaches ("Før timen": information with a
 // link, a task), no video link yet (it comes 15 minutes before) but the pre-check,
-// which names his browser and says what it cannot check; both pages pass axe.
+// which names his browser and says what it cannot check; both pages pass axe and fit a
+// 360 px wide phone screen.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -36,4 +37,15 @@ test('Ola sees the rule\'s information and task, the video timing and the pre-ch
   assert.equal(await page.locator('script').count(), 0, 'no script on the pre-check');
   await axe.check(page, 'video pre-check');
   axe.finish(2);
+});
+
+test('the appointment page with its rules and the pre-check fit a 360 px phone screen', async () => {
+  const page = await portal.loginAs('Ola', { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await openTile(page, 'Timeavtaler');
+  await clickAndLoad(page, page.locator('main').getByRole('link', { name: /Videokonsultasjon: diabetes/ }));
+  assert.match(await mainText(page), /Før timen/);
+  assert.equal(await overflow(), 0, 'appointment page scrolls sideways');
+  await page.goto('/video-check');
+  assert.equal(await overflow(), 0, 'pre-check scrolls sideways');
 });
