@@ -210,6 +210,18 @@ async fn invalid_answers_are_refused_with_the_link_id_and_nothing_is_written() {
         .await;
     assert_eq!(entry_ids(&mine, None), Vec::<String>::new());
 
+    // The CapabilityStatement names the operations.
+    let (_, cs) = s.get("/fhir/metadata", &kari).await;
+    let qr = cs["rest"][0]["resource"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["type"] == "QuestionnaireResponse")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(qr["operation"][0]["name"], "submit");
+    assert_eq!(qr["operation"][1]["name"], "draft");
+
     // Only citizens use the operation; bad parameters are a 400.
     let (status, _) = op(
         &s,

@@ -147,6 +147,24 @@ fn resource_entry(rt: &str, all_types: &[&str]) -> Value {
                 "definition": format!("https://nordlys.no/fhir/OperationDefinition/Appointment-{n}")}))
             .collect::<Vec<_>>());
     }
+    if rt == "Task" {
+        // Digital dialog (docs/dialog.md): a citizen starts a thread; either side
+        // records its read receipt. Answers are plain `POST Communication` `partOf`.
+        entry["operation"] = json!(["start-dialog", "mark-read"]
+            .iter()
+            .map(|n| json!({"name": n,
+                "definition": format!("https://nordlys.no/fhir/OperationDefinition/Task-{n}")}))
+            .collect::<Vec<_>>());
+    }
+    if rt == "QuestionnaireResponse" {
+        // A citizen's forms (docs/forms.md): validated, decided (§ 10) and delivered
+        // to the receiving unit's inbox in one commit.
+        entry["operation"] = json!(["submit", "draft"]
+            .iter()
+            .map(|n| json!({"name": n,
+                "definition": format!("https://nordlys.no/fhir/OperationDefinition/QuestionnaireResponse-{n}")}))
+            .collect::<Vec<_>>());
+    }
     entry
 }
 

@@ -143,9 +143,9 @@ pub async fn extra(
             @if !range.is_empty() {
                 section.forms-offer {
                     h2 { (text(lang, key)) }
-                    ul.items {
+                    ul.offers {
                         @for i in range {
-                            li.item { a href=(href(i)) { span.title { (links[i].1) } } " " span.badge { (text(lang, link_key)) } }
+                            li.offer { a href=(href(i)) { span.form-title { (links[i].1) } } " " span.action { (text(lang, link_key)) } }
                         }
                     }
                 }
