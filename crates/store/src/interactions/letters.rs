@@ -155,7 +155,7 @@ impl FhirStore {
         if !is_letter(letter) {
             return Ok(false);
         }
-        let key = ResourceKey::new("Task", &receipt_id(&letter.id));
+        let key = ResourceKey::new("Task", receipt_id(&letter.id));
         if self.backend.read_current(ctx, &key).await?.is_some() {
             return Ok(false);
         }

@@ -71,7 +71,7 @@ impl FhirStore {
     /// The channels the person with national id `pid` allows (all, if never chosen).
     pub async fn channels_of(&self, pid: &str) -> StoreResult<Channels> {
         let ctx = notifier_ctx(chrono::Utc::now());
-        let key = ResourceKey::new("Basic", &preferences_id(pid));
+        let key = ResourceKey::new("Basic", preferences_id(pid));
         let Some(stored) = self.backend.read_current(&ctx, &key).await? else {
             return Ok(Channels::default());
         };

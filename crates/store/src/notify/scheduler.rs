@@ -85,7 +85,7 @@ impl FhirStore {
                 .iter()
                 .filter_map(|e| super::reminder::letter_of(&e.item))
                 .filter_map(|l| l.strip_prefix("DocumentReference/"))
-                .map(|id| ResourceKey::new("Task", &receipt_id(id))),
+                .map(|id| ResourceKey::new("Task", receipt_id(id))),
         );
         let mut read_letters = HashSet::new();
         let mut current: HashMap<String, _> = HashMap::new();
