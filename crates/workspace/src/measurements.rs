@@ -126,12 +126,14 @@ async fn build(
             });
         }
     }
+    for points in series.values_mut() {
+        points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
     let csrf = &clinician.session.csrf;
     Ok(html! {
         h1 { (text(lang, "measure.title")) }
         @if series.is_empty() { p { (text(lang, "measure.none")) } }
-        @for (code, points) in series.iter_mut() {
-            @let _ = points.sort_by(|a, b| a.x.total_cmp(&b.x));
+        @for (code, points) in &series {
             @let name = QUANTITIES.iter().find(|(c, _)| c == code).map_or(code.clone(), |(_, k)| text(lang, k).to_owned());
             @let band = bands.iter().find(|b| &b.code == code);
             @let values: Vec<f64> = points.iter().map(|p| p.y).collect();
