@@ -4,7 +4,8 @@
 // assigns it to himself, opens it (Ola's message is then read), answers; Ola sees the
 // answer, the state "answered" and "read by the place of treatment" on his message;
 // the doctor sees Ola has read the answer; the doctor closes the thread and Ola is
-// told where to call instead. No script on any page; axe passes on the new pages.
+// told where to call instead. The PDF opens on both sides. No script on any page;
+// axe passes on the new pages.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +62,10 @@ test('a message goes from Ola to the clinic inbox and the answer and read receip
   assert.ok(text.includes(QUESTION) && text.includes('Vedlegg: bilde-av-foten.pdf'), text);
   assert.ok(text.includes(p['messages.not-read']), 'not read by the clinic yet');
   assert.ok(text.includes(p['dialog.status.new']), text);
+  const olaFile = await ola.locator('main a[href^="/dialog/file/"]').getAttribute('href');
+  const olaResp = await ola.request.get(olaFile);
+  assert.equal(olaResp.status(), 200);
+  assert.deepEqual(Buffer.from(await olaResp.body()), PDF);
   await axe.check(ola, 'portal thread');
 
   // The clinic's inbox: new, then assigned to the doctor.
@@ -80,6 +85,12 @@ test('a message goes from Ola to the clinic inbox and the answer and read receip
   await clickAndLoad(doctor, inboxRow(doctor).getByRole('link', { name: TOPIC }));
   text = await mainText(doctor);
   assert.ok(text.includes(QUESTION) && text.includes('Vedlegg: bilde-av-foten.pdf'), text);
+  // The attachment opens for the clinic (and for Ola): the same PDF bytes.
+  const docFile = await doctor.locator('main a[href^="/clinician/inbox/file/"]').getAttribute('href');
+  const docResp = await doctor.request.get(docFile);
+  assert.equal(docResp.status(), 200);
+  assert.equal(docResp.headers()['content-type'], 'application/pdf');
+  assert.deepEqual(Buffer.from(await docResp.body()), PDF);
   await axe.check(doctor, 'workspace thread');
   await doctor.getByLabel(w['inbox.answer']).fill(ANSWER);
   await clickAndLoad(doctor, doctor.getByRole('button', { name: w['inbox.send'] }));

@@ -78,6 +78,25 @@ pub async fn page(
         Ok(t) => t,
         Err(_) => return gone(),
     };
+    let files: Vec<String> = msgs
+        .iter()
+        .flat_map(|m| {
+            m.get("payload")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|p| s_at(p, "/contentAttachment/url"))
+        .filter(|u| u.starts_with("Binary/"))
+        .map(str::to_owned)
+        .collect();
+    let file_handles: Vec<String> = state
+        .sessions
+        .update(&clinician.sid, |s| {
+            files.iter().map(|f| s.handle(f)).collect()
+        })
+        .unwrap_or_default();
+    let mut fh = file_handles.iter();
     let status = status_of(&task);
     let title = s_at(&task, "/description").unwrap_or("—").to_owned();
     let late = overdue(&task, chrono::Utc::now());
@@ -115,7 +134,13 @@ pub async fn page(
                     @for p in m.get("payload").and_then(Value::as_array).into_iter().flatten() {
                         @if let Some(t) = s_at(p, "/contentString") { p.text lang="nb" { (t) } }
                         @if let Some(t) = s_at(p, "/contentAttachment/title") {
-                            p.attachment { (text_with(lang, "inbox.attachment", &[("name", t)])) }
+                            p.attachment {
+                                @let label = text_with(lang, "inbox.attachment", &[("name", t)]);
+                                @match s_at(p, "/contentAttachment/url").filter(|u| u.starts_with("Binary/")).and_then(|_| fh.next()) {
+                                    Some(h) => a href={ "/clinician/inbox/file/" (h) } { (label) },
+                                    None => (label),
+                                }
+                            }
                         }
                     }
                     @if !citizen {
@@ -142,4 +167,64 @@ pub async fn page(
         StatusCode::OK,
         shell(lang, &title, "/clinician/inbox", Some(s), body),
     )
+}
+
+/// `GET /clinician/inbox/file/{handle}`: an attachment of a thread, read with the
+/// practitioner's context (the gate decides it through its message; logged).
+pub async fn file(
+    State(state): State<WorkspaceState>,
+    clinician: Clinician,
+    Path(handle): Path<String>,
+) -> Response {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    use base64::Engine;
+    let lang = clinician.lang;
+    let s = &clinician.session;
+    let gone = || {
+        message(
+            lang,
+            StatusCode::NOT_FOUND,
+            "inbox.title",
+            text(lang, "inbox.gone"),
+            Some(s),
+        )
+    };
+    let Some(id) = s
+        .resolve(&handle)
+        .and_then(|r| r.strip_prefix("Binary/"))
+        .map(str::to_owned)
+    else {
+        return gone();
+    };
+    let Ok(stored) = state.store.read(&clinician.ctx, "Binary", &id).await else {
+        return gone();
+    };
+    let Ok(binary) = serde_json::from_str::<Value>(&stored.body) else {
+        return gone();
+    };
+    let content_type = match s_at(&binary, "/contentType") {
+        Some(t @ ("application/pdf" | "image/jpeg" | "image/png")) => t.to_owned(),
+        _ => return gone(),
+    };
+    let Some(bytes) = s_at(&binary, "/data")
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+    else {
+        return gone();
+    };
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (
+                CONTENT_DISPOSITION,
+                "inline; filename=\"vedlegg\"".to_owned(),
+            ),
+            (
+                CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }

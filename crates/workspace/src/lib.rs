@@ -109,6 +109,7 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/measurements/threshold", post(measurements::set_threshold))
         .route("/clinician/inbox", get(inbox::page))
         .route("/clinician/inbox/act", post(inbox::act))
+        .route("/clinician/inbox/file/{handle}", get(inbox_thread::file))
         .route("/clinician/inbox/{handle}", get(inbox_thread::page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
