@@ -102,9 +102,11 @@ fn codings(v: Option<&Value>) -> Vec<(String, String)> {
 /// The facts of an appointment for its patient (`patient`: the Patient resource
 /// as the caller sees it, if at all).
 pub fn facts_of(appointment: &Value, patient: Option<&Value>) -> Facts {
+    // The appointment's day in Norway (a start written in UTC late in the evening
+    // is the next Norwegian day).
     let day = s(appointment, "/start")
-        .and_then(|t| t.get(..10))
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| nordlys_policy::oslo_today(t.with_timezone(&chrono::Utc)));
     let birth = patient
         .and_then(|p| s(p, "/birthDate"))
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
