@@ -130,5 +130,13 @@ test('Ola edits his goal, the doctor a measure; each sees the other; a stale sav
   await doc.page.goto('/clinician/careplan');
   assert.match(await mainText(doc.page), /Sove bedre/);
   assert.equal(await doc.page.locator('script').count(), 0);
+
+  // The responsible doctor proposes a hand-over to the GP's organisation: a Task in
+  // that organisation's inbox, shown as waiting on the plan page.
+  await doc.page.getByLabel(w['careplan.handover.to'], { exact: true }).fill('974760673');
+  await clickAndLoad(doc.page, doc.page.getByRole('button', { name: w['careplan.handover.propose'], exact: true }));
+  const after = await mainText(doc.page);
+  assert.match(after, new RegExp(w['careplan.handover.sent']));
+  assert.match(after, new RegExp(`${w['careplan.handover.pending']}: ${doc.orgnr} → 974760673`));
   axeOn.finish(2);
 });

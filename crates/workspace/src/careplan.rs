@@ -116,21 +116,33 @@ async fn build(
     let lang = clinician.lang;
     let plans = items(state, ctx, "CarePlan", patient_id).await?;
     let provenance = items(state, ctx, "Provenance", patient_id).await?;
-    let refs: Vec<String> = plans
+    // Hand-overs waiting for an answer (docs/careplan.md).
+    let pending: Vec<(String, Value)> = items(state, ctx, "Task", patient_id)
+        .await?
+        .into_iter()
+        .filter(|(_, t)| {
+            s(t, "/code/coding/0/code") == "careplan-handover" && s(t, "/status") == "requested"
+        })
+        .map(|(st, t)| (st.id, t))
+        .collect();
+    let mut refs: Vec<String> = plans
         .iter()
         .map(|(st, _)| format!("CarePlan/{}", st.id))
         .collect();
+    refs.extend(pending.iter().map(|(id, _)| format!("Task/{id}")));
     let handles: Vec<String> = state
         .sessions
         .update(&clinician.sid, |sess| {
             refs.iter().map(|r| sess.handle(r)).collect()
         })
         .unwrap_or_default();
+    let (handles, task_handles) = handles.split_at(plans.len().min(handles.len()));
+    let me = clinician.session.orgnr.as_str();
     let csrf = &clinician.session.csrf;
     Ok(html! {
         h1 { (text(lang, "careplan.title")) }
         @if plans.is_empty() { p { (text(lang, "careplan.none")) } }
-        @for ((st, plan), handle) in plans.iter().zip(&handles) {
+        @for ((st, plan), handle) in plans.iter().zip(handles) {
             @let acts: Vec<(usize, &Value)> = plan["activity"].as_array().map(|a| a.iter().enumerate().collect()).unwrap_or_default();
             section.plan aria-label=(s(plan, "/title")) {
                 h2 { (s(plan, "/title")) " · " (s(plan, "/status")) " · " (text(lang, "careplan.version")) " " (st.version) }
@@ -160,6 +172,31 @@ async fn build(
                         label for="measure-new" { (text(lang, "careplan.new-measure")) }
                         input type="text" id="measure-new" name="measure:new" maxlength="500";
                         button type="submit" { (text(lang, "careplan.save")) }
+                    }
+                }
+                @let responsible = if s(plan, "/author/identifier/value").is_empty() { st.columns.owner_org.clone().unwrap_or_default() } else { s(plan, "/author/identifier/value").to_owned() };
+                p { (text(lang, "careplan.responsible-org")) ": " (responsible) }
+                @for ((_, t), th) in pending.iter().zip(task_handles).filter(|((_, t), _)| s(t, "/focus/reference") == format!("CarePlan/{}", st.id)) {
+                    div.handover {
+                        p { (text(lang, "careplan.handover.pending")) ": " (s(t, "/requester/identifier/value")) " → " (s(t, "/owner/identifier/value")) }
+                        @if s(t, "/owner/identifier/value") == me {
+                            form method="post" action="/clinician/careplan/handover-answer" {
+                                input type="hidden" name="_csrf" value=(csrf);
+                                input type="hidden" name="task" value=(th);
+                                button type="submit" name="answer" value="accept" { (text(lang, "careplan.handover.accept")) }
+                                " "
+                                button type="submit" name="answer" value="reject" { (text(lang, "careplan.handover.reject")) }
+                            }
+                        }
+                    }
+                }
+                @if responsible == me && s(plan, "/status") == "active" {
+                    form method="post" action="/clinician/careplan/handover" {
+                        input type="hidden" name="_csrf" value=(csrf);
+                        input type="hidden" name="plan" value=(handle);
+                        label for=(format!("handover-{}", st.id)) { (text(lang, "careplan.handover.to")) }
+                        input type="text" inputmode="numeric" id=(format!("handover-{}", st.id)) name="organization" pattern="[0-9]{9}" maxlength="9";
+                        button type="submit" { (text(lang, "careplan.handover.propose")) }
                     }
                 }
                 h3 { (text(lang, "careplan.history")) }
@@ -284,5 +321,77 @@ mod tests {
         );
         assert!(p.get("meta").is_none());
         assert_eq!(responsible(&p["activity"][0]), "983974899");
+    }
+}
+
+/// `POST /clinician/careplan/handover`: `plan` (handle) and `organization` (orgnr).
+pub async fn propose(
+    State(state): State<WorkspaceState>,
+    clinician: Clinician,
+    body: Bytes,
+) -> Response {
+    let lang = clinician.lang;
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim());
+    if !csrf_ok(&clinician.session, get("_csrf")) {
+        return csrf_refused(lang);
+    }
+    let Some((_, ctx)) = clinician.patient_ctx(&state) else {
+        return Redirect::to("/clinician").into_response();
+    };
+    let id = get("plan")
+        .and_then(|h| clinician.session.resolve(h))
+        .and_then(|r| r.strip_prefix("CarePlan/"))
+        .map(str::to_owned);
+    let (Some(id), Some(to)) = (id, get("organization")) else {
+        return Redirect::to("/clinician/careplan").into_response();
+    };
+    match state.store.propose_handover(&ctx, &id, to).await {
+        Ok(_) => {
+            state.sessions.update(&clinician.sid, |s| {
+                s.flash = Some(text(lang, "careplan.handover.sent").to_owned())
+            });
+            Redirect::to("/clinician/careplan").into_response()
+        }
+        Err(e) => error_page(&e, &clinician),
+    }
+}
+
+/// `POST /clinician/careplan/handover-answer`: `task` (handle), `answer` accept|reject.
+pub async fn answer(
+    State(state): State<WorkspaceState>,
+    clinician: Clinician,
+    body: Bytes,
+) -> Response {
+    let lang = clinician.lang;
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim());
+    if !csrf_ok(&clinician.session, get("_csrf")) {
+        return csrf_refused(lang);
+    }
+    let Some((_, ctx)) = clinician.patient_ctx(&state) else {
+        return Redirect::to("/clinician").into_response();
+    };
+    let id = get("task")
+        .and_then(|h| clinician.session.resolve(h))
+        .and_then(|r| r.strip_prefix("Task/"))
+        .map(str::to_owned);
+    let Some(id) = id else {
+        return Redirect::to("/clinician/careplan").into_response();
+    };
+    let accept = get("answer") == Some("accept");
+    match state.store.answer_handover(&ctx, &id, accept).await {
+        Ok(_) => {
+            let key = if accept {
+                "careplan.handover.accepted"
+            } else {
+                "careplan.handover.rejected"
+            };
+            state.sessions.update(&clinician.sid, |s| {
+                s.flash = Some(text(lang, key).to_owned())
+            });
+            Redirect::to("/clinician/careplan").into_response()
+        }
+        Err(e) => error_page(&e, &clinician),
     }
 }

@@ -105,6 +105,8 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/act/{action}", post(act::act))
         .route("/clinician/careplan", get(careplan::page))
         .route("/clinician/careplan/save", post(careplan::save))
+        .route("/clinician/careplan/handover", post(careplan::propose))
+        .route("/clinician/careplan/handover-answer", post(careplan::answer))
         .route("/clinician/measurements", get(measurements::page))
         .route("/clinician/measurements/threshold", post(measurements::set_threshold))
         .route("/clinician/inbox", get(inbox::page))
