@@ -11,6 +11,7 @@ pub mod dialog;
 pub mod fixtures;
 pub mod hook;
 pub mod forms;
+pub mod forms_suite;
 pub mod leak;
 pub mod measurements;
 pub mod letters;
