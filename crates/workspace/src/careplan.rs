@@ -294,36 +294,6 @@ pub async fn save(
     back
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clinicians_edit_their_measures_not_the_patients() {
-        let plan = json!({"resourceType": "CarePlan", "meta": {"versionId": "3"}, "activity": [
-            {"detail": {"description": "Inhalasjon", "performer": [{"identifier": {"system": ORGNR_SYSTEM, "value": "983974899"}}]}},
-            {"detail": {"description": "Tur", "performer": [{"reference": "Patient/a"}]}}]});
-        let f = |k: &str, v: &str| (k.to_string(), v.to_string());
-        let p = apply(
-            &plan,
-            &[
-                f("measure:0", "Inhalasjon x3"),
-                f("measure:1", "Ingen tur"),
-                f("measure:new", "Hjemmebesøk"),
-            ],
-            "974760673",
-        );
-        assert_eq!(p["activity"][0]["detail"]["description"], "Inhalasjon x3");
-        assert_eq!(p["activity"][1]["detail"]["description"], "Tur");
-        assert_eq!(
-            p["activity"][2]["detail"]["performer"][0]["identifier"]["value"],
-            "974760673"
-        );
-        assert!(p.get("meta").is_none());
-        assert_eq!(responsible(&p["activity"][0]), "983974899");
-    }
-}
-
 /// `POST /clinician/careplan/handover`: `plan` (handle) and `organization` (orgnr).
 pub async fn propose(
     State(state): State<WorkspaceState>,
@@ -393,5 +363,35 @@ pub async fn answer(
             Redirect::to("/clinician/careplan").into_response()
         }
         Err(e) => error_page(&e, &clinician),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clinicians_edit_their_measures_not_the_patients() {
+        let plan = json!({"resourceType": "CarePlan", "meta": {"versionId": "3"}, "activity": [
+            {"detail": {"description": "Inhalasjon", "performer": [{"identifier": {"system": ORGNR_SYSTEM, "value": "983974899"}}]}},
+            {"detail": {"description": "Tur", "performer": [{"reference": "Patient/a"}]}}]});
+        let f = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let p = apply(
+            &plan,
+            &[
+                f("measure:0", "Inhalasjon x3"),
+                f("measure:1", "Ingen tur"),
+                f("measure:new", "Hjemmebesøk"),
+            ],
+            "974760673",
+        );
+        assert_eq!(p["activity"][0]["detail"]["description"], "Inhalasjon x3");
+        assert_eq!(p["activity"][1]["detail"]["description"], "Tur");
+        assert_eq!(
+            p["activity"][2]["detail"]["performer"][0]["identifier"]["value"],
+            "974760673"
+        );
+        assert!(p.get("meta").is_none());
+        assert_eq!(responsible(&p["activity"][0]), "983974899");
     }
 }
