@@ -29,6 +29,7 @@ mod reach;
 mod reason;
 mod redact;
 mod relation;
+mod study;
 mod write;
 
 pub use act::{may_act, ActRefusal};
@@ -62,4 +63,5 @@ pub use relation::{
     address_rule, names_citizen, relation_candidates, relations, representable, Relation,
     RelationKind,
 };
+pub use study::{may_send_for_study, studies_named, StudyRefusal};
 pub use write::{may_change_grant, may_write_grant, Author};

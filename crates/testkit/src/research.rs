@@ -252,3 +252,34 @@ pub async fn parents_consent_for_children_under_sixteen_only(store: &FhirStore) 
         assert_eq!(research_reads(store, &format!("{id}-obs")).await, Ok(()));
     }
 }
+
+/// A `form-request` the study sends a participant: `basedOn` names the study, which is
+/// what makes it a study's contact (docs/research.md) and puts it under the consent.
+pub fn study_form_request(
+    id: &str,
+    patient: &str,
+    questionnaire: &str,
+    org: &str,
+    orgnr: &str,
+    study_id: &str,
+) -> Value {
+    let mut t = crate::forms::form_request(id, patient, questionnaire, org, orgnr);
+    t["basedOn"] = json!([{"reference": format!("ResearchStudy/{study_id}")}]);
+    t["description"] = json!("Studien ber deg fylle ut spørreskjemaet");
+    t
+}
+
+/// A letter from the study (`context.related` names the study), plain text.
+pub fn study_letter(id: &str, patient: &str, orgnr: &str, study_id: &str) -> Value {
+    json!({"resourceType": "DocumentReference", "id": id, "status": "current",
+        "type": {"text": "Brev fra studien"},
+        "category": [{"coding": [{"system": crate::letters::CATEGORY_SYSTEM, "code": "letter"}]}],
+        "subject": {"reference": format!("Patient/{patient}")},
+        "date": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "description": "Informasjon til deltakerne i studien",
+        "custodian": {"identifier": {"system": nordlys_policy::ORGNR_SYSTEM, "value": orgnr},
+            "display": "Forskningsgruppen"},
+        "context": {"related": [{"reference": format!("ResearchStudy/{study_id}")}]},
+        "content": [{"attachment": {"contentType": "text/plain; charset=utf-8",
+            "data": "VGFrayBmb3IgYXQgZHUgZGVsdGFyLg==", "title": "Brev fra studien"}}]})
+}

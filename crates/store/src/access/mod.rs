@@ -8,6 +8,7 @@
 //! item's `facts` column. No handler and no backend decides access.
 mod load;
 mod matching;
+mod study;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -31,6 +31,7 @@ pub(crate) mod prepare;
 mod read;
 pub(crate) mod represent;
 pub mod research;
+pub mod research_cancel;
 pub mod research_list;
 mod search;
 pub mod thresholds;

@@ -179,7 +179,7 @@ impl FhirStore {
             subject,
             "ResearchSubject",
             &id,
-            Some(org),
+            Some(org.clone()),
             self.precondition(ctx, "ResearchSubject", &id).await?,
         )?;
         let created = [
@@ -187,6 +187,14 @@ impl FhirStore {
             matches!(subject.precondition, Precondition::MustNotExist),
         ];
         let mut writes = vec![consent, subject];
+        let mut created = created.to_vec();
+        if answer == StudyAnswer::Withdraw {
+            let cancelled = self
+                .study_requests_to_cancel(ctx, patient_id, study_id, &org)
+                .await?;
+            created.extend(cancelled.iter().map(|_| false));
+            writes.extend(cancelled);
+        }
         writes.extend(self.audits_for_writes(ctx, &writes, &created)?);
         let committed = self.commit_writes(ctx, writes).await?;
         let take = |rt: &str| {

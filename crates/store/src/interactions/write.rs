@@ -209,6 +209,15 @@ impl FhirStore {
         if !gate.may_write(&write.resource_type, &write.columns) {
             return Err(forbidden());
         }
+        // A study contacts consenting participants only (docs/research.md).
+        if let Err(refusal) = gate.may_send_for_study(write) {
+            return Err(StoreError::Invalid(vec![nordlys_fhir::Issue {
+                severity: nordlys_fhir::IssueSeverity::Error,
+                code: "business-rule",
+                expression: write.resource_type.clone(),
+                diagnostics: refusal.to_string(),
+            }]));
+        }
         let Some(resource) = &write.resource else {
             return Ok(());
         };
