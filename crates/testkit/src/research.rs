@@ -15,7 +15,8 @@ macro_rules! research_tests {
     ($make:expr) => {
         $crate::research_tests!(@each $make;
             consent_opens_and_withdrawal_closes_at_once, declining_lets_nothing_through,
-            parents_consent_for_children_under_sixteen_only);
+            parents_consent_for_children_under_sixteen_only,
+            a_study_contacts_consenting_participants_only);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -282,4 +283,105 @@ pub fn study_letter(id: &str, patient: &str, orgnr: &str, study_id: &str) -> Val
         "context": {"related": [{"reference": format!("ResearchStudy/{study_id}")}]},
         "content": [{"attachment": {"contentType": "text/plain; charset=utf-8",
             "data": "VGFrayBmb3IgYXQgZHUgZGVsdGFyLg==", "title": "Brev fra studien"}}]})
+}
+
+async fn try_put(
+    store: &FhirStore,
+    ctx: &nordlys_store::RequestContext,
+    resource: Value,
+) -> Result<(), String> {
+    let rt = resource["resourceType"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let id = resource["id"].as_str().unwrap_or_default().to_string();
+    match store.update(ctx, &rt, &id, resource, None).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::Invalid(issues)) => Err(issues
+            .iter()
+            .map(|i| i.diagnostics.clone())
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => panic!("put {rt}/{id}: {e:?}"),
+    }
+}
+
+async fn task_status(store: &FhirStore, id: &str) -> Option<String> {
+    match store.read(&other_system(), "Task", id).await {
+        Ok(s) => Some(status_of(&s.body)),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+/// The study sends a form request and a letter to a consenting participant only
+/// (`nordlys_policy::may_send_for_study`); a withdrawal cancels the open request in the
+/// same batch (found with `Task?based-on=ResearchStudy/…` on this backend) and closes
+/// the contact; the study may still cancel what it sent.
+pub async fn a_study_contacts_consenting_participants_only(store: &FhirStore) {
+    put(
+        store,
+        &other_system(),
+        study("diet", "Kostholdsstudien", "Jeg samtykker …"),
+    )
+    .await;
+    let (fnr, birth) = person(38, 8);
+    put(store, &hospital_system(), patient("per", &fnr, birth)).await;
+    let (other, other_birth) = person(39, 9);
+    put(
+        store,
+        &hospital_system(),
+        patient("pia", &other, other_birth),
+    )
+    .await;
+    let request = |id: &str, p: &str| study_form_request(id, p, "q", "study", OTHER_ORG, "diet");
+    let refused = try_put(store, &other_system(), request("r0", "per")).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("no research consent in force")),
+        "{refused:?}"
+    );
+    assert_eq!(task_status(store, "r0").await, None, "nothing written");
+
+    ok(store.consent_to_study(&citizen(&fnr), "per", "diet").await);
+    assert_eq!(
+        try_put(store, &other_system(), request("r1", "per")).await,
+        Ok(())
+    );
+    assert_eq!(
+        try_put(store, &other_system(), request("r2", "per")).await,
+        Ok(())
+    );
+    let letter = study_letter("l1", "per", OTHER_ORG, "diet");
+    assert_eq!(try_put(store, &other_system(), letter).await, Ok(()));
+    // Pia never consented; the hospital is not the study's organisation.
+    assert!(try_put(store, &other_system(), request("r3", "pia"))
+        .await
+        .is_err());
+    let letter = study_letter("l2", "pia", OTHER_ORG, "diet");
+    assert!(try_put(store, &other_system(), letter).await.is_err());
+    let hospital = study_form_request("r4", "per", "q", "h", crate::fixtures::HOSPITAL_ORG, "diet");
+    assert!(try_put(store, &hospital_system(), hospital).await.is_err());
+    assert_eq!(task_status(store, "r3").await, None);
+
+    // The study closes r2 itself; withdrawing cancels the open r1 in the same batch.
+    let mut done = request("r2", "per");
+    done["status"] = json!("completed");
+    assert_eq!(try_put(store, &other_system(), done).await, Ok(()));
+    ok(store
+        .withdraw_from_study(&citizen(&fnr), "per", "diet")
+        .await);
+    assert_eq!(task_status(store, "r1").await.as_deref(), Some("cancelled"));
+    assert_eq!(task_status(store, "r2").await.as_deref(), Some("completed"));
+    assert!(try_put(store, &other_system(), request("r5", "per"))
+        .await
+        .is_err());
+    let mut cancel = request("r1", "per");
+    cancel["status"] = json!("cancelled");
+    assert_eq!(
+        try_put(store, &other_system(), cancel).await,
+        Ok(()),
+        "closing stays open"
+    );
 }
