@@ -173,7 +173,13 @@ pub async fn page(
                             td { (kind_label(lang, kind_of(t))) }
                             td {
                                 @let subject = t.get("description").and_then(Value::as_str).unwrap_or("—");
-                                @if is_thread(t) { a href={ "/clinician/inbox/" (h) } { (subject) } } @else { (subject) }
+                                @if is_thread(t) { a href={ "/clinician/inbox/" (h) } { (subject) } }
+                                @else if kind_of(t) == "form-answer" { a href={ "/clinician/forms/" (h) } { (subject) } }
+                                @else { (subject) }
+                                // A triage form's priority (docs/forms.md); routine is not marked.
+                                @if let Some(p) = t.get("priority").and_then(Value::as_str).filter(|p| *p != "routine") {
+                                    " " strong.badge.(format!("priority-{p}")) { (text(lang, &format!("inbox.priority.{p}"))) }
+                                }
                             }
                             td { (t.pointer("/for/display").and_then(Value::as_str).unwrap_or("")) }
                             td { (state_label(lang, item_state(t))) }

@@ -19,6 +19,7 @@ mod citizen;
 pub mod consents;
 mod directory;
 pub mod i18n;
+mod form_answer;
 mod inbox;
 mod inbox_thread;
 mod login;
@@ -113,6 +114,7 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/inbox/act", post(inbox::act))
         .route("/clinician/inbox/file/{handle}", get(inbox_thread::file))
         .route("/clinician/inbox/{handle}", get(inbox_thread::page))
+        .route("/clinician/forms/{handle}", get(form_answer::page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

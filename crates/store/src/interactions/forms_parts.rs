@@ -63,8 +63,9 @@ pub fn invalid(errors: &[FormError]) -> StoreError {
     )
 }
 
-/// The items with each question's text copied from the form, so the answer reads on
-/// its own (the portal's detail page and any record system need nothing else).
+/// The items with each question's text copied from the form and chosen options in full,
+/// so the answer reads on its own (the portal's detail page and any record system need
+/// nothing else).
 pub fn with_texts(form_items: &[FormItem], items: &Value) -> Value {
     let Some(list) = items.as_array() else {
         return json!([]);
@@ -76,6 +77,19 @@ pub fn with_texts(form_items: &[FormItem], items: &Value) -> Value {
                 let id = i.get("linkId").and_then(Value::as_str).unwrap_or_default();
                 if let Some(f) = form_items.iter().find(|f| f.link_id == id) {
                     i["text"] = json!(f.text);
+                    // A chosen option is stored as the form states it (system, code,
+                    // display), however briefly the client named it.
+                    if let Some(answers) = i.get_mut("answer").and_then(Value::as_array_mut) {
+                        for a in answers.iter_mut() {
+                            if let Some(o) = f.options.iter().find(|o| o.matches(a)) {
+                                let nested = a.get("item").cloned();
+                                *a = o.value.clone();
+                                if let Some(n) = nested {
+                                    a["item"] = n;
+                                }
+                            }
+                        }
+                    }
                     if let Some(children) = i.get("item").cloned() {
                         i["item"] = with_texts(&f.items, &children);
                     }
