@@ -141,12 +141,14 @@ mod tests {
     }
 
     /// (what, writer org, item, patient, grants → allowed?)
+    type Row<'a> = (&'a str, &'a str, Value, Option<&'a str>, Vec<Grant>, bool);
+
     #[test]
     fn table() {
         let heart = "ResearchStudy/heart";
         let active = || vec![consent("active", STUDY_ORG, heart)];
         #[rustfmt::skip]
-        let rows: Vec<(&str, &str, Value, Option<&str>, Vec<Grant>, bool)> = vec![
+        let rows: Vec<Row> = vec![
             ("request, consent in force",            STUDY_ORG, request("requested", heart), Some("kari"), active(), true),
             ("letter, consent in force",             STUDY_ORG, letter(heart),               Some("kari"), active(), true),
             ("request, no consent",                  STUDY_ORG, request("requested", heart), Some("kari"), vec![],   false),
