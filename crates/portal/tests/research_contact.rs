@@ -276,7 +276,7 @@ async fn a_study_sends_forms_and_letters_to_consenting_participants_only() {
         &study_letter("letter-3", "child-8", RESEARCH_ORG, &sid),
     )
     .await;
-    // What was delivered under the consent stays the study's record (docs/research.md).
+    // What was delivered under the consent stays the study's record (docs/access-policy.md, study contact).
     let (status, _) = s
         .get(&format!("/fhir/QuestionnaireResponse/{rid}"), &research)
         .await;

@@ -255,7 +255,7 @@ pub async fn parents_consent_for_children_under_sixteen_only(store: &FhirStore) 
 }
 
 /// A `form-request` the study sends a participant: `basedOn` names the study, which is
-/// what makes it a study's contact (docs/research.md) and puts it under the consent.
+/// what makes it a study's contact (docs/access-policy.md, study contact) and puts it under the consent.
 pub fn study_form_request(
     id: &str,
     patient: &str,

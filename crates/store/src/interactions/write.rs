@@ -209,7 +209,7 @@ impl FhirStore {
         if !gate.may_write(&write.resource_type, &write.columns) {
             return Err(forbidden());
         }
-        // A study contacts consenting participants only (docs/research.md).
+        // A study contacts consenting participants only (docs/access-policy.md, study contact).
         if let Err(refusal) = gate.may_send_for_study(write) {
             return Err(StoreError::Invalid(vec![nordlys_fhir::Issue {
                 severity: nordlys_fhir::IssueSeverity::Error,
