@@ -281,4 +281,57 @@ async fn a_study_sends_forms_and_letters_to_consenting_participants_only() {
         .get(&format!("/fhir/QuestionnaireResponse/{rid}"), &research)
         .await;
     assert_eq!(status, StatusCode::OK);
+
+    // Consent again, a new request, then the grant is ended by a plain FHIR write of the
+    // Consent (not the portal's withdrawal, so nothing cancels the request): the open
+    // request can no longer be answered to the study.
+    let again = study_handles(&mother, false).await;
+    let yes = mother
+        .post("/research/consent", &[("study", &again[0])])
+        .await;
+    assert_eq!(yes.status, StatusCode::SEE_OTHER, "{}", yes.html);
+    created(s, &research, &request("req-4", "child-8")).await;
+    let (_, subjects) = s
+        .get(
+            &format!("/fhir/ResearchSubject?study=ResearchStudy/{sid}"),
+            &research,
+        )
+        .await;
+    let cid = subjects["entry"][0]["resource"]["consent"]["reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, mut consent) = s.get(&format!("/fhir/{cid}"), &ingrid).await;
+    assert_eq!(status, StatusCode::OK, "{consent}");
+    consent["status"] = json!("inactive");
+    let (status, body) = s
+        .send(Method::PUT, &format!("/fhir/{cid}"), &ingrid, &consent)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, late) = s
+        .send(
+            Method::POST,
+            "/fhir/QuestionnaireResponse/$submit",
+            &ingrid,
+            &params(
+                "child-8",
+                "studieskjema",
+                feedback_answers(),
+                None,
+                Some("req-4"),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{late}");
+    assert!(
+        late.to_string()
+            .contains("consent to this study has been withdrawn"),
+        "{late}"
+    );
+    let (_, inbox) = s.get(INBOX, &research).await;
+    assert_eq!(
+        entry_ids(&inbox, None).len(),
+        1,
+        "still nothing more: {inbox}"
+    );
 }

@@ -20,14 +20,32 @@ impl AccessGate {
             Principal::System { orgnr, .. } | Principal::Practitioner { orgnr, .. } => orgnr,
             Principal::Citizen { .. } => "",
         };
-        let patient = write.columns.patient_id.as_deref();
+        self.study_contact_open(
+            orgnr,
+            &self.principal_refs,
+            resource,
+            write.columns.patient_id.as_deref(),
+        )
+    }
+
+    /// Is the contact `resource` of organisation `orgnr` (a stored request being
+    /// answered) still under an in-force consent? `$submit` asks this, so an answer is
+    /// never delivered to a study after a withdrawal, even for a request written in the
+    /// same instant as the withdrawal. The patient's view must be loaded.
+    pub(crate) fn study_contact_open(
+        &self,
+        orgnr: &str,
+        principal_refs: &[String],
+        resource: &serde_json::Value,
+        patient: Option<&str>,
+    ) -> Result<(), StudyRefusal> {
         let grants = patient
             .and_then(|p| self.view(p))
             .map(|v| v.base.grants.as_slice())
             .unwrap_or(&[]);
         nordlys_policy::may_send_for_study(
             orgnr,
-            &self.principal_refs,
+            principal_refs,
             resource,
             patient,
             grants,

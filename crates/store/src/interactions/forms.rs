@@ -272,6 +272,16 @@ impl FhirStore {
             .owner_org
             .clone()
             .ok_or_else(|| rule("Task.owner", "the request names no receiving unit"))?;
+        // A study's request is answered only under a consent in force (research contact).
+        if gate
+            .study_contact_open(&orgnr, &[], &body, Some(&a.patient_id))
+            .is_err()
+        {
+            return Err(rule(
+                "Task.basedOn",
+                "the consent to this study has been withdrawn; the answer is not sent",
+            ));
+        }
         let reference = body
             .get("owner")
             .or_else(|| body.get("requester"))
