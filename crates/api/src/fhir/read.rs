@@ -23,6 +23,10 @@ pub async fn read(
     check_id(&id)?;
     let shaping = Shaping::from_params(&req.params, &resource_type)?;
     let stored = state.store.read(&ctx, &resource_type, &id).await?;
+    if resource_type == "DocumentReference" {
+        // A letter shown to a citizen is read: its sender gets the receipt (docs/letters.md).
+        state.store.note_letter_opened(&ctx, &id).await;
+    }
     if req
         .header(IF_NONE_MATCH.as_str())
         .is_some_and(|tags| etag_matches(tags, stored.version))

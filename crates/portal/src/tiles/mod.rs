@@ -298,6 +298,10 @@ pub async fn detail(
         Ok(m) => m,
         Err(e) => return error_page(&e, &citizen),
     };
+    // A letter shown in full is read: its sender gets the receipt (docs/letters.md).
+    if let Some(id) = reference.strip_prefix("DocumentReference/") {
+        state.store.note_letter_opened(&citizen.ctx, id).await;
+    }
     // A letter or appointment may bring a form to fill in (docs/forms.md).
     let brings_forms = matches!(tile.as_str(), "letters" | "journal" | "appointments");
     let forms = if brings_forms && !is_redacted(&resource) {

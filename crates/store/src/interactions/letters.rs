@@ -10,12 +10,14 @@
 //! or a reload write one receipt, and "has this letter been read" is one key lookup
 //! for the reminder (crate::notify::reminder).
 //!
-//! Why inside `read`: a letter is read when it is shown, whether through the portal's
-//! letter page or a citizen's app over FHIR; both go through `FhirStore::read`. The
-//! receipt is written by a dedicated operation that builds the Task, decides it with
-//! the reader's context and asks `nordlys_policy::may_act` (§ 10), as booking does.
-//! A failure to record it never fails the read: it is logged, and the next opening
-//! tries again.
+//! Why called by the showing paths and not inside `FhirStore::read`: a letter is read
+//! when it is *shown* to a person — the portal's letter page, or a citizen's app
+//! reading `GET DocumentReference/{id}` — not whenever the store loads it (a
+//! conditional check, a bundle, a test harness). Both showing paths call
+//! [`FhirStore::note_letter_opened`] after their read. The receipt is written by a
+//! dedicated operation that builds the Task, decides it with the reader's context and
+//! asks `nordlys_policy::may_act` (§ 10), as booking does. A failure to record it
+//! never fails the read: it is logged, and the next opening tries again.
 use nordlys_policy::{
     Principal, DNR_SYSTEM, FNR_SYSTEM, NOTIFICATION_TAG_SYSTEM, ORGNR_SYSTEM, TASK_KIND_SYSTEM,
 };
@@ -137,6 +139,25 @@ impl FhirStore {
             [one] => Some(one.key.id.clone()),
             _ => None,
         })
+    }
+
+    /// Called by the paths that *show* a letter to a citizen — the portal's letter
+    /// page and `GET DocumentReference/{id}` over FHIR — after their read succeeded:
+    /// writes the receipt if the item is a letter the citizen sees in full. Never fails
+    /// the caller: a failure is logged and the next opening tries again.
+    pub async fn note_letter_opened(&self, ctx: &RequestContext, letter_id: &str) {
+        if !matches!(ctx.principal, Principal::Citizen { .. }) {
+            return;
+        }
+        let key = ResourceKey::new("DocumentReference", letter_id);
+        let result = match self.backend.read_current(ctx, &key).await {
+            Ok(Some(stored)) if !stored.deleted => self.mark_letter_read(ctx, &stored).await,
+            Ok(_) => Ok(false),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, request_id = %ctx.request_id, "letter read receipt not recorded");
+        }
     }
 
     /// Records that the citizen of `ctx` read `letter` (already shown to them in full

@@ -33,17 +33,7 @@ impl FhirStore {
         let Some(stored) = self.backend.read_current(ctx, &key).await? else {
             return Err(not_found(resource_type, id));
         };
-        let shown = self
-            .finish_read(ctx, AuditAction::Read, stored, None)
-            .await?;
-        // A letter shown in full to a citizen is read: the unit gets its receipt
-        // (interactions::letters). Recording it never fails the read.
-        if resource_type == "DocumentReference" {
-            if let Err(e) = self.mark_letter_read(ctx, &shown).await {
-                tracing::warn!(error = %e, request_id = %ctx.request_id, "letter read receipt not recorded");
-            }
-        }
-        Ok(shown)
+        self.finish_read(ctx, AuditAction::Read, stored, None).await
     }
 
     /// The gate, the access log and the deleted check, shared by read and vread. For an
