@@ -49,6 +49,10 @@ test('Ingrid fills in, fixes, saves and sends the form her GP asked for', async 
   assert.match(await page.locator('#e-f-temp').innerText(), /Skriv et tall, for eksempel 38,5/);
   assert.equal(await page.locator('#f-meds-1-meds-name').inputValue(), 'Ventoline', 'nothing typed is lost');
   await axe.check(page, 'form with errors');
+  // The form with its errors fits a 360 px phone screen.
+  await page.setViewportSize({ width: 360, height: 800 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scrolling at 360 px');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Fixed and saved as a draft: the draft keeps every answer.
   await page.locator('#f-temp').fill('38,9');
