@@ -1,22 +1,5 @@
 //! The research-consent suite on PostgreSQL (issue 6 § 6): each scenario on its own
 //! fresh database, dropped when the scenario ends.
-use std::sync::Arc;
+mod common;
 
-use nordlys_store::{FhirStore, StoreConfig};
-use nordlys_store_postgres::PostgresBackend;
-use nordlys_testkit::postgres::{fresh_database, DropGuard};
-
-async fn fresh() -> (FhirStore, DropGuard) {
-    let (url, guard) = fresh_database().await;
-    let backend = PostgresBackend::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e:?}"));
-    let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
-    (store, guard)
-}
-
-nordlys_testkit::research_tests!(fresh());
+nordlys_testkit::research_tests!(common::store());

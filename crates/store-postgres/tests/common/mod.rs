@@ -21,6 +21,17 @@ pub async fn backend() -> (PostgresBackend, DropGuard) {
     (backend, guard)
 }
 
+/// A migrated `FhirStore` on its own database (the service suites of testkit run on it);
+/// keep the guard alive for the test.
+pub async fn store() -> (nordlys_store::FhirStore, DropGuard) {
+    let (backend, guard) = backend().await;
+    let store = nordlys_store::FhirStore::new(
+        std::sync::Arc::new(backend),
+        nordlys_store::StoreConfig::default(),
+    );
+    (store, guard)
+}
+
 pub fn ctx() -> RequestContext {
     nordlys_testkit::fixtures::hospital_system()
 }
