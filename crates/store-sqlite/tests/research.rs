@@ -1,17 +1,3 @@
 //! The research-consent suite on SQLite (in memory): issue 6 § 6.
-use std::sync::Arc;
 
-use nordlys_store::{FhirStore, StoreConfig};
-use nordlys_store_sqlite::SqliteBackend;
-
-async fn fresh() -> (FhirStore, ()) {
-    let backend = SqliteBackend::in_memory().unwrap_or_else(|e| panic!("open: {e:?}"));
-    let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e:?}"));
-    (store, ())
-}
-
-nordlys_testkit::research_tests!(fresh());
+nordlys_testkit::research_tests!(nordlys_testkit::server::memory_store());

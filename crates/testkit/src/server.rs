@@ -73,9 +73,7 @@ impl TestServer {
         portal: nordlys_portal::PortalConfig,
         workspace: nordlys_workspace::WorkspaceConfig,
     ) -> TestServer {
-        let backend = nordlys_store_sqlite::SqliteBackend::in_memory().expect("in-memory SQLite");
-        let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
-        store.migrate().await.expect("migrate in-memory store");
+        let (store, ()) = memory_store().await;
         TestServer::start_on_with_workspace(store, config, issuers, portal, workspace).await
     }
 
@@ -230,6 +228,15 @@ impl TestServer {
             .expect("request");
         split(r).await
     }
+}
+
+/// A migrated in-memory SQLite store, with `()` where a PostgreSQL store returns its
+/// database's drop guard, so the service suites (`dialog_tests!` …) take either.
+pub async fn memory_store() -> (FhirStore, ()) {
+    let backend = nordlys_store_sqlite::SqliteBackend::in_memory().expect("in-memory SQLite");
+    let store = FhirStore::new(Arc::new(backend), StoreConfig::default());
+    store.migrate().await.expect("migrate in-memory store");
+    (store, ())
 }
 
 /// Status and body as JSON (`Null` when empty or not JSON).
