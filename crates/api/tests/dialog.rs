@@ -441,3 +441,68 @@ async fn refusals_name_where_to_call() {
         "nothing written"
     );
 }
+
+/// The review's guards over HTTP: a thread is based only on the patient's own
+/// referral to the unit; another organisation's Communication pointing at a thread's
+/// attachment does not open it; a practitioner's message is from themself whatever
+/// `sender` says.
+#[tokio::test]
+async fn referral_link_and_sender_guards() {
+    let s = TestServer::start().await;
+    let fam = load(&s).await;
+    let me = s.citizen_token(&fam.adult).await;
+    let nurse = s
+        .practitioner_token(NURSE_HPR, HOSPITAL_ORG, Some("TREAT"))
+        .await;
+    let other = s
+        .system_token("other-test", nordlys_testkit::fixtures::OTHER_ORG)
+        .await;
+
+    let mut params = start_params("d-adult", WARD, "Spørsmål", "Hei");
+    if let Some(p) = params["parameter"].as_array_mut() {
+        p.push(json!({"name": "referral", "valueReference": {"reference": "ServiceRequest/d-ref-child"}}));
+        p.push(json!({"name": "attachment", "valueAttachment": {"contentType": "application/pdf",
+            "title": "a.pdf", "data": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7 x")}}));
+    }
+    let (status, oo) = s
+        .send(Method::POST, "/fhir/Task/$start-dialog", &me, &params)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{oo}");
+    params["parameter"][4]["valueReference"]["reference"] = json!("ServiceRequest/d-ref-adult");
+    let (status, task) = s
+        .send(Method::POST, "/fhir/Task/$start-dialog", &me, &params)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    let t = id(&task);
+    let first = messages(&s, &me, &t).await;
+    let url = first[0]["payload"][1]["contentAttachment"]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(url.starts_with("Binary/"), "{first:?}");
+
+    let launder = json!({"resourceType": "Communication", "status": "completed",
+        "subject": {"reference": "Patient/d-adult"},
+        "payload": [{"contentAttachment": {"contentType": "application/pdf", "url": url}}]});
+    let (status, b) = s
+        .send(Method::POST, "/fhir/Communication", &other, &launder)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, _) = s.get(&format!("/fhir/{url}"), &other).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a foreign link opens nothing"
+    );
+    let (status, _) = s.get(&format!("/fhir/{url}"), &nurse).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut answer = reply(&t, "Svar");
+    answer["sender"] = json!({"type": "Practitioner",
+        "identifier": {"system": nordlys_policy::HPR_SYSTEM, "value": "100000001"}});
+    let (status, sent) = s
+        .send(Method::POST, "/fhir/Communication", &nurse, &answer)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["sender"]["identifier"]["value"], NURSE_HPR);
+}

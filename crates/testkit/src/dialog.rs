@@ -159,6 +159,12 @@ macro_rules! dialog_tests {
             let (store, _guard) = $make.await;
             $crate::dialog::thread_on_store(&store).await;
         }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dialog_guards_on_this_backend() {
+            let (store, _guard) = $make.await;
+            $crate::dialog::guards_on_store(&store).await;
+        }
     };
 }
 
@@ -253,4 +259,188 @@ pub async fn thread_on_store(store: &nordlys_store::FhirStore) {
         .await
         .unwrap_or_else(|e| panic!("thread: {e:?}"));
     assert_eq!(msgs.len(), 2);
+}
+
+/// The review's guards (docs/dialog.md "Guards"): a referral not linking the patient
+/// to the unit is refused; another organisation's Communication pointing at a thread's
+/// Binary opens nothing; a unit links only its own Binaries; only a record system
+/// names the sender; the inbox is the orgnr's (every unit of it, by reference or by
+/// identifier), not the region's.
+pub async fn guards_on_store(store: &nordlys_store::FhirStore) {
+    use crate::fixtures::{citizen, hospital_system, other_system, OTHER_ORG};
+    use nordlys_policy::{Principal, Purpose};
+    use nordlys_store::{NewThread, RequestContext, StoreError, Upload};
+    let (adult, ab) = person(40, 43);
+    let (other, ob) = person(40, 44);
+    let ward = hospital_system();
+    put_store(store, unit(WARD, "Poliklinikk for dialog, UNN", true)).await;
+    put_store(store, unit("g-subunit", "Dagpost, UNN", true)).await;
+    put_store(store, patient("g-adult", &adult, ab)).await;
+    put_store(store, patient("g-other", &other, ob)).await;
+    put_store(store, referral_to("g-ref", "g-adult", WARD)).await;
+    put_store(store, referral_to("g-ref-other", "g-other", WARD)).await;
+    let me = citizen(&adult);
+    let new = |referral: &str| NewThread {
+        patient_id: "g-adult".into(),
+        unit_id: WARD.into(),
+        topic: "Spørsmål".into(),
+        kind: "standard".into(),
+        referral: Some(referral.into()),
+        text: "Hei".into(),
+        attachments: vec![Upload {
+            content_type: "application/pdf".into(),
+            title: "a.pdf".into(),
+            data: b"%PDF-1.7 x".to_vec(),
+        }],
+    };
+    // 11a: someone else's referral to the same unit is not this thread's basis.
+    let refused = store.dialog_start(&me, new("g-ref-other")).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i[0].diagnostics.contains("referral")),
+        "{refused:?}"
+    );
+    let (task, msg) = store
+        .dialog_start(&me, new("g-ref"))
+        .await
+        .unwrap_or_else(|e| panic!("start: {e:?}"));
+    let body: Value = serde_json::from_str(&msg.body).unwrap_or_default();
+    let url = body["payload"][1]["contentAttachment"]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let binary = url.strip_prefix("Binary/").unwrap_or_default().to_string();
+
+    // 2: another organisation's Communication pointing at the Binary opens nothing.
+    let other_sys = other_system();
+    let launder = serde_json::json!({"resourceType": "Communication", "id": "g-launder",
+        "status": "completed", "subject": {"reference": "Patient/g-adult"},
+        "payload": [{"contentAttachment": {"contentType": "application/pdf", "url": url}}]});
+    store
+        .update(&other_sys, "Communication", "g-launder", launder, None)
+        .await
+        .unwrap_or_else(|e| panic!("other org's Communication: {e:?}"));
+    assert!(
+        matches!(
+            store.read(&other_sys, "Binary", &binary).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "the other organisation's link opens nothing"
+    );
+    assert!(store.read(&ward, "Binary", &binary).await.is_ok());
+    // … and the unit links only its own Binaries.
+    let theirs = serde_json::json!({"resourceType": "Binary", "id": "g-theirs",
+        "contentType": "application/pdf", "data": "JVBERi0xLjcgeA=="});
+    store
+        .update(&other_sys, "Binary", "g-theirs", theirs, None)
+        .await
+        .unwrap_or_else(|e| panic!("other org's Binary: {e:?}"));
+    let link = |u: &str| serde_json::json!({"contentType": "application/pdf", "url": u});
+    let refused = store
+        .dialog_send(
+            &ward,
+            &task.id,
+            "Se",
+            Vec::new(),
+            vec![link("Binary/g-theirs")],
+            None,
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    let (_, msgs) = store
+        .unit_thread(&ward, &task.id)
+        .await
+        .unwrap_or_else(|e| panic!("thread: {e:?}"));
+    assert_eq!(msgs.len(), 1, "nothing written");
+    store
+        .dialog_send(&ward, &task.id, "Se", Vec::new(), vec![link(&url)], None)
+        .await
+        .unwrap_or_else(|e| panic!("own Binary linked: {e:?}"));
+
+    // 11c: a record system names the clinician; a practitioner is always themself.
+    let colleague = serde_json::json!({"type": "Practitioner",
+        "identifier": {"system": nordlys_policy::HPR_SYSTEM, "value": "100000001"}});
+    let by_system = store
+        .dialog_send(
+            &ward,
+            &task.id,
+            "Fra DIPS",
+            Vec::new(),
+            Vec::new(),
+            Some(colleague.clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("system send: {e:?}"));
+    let sent: Value = serde_json::from_str(&by_system.body).unwrap_or_default();
+    assert_eq!(sent["sender"]["identifier"]["value"], "100000001");
+    let nurse = RequestContext::new(Principal::Practitioner {
+        hpr: NURSE_HPR.into(),
+        orgnr: HOSPITAL_ORG.into(),
+        purpose: Some(Purpose::Treat),
+    });
+    let by_nurse = store
+        .dialog_send(
+            &nurse,
+            &task.id,
+            "Fra meg",
+            Vec::new(),
+            Vec::new(),
+            Some(colleague),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("nurse send: {e:?}"));
+    let sent: Value = serde_json::from_str(&by_nurse.body).unwrap_or_default();
+    assert_eq!(sent["sender"]["identifier"]["value"], NURSE_HPR);
+
+    // 11f: the inbox is the orgnr's: the thread, a sub-unit's Task, a Task owned by
+    // orgnr only; not another organisation's Task naming the ward.
+    let kind = |code: &str| serde_json::json!({"coding": [{"system": nordlys_policy::TASK_KIND_SYSTEM, "code": code}]});
+    let task_of = |id: &str, owner: Value, at: &str| {
+        serde_json::json!({"resourceType": "Task",
+        "id": id, "status": "requested", "intent": "order", "code": kind("letter-read"),
+        "for": {"reference": "Patient/g-adult"}, "owner": owner, "authoredOn": at})
+    };
+    put_store(
+        store,
+        task_of(
+            "g-sub",
+            serde_json::json!({"reference": "Organization/g-subunit"}),
+            "2026-01-03T10:00:00Z",
+        ),
+    )
+    .await;
+    put_store(
+        store,
+        task_of("g-by-nr", serde_json::json!({"identifier": {"system": nordlys_policy::ORGNR_SYSTEM, "value": HOSPITAL_ORG}}), "2026-01-02T10:00:00Z"),
+    )
+    .await;
+    store
+        .update(
+            &other_sys,
+            "Task",
+            "g-theirs",
+            task_of(
+                "g-theirs",
+                serde_json::json!({"reference": format!("Organization/{WARD}")}),
+                "2026-01-04T10:00:00Z",
+            ),
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("other org's Task: {e:?}"));
+    let inbox = store
+        .unit_inbox(&ward)
+        .await
+        .unwrap_or_else(|e| panic!("inbox: {e:?}"));
+    let ids: Vec<&str> = inbox.iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(ids, vec![task.id.as_str(), "g-sub", "g-by-nr"]);
+    // Stored by the other organisation but naming the ward as owner: in nobody's
+    // inbox (the inbox is `Task?owner=` the organisation's units, and the item's).
+    let theirs = store
+        .unit_inbox(&other_sys)
+        .await
+        .unwrap_or_else(|e| panic!("other inbox: {e:?}"));
+    assert!(theirs.is_empty(), "{OTHER_ORG}: {theirs:?}");
 }

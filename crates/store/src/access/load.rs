@@ -269,6 +269,8 @@ impl FhirStore {
         let mut patients = BTreeSet::new();
         let mut audited = BTreeSet::new();
         let mut binaries: Vec<ResourceKey> = Vec::new();
+        // Each Binary's own stored (owner, patient): a carrier counts only with the same.
+        let mut binary_columns: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
         for c in items {
             if let Some(f) = c.facts.as_deref().filter(|f| f.contains("\"Binary\"")) {
                 if let Ok(facts) = serde_json::from_str::<ItemFacts>(f) {
@@ -277,6 +279,10 @@ impl FhirStore {
                     {
                         if let Some((t, id)) = facts.reference.split_once('/') {
                             binaries.push(ResourceKey::new(t, id));
+                            binary_columns.insert(
+                                facts.reference.clone(),
+                                (c.owner_org.clone(), c.patient_id.clone()),
+                            );
                         }
                     }
                 }
@@ -352,6 +358,11 @@ impl FhirStore {
                     continue;
                 };
                 for link in crate::interactions::prepare::binary_targets(&v) {
+                    if !carries(binary_columns.get(&link), &doc.columns) {
+                        // Another organisation's (or patient's) item pointing at this
+                        // Binary opens nothing: no content laundering through a link.
+                        continue;
+                    }
                     if let Some(list) = gate.binary_documents.get_mut(&link) {
                         list.push(doc.columns.clone());
                     }
@@ -500,6 +511,16 @@ impl ViewCache {
 pub(crate) const GRANT_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/grant-kind";
 const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
 const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
+
+/// Whether `carrier` may decide the Binary whose stored (owner, patient) is `binary`:
+/// only with the same owner organisation, and the same patient where the Binary has
+/// one (R4 puts Binary in no patient compartment, so most are stored without).
+fn carries(binary: Option<&(Option<String>, Option<String>)>, carrier: &ItemColumns) -> bool {
+    let Some((owner, patient)) = binary else {
+        return false;
+    };
+    owner == &carrier.owner_org && (patient.is_none() || patient == &carrier.patient_id)
+}
 
 #[cfg(test)]
 mod view_cache_tests {

@@ -131,18 +131,32 @@ impl FhirStore {
                 "this unit does not offer digital dialog",
             ));
         }
-        if !self
-            .dialog_units(ctx, &t.patient_id)
-            .await?
-            .iter()
-            .any(|u| u.unit.id == t.unit_id)
-        {
+        let units = self.dialog_units(ctx, &t.patient_id).await?;
+        let Some(treating) = units.iter().find(|u| u.unit.id == t.unit_id) else {
             return Err(rule(
                 "Task.owner",
                 "you can write only to a unit that treats you (a referral or a course of care)",
             ));
+        };
+        // The thread's basedOn drives § 6 (a parent sees it only on an opened
+        // referral): only a referral that links this patient to this unit is taken.
+        if let Some(r) = t.referral.as_ref() {
+            if !treating.referrals.contains(r) {
+                return Err(rule(
+                    "Task.basedOn",
+                    "the referral is not one of yours to this unit",
+                ));
+            }
         }
-        let owner = unit.orgnr.clone().or(org.columns.owner_org.clone());
+        // A thread with no owner organisation would be nobody's (and § 9's "own"
+        // row would not hold for the unit): refused rather than stored ownerless.
+        let Some(owner) = unit.orgnr.clone().or(org.columns.owner_org.clone()) else {
+            return Err(rule(
+                "Task.owner",
+                "the unit has no organisation number; it cannot take dialog",
+            ));
+        };
+        let owner = Some(owner);
         let requester = citizen_reference(&gate, &t.patient_id);
         let topic: String = t.topic.trim().chars().take(200).collect();
         let task_body = thread_task(&NewThreadTask {
@@ -259,8 +273,11 @@ impl FhirStore {
                     "the dialog is closed: reopen it before answering",
                 ));
             }
+            // Only a record system names the clinician who wrote; a practitioner's
+            // message is always from themself (no writing in a colleague's name).
+            let system = matches!(ctx.principal, nordlys_policy::Principal::System { .. });
             let sender = sender
-                .filter(|s| !is_citizen_side(s))
+                .filter(|s| system && !is_citizen_side(s))
                 .unwrap_or_else(|| unit_sender(ctx, &thread.body));
             let next = with_first_answer(
                 &with_dialog_status(&thread.body, DialogStatus::Answered, ctx.now),
@@ -278,6 +295,7 @@ impl FhirStore {
                 ));
             }
         }
+        self.check_linked(ctx, &linked, owner.as_deref()).await?;
         let (binaries, mut attachments) = binary_writes(&uploads, owner.clone())?;
         attachments.extend(linked);
         let msg = message(&NewMessageBody {
@@ -320,6 +338,41 @@ impl FhirStore {
             .map(|c| c.stored)
             .find(|s| s.resource_type == "Communication" && s.id == msg_id)
             .ok_or_else(|| StoreError::Internal("commit returned no message".into()))
+    }
+
+    /// A unit's linked attachments (`url`) must be Binaries the thread's owner owns:
+    /// a message must not carry (and so open) another organisation's content. 422,
+    /// nothing written, otherwise.
+    async fn check_linked(
+        &self,
+        ctx: &RequestContext,
+        linked: &[Value],
+        owner: Option<&str>,
+    ) -> StoreResult<()> {
+        for a in linked {
+            let id = a
+                .get("url")
+                .and_then(Value::as_str)
+                .and_then(|u| u.strip_prefix("Binary/"))
+                .filter(|id| super::prepare::is_valid_id(id));
+            let own = match id {
+                Some(id) => self
+                    .backend
+                    .read_current(ctx, &ResourceKey::new("Binary", id))
+                    .await?
+                    .is_some_and(|b| {
+                        !b.deleted && owner.is_some() && b.columns.owner_org.as_deref() == owner
+                    }),
+                None => false,
+            };
+            if !own {
+                return Err(rule(
+                    "Communication.payload.contentAttachment.url",
+                    "a linked attachment must be a Binary of the unit that owns the dialog",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A stored item that must exist and not be deleted (404 otherwise).

@@ -35,12 +35,7 @@ impl FhirStore {
                 "the inbox belongs to an organisation".into(),
             ));
         };
-        let request = self.parse_search(resource_type, pairs, false)?;
-        let hits = self.backend.search(ctx, &request.plan).await?;
-        let own: Vec<Hit> = hits
-            .into_iter()
-            .filter(|h| h.columns.owner_org.as_deref() == Some(orgnr.as_str()))
-            .collect();
+        let own = self.own_hits(ctx, resource_type, pairs, &orgnr).await?;
         let gate = self.gate(ctx, own.iter().map(|h| &h.columns)).await?;
         let keys: Vec<ResourceKey> = own
             .iter()
@@ -54,6 +49,68 @@ impl FhirStore {
         Ok(items)
     }
 
+    /// Hits of `pairs` whose stored owner is `orgnr`. A Task search is narrowed to the
+    /// organisation in the plan (not fetched region-wide and filtered): `owner` is one
+    /// of the orgnr's Organization resources (a unit may have several, its sub-units,
+    /// sharing one inbox), or names the orgnr by identifier — two searches, merged.
+    async fn own_hits(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        pairs: &[(String, String)],
+        orgnr: &str,
+    ) -> StoreResult<Vec<Hit>> {
+        let mut searches: Vec<Vec<(String, String)>> = Vec::new();
+        if resource_type == "Task" {
+            let units = self.organisation_units(ctx, orgnr).await?;
+            if !units.is_empty() {
+                let mut by_ref = pairs.to_vec();
+                by_ref.push(("owner".into(), units.join(",")));
+                searches.push(by_ref);
+            }
+            let mut by_nr = pairs.to_vec();
+            by_nr.push((
+                "owner:identifier".into(),
+                format!("{}|{orgnr}", nordlys_policy::ORGNR_SYSTEM),
+            ));
+            searches.push(by_nr);
+        } else {
+            searches.push(pairs.to_vec());
+        }
+        let mut own: Vec<Hit> = Vec::new();
+        for search in searches {
+            let request = self.parse_search(resource_type, &search, false)?;
+            for h in self.backend.search(ctx, &request.plan).await? {
+                if h.columns.owner_org.as_deref() == Some(orgnr)
+                    && !own.iter().any(|o| o.key == h.key)
+                {
+                    own.push(h);
+                }
+            }
+        }
+        Ok(own)
+    }
+
+    /// `Organization/{id}` of every Organization carrying `orgnr` (directory data).
+    async fn organisation_units(
+        &self,
+        ctx: &RequestContext,
+        orgnr: &str,
+    ) -> StoreResult<Vec<String>> {
+        let pairs = [(
+            "identifier".to_string(),
+            format!("{}|{orgnr}", nordlys_policy::ORGNR_SYSTEM),
+        )];
+        let request = self.parse_search("Organization", &pairs, false)?;
+        Ok(self
+            .backend
+            .search(ctx, &request.plan)
+            .await?
+            .into_iter()
+            .map(|h| format!("Organization/{}", h.key.id))
+            .collect())
+    }
+
     /// The unit inbox: every work-item Task the principal's organisation owns.
     pub async fn unit_inbox(&self, ctx: &RequestContext) -> StoreResult<Vec<Value>> {
         let codes: Vec<String> = nordlys_policy::TASK_KINDS
@@ -65,7 +122,16 @@ impl FhirStore {
             ("_sort".to_string(), "-authored-on".to_string()),
         ];
         let items = self.own_items(ctx, "Task", &pairs).await?;
-        Ok(items.iter().filter_map(|s| parse_body(s).ok()).collect())
+        let mut tasks: Vec<Value> = items.iter().filter_map(|s| parse_body(s).ok()).collect();
+        // Two searches merged (by reference, by orgnr): newest first again.
+        tasks.sort_by_key(|t| {
+            std::cmp::Reverse(
+                t.get("authoredOn")
+                    .and_then(Value::as_str)
+                    .and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok()),
+            )
+        });
+        Ok(tasks)
     }
 
     /// One thread and its messages (oldest first), for the unit that owns it.

@@ -31,6 +31,9 @@ pub struct DialogUnit {
     pub helsekontakt: Option<String>,
     /// The referral the relation rests on (linked to the thread for § 6).
     pub referral: Option<String>,
+    /// Every referral (as the caller sees them) linking the patient to this unit: the
+    /// only ones a thread with it may be based on (a thread's `basedOn` drives § 6).
+    pub referrals: Vec<String>,
 }
 
 /// An inbox action on a thread.
@@ -114,6 +117,9 @@ impl FhirStore {
                 if u.helsekontakt.is_none() {
                     u.helsekontakt = contact;
                 }
+                if let Some(r) = referral.filter(|r| !u.referrals.contains(r)) {
+                    u.referrals.push(r);
+                }
                 continue;
             }
             let Ok(org) = self.dialog_current(ctx, "Organization", &id).await else {
@@ -122,6 +128,7 @@ impl FhirStore {
             out.push(DialogUnit {
                 unit: unit_info(&id, &parse_body(&org)?),
                 helsekontakt: contact,
+                referrals: referral.iter().cloned().collect(),
                 referral,
             });
         }
