@@ -32,6 +32,7 @@ pub use interactions::dialog::{NewThread, MAX_TEXT_CHARS};
 pub use interactions::dialog_attach::{Upload, ALLOWED_TYPES, MAX_ATTACHMENT_BYTES};
 pub use interactions::dialog_parts as dialog;
 pub use interactions::dialog_unit::{DialogChange, DialogUnit};
+pub use interactions::dialog_open::OpenThread;
 pub use interactions::represent::Represented;
 pub use interactions::thresholds::{
     bands_of, readings, Band, THRESHOLD_CATEGORY_CODE, THRESHOLD_CATEGORY_SYSTEM,

@@ -8,6 +8,7 @@ mod browserless;
 pub mod careplan;
 pub mod conformance;
 pub mod dialog;
+pub mod dialog_open;
 pub mod fixtures;
 pub mod hook;
 pub mod forms;

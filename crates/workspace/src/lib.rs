@@ -17,6 +17,7 @@ mod actions;
 mod careplan;
 mod citizen;
 pub mod consents;
+mod dialog_open;
 mod directory;
 pub mod i18n;
 mod form_answer;
@@ -115,6 +116,7 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/inbox/file/{handle}", get(inbox_thread::file))
         .route("/clinician/inbox/{handle}", get(inbox_thread::page))
         .route("/clinician/forms/{handle}", get(form_answer::page))
+        .route("/clinician/dialog/open", get(dialog_open::page).post(dialog_open::submit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

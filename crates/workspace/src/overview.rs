@@ -244,6 +244,7 @@ async fn build(
             }
         }
         (grants)
+        (crate::dialog_open::link(lang))
         (crate::actions::patient_forms(lang, &clinician.session.csrf))
     })
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use maud::html;
-use nordlys_store::dialog::{is_citizen_side, status_of, DialogStatus};
+use nordlys_store::dialog::{is_citizen_side, outside_period, status_of, DialogStatus};
 use serde_json::Value;
 
 use super::dialog::{call_text, read_form, refusal, status_label, unit_of};
@@ -100,7 +100,10 @@ async fn render(
     let unit = unit_of(&task);
     let title = str_at(&task, "/description").unwrap_or("—");
     let mut fh = file_handles.iter();
-    let closed_phone = if status == DialogStatus::Closed {
+    // A flexible dialog outside its period takes no message either (the store refuses
+    // it): show where to call instead of the form.
+    let closed = status == DialogStatus::Closed || outside_period(&task, chrono::Utc::now());
+    let closed_phone = if closed {
         phone(state, citizen, &task).await
     } else {
         None
@@ -139,7 +142,7 @@ async fn render(
                 }
             }
         }
-        @if status == DialogStatus::Closed {
+        @if closed {
             div.notice role="note" { p {
                 (call_text(lang, unit, closed_phone.as_deref(), "dialog.closed"))
             } }

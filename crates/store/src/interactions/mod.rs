@@ -11,6 +11,7 @@ mod bundle;
 pub mod dialog;
 pub mod dialog_attach;
 mod dialog_inbox;
+pub mod dialog_open;
 pub mod dialog_parts;
 pub mod dialog_unit;
 mod careplan;
