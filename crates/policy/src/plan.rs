@@ -90,7 +90,9 @@ pub fn may_write(
     item: &ItemFacts,
     decision: Decision,
 ) -> bool {
-    if item.resource_type == "AuditEvent" {
+    // The access log is the server's; a store record (notification preferences) is
+    // written only by its dedicated operation.
+    if item.resource_type == "AuditEvent" || item.store_record {
         return false;
     }
     match principal {
@@ -110,8 +112,73 @@ pub fn may_write(
     }
 }
 
+/// Why a care-plan hand-over is refused ([`may_hand_over`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOverRefusal {
+    /// Only the organisation responsible for the plan hands it over.
+    NotResponsible,
+    /// A plan is handed to another organisation, not to the one holding it.
+    SameOrganisation,
+    /// The receiver would not see the plan: the patient's careplan-sharing consent
+    /// does not cover it (or a block or reservation closes the plan to it).
+    ReceiverNotCovered,
+}
+
+impl std::fmt::Display for HandOverRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HandOverRefusal::NotResponsible => {
+                "only the responsible organisation hands the plan over"
+            }
+            HandOverRefusal::SameOrganisation => "the plan is handed to another organisation",
+            HandOverRefusal::ReceiverNotCovered => {
+                "the patient's consent to sharing the care plan does not cover the receiving organisation"
+            }
+        })
+    }
+}
+
+/// May the plan pass from `from_orgnr` to `to_orgnr`? Checked when the hand-over is
+/// proposed (`from` is the proposer) and again when it is accepted (`from` is the
+/// proposer named on the Task, `to` the acceptor), since responsibility or consent may
+/// have changed meanwhile. `responsible` is the plan's responsible organisation now;
+/// `to_decision` is what a treating practitioner of `to_orgnr` (ordinary care
+/// relationship, no emergency) gets for the plan — it must be full through its own
+/// organisation or an ordinary care relationship, which for another organisation's
+/// plan means a sharing consent covers it (a held referral alone does not: a receiver
+/// must keep seeing the plan it becomes responsible for).
+pub fn may_hand_over(
+    responsible: Option<&str>,
+    from_orgnr: &str,
+    to_orgnr: &str,
+    to_decision: Decision,
+) -> Result<(), HandOverRefusal> {
+    if responsible != Some(from_orgnr) {
+        return Err(HandOverRefusal::NotResponsible);
+    }
+    if from_orgnr == to_orgnr {
+        return Err(HandOverRefusal::SameOrganisation);
+    }
+    let covered = to_decision.level == Level::Full
+        && matches!(
+            to_decision.reason,
+            Reason::PractitionerOwnOrg | Reason::PractitionerCareRelationship
+        );
+    if !covered {
+        return Err(HandOverRefusal::ReceiverNotCovered);
+    }
+    Ok(())
+}
+
+/// The organisation's own item. An item with no owner organisation is "own" to
+/// everyone only when it is directory data (no § 6 category, § 4): a patient's item
+/// without an owner (a citizen's form draft, a store-kept record) is nobody's to
+/// write through the ordinary paths.
 fn own(item: &ItemFacts, orgnr: &str) -> bool {
-    item.owner_org.is_none() || item.owner_org.as_deref() == Some(orgnr)
+    match item.owner_org.as_deref() {
+        Some(owner) => owner == orgnr,
+        None => item.category.is_none(),
+    }
 }
 
 #[cfg(test)]

@@ -454,12 +454,35 @@ fn practitioner_rows() -> Vec<Case> {
         case("system, scope for another type").who(Who::System(ORG_A, "system/Observation.read")).item(report()).expect(N, "system.scope"),
         case("system, other organisation").who(Who::System(ORG_B, "system/*.read")).item(report()).expect(N, "system.other-org"),
         case("system, holds the referral").who(Who::System(ORG_B, "system/*.read")).item(referral().set("performer", json!([{"identifier": {"value": ORG_B}}]))).expect(F, "system.own-org"),
+        // A citizen's unsent form answer (draft, no owner): the filler's side only.
+        case("form draft: the patient (filler) sees it").who(Who::Myself).item(draft()).expect(F, "self.adult"),
+        case("form draft: TREAT practitioner none").who(p(ORG_A, Some("TREAT"))).item(draft()).expect(N, "forms.draft.citizen-only"),
+        case("form draft: emergency cannot open it").who(p(ORG_B, Some("ETREAT"))).item(draft()).expect(N, "forms.draft.citizen-only"),
+        case("form draft: a system none").who(Who::System(ORG_A, "system/*.read")).item(draft()).expect(N, "forms.draft.citizen-only"),
+        case("form draft by a parent: TREAT practitioner none").who(p(ORG_A, Some("TREAT")))
+            .item(draft().set("author", json!({"type": "RelatedPerson", "identifier": {"value": "x"}}))).expect(N, "forms.draft.citizen-only"),
+        case("notification preferences: a TREAT practitioner none").who(p(ORG_B, Some("TREAT"))).item(prefs()).expect(N, "store-record"),
+        case("notification preferences: a system none").who(Who::System(ORG_A, "system/*.read")).item(prefs()).expect(N, "store-record"),
+        case("sent form answer without owner: care relationship").who(p(ORG_B, Some("TREAT"))).item(draft().set("status", json!("completed"))).expect(F, "practitioner.care-relationship"),
     ]
+}
+
+/// A person's notification preferences as the store keeps them: no patient, no owner.
+fn prefs() -> Item {
+    Item::new(json!({"resourceType": "Basic", "id": "notification-preferences-0a1b",
+        "code": {"coding": [{"system": "https://nordlys.no/fhir/CodeSystem/basic-kind", "code": "notification-preferences"}]}})).no_owner()
+}
+
+/// A citizen's in-progress form answer as `save_form_draft` stores it: no owner.
+fn draft() -> Item {
+    Item::new(json!({"resourceType": "QuestionnaireResponse", "id": "draft", "status": "in-progress",
+        "questionnaire": "Questionnaire/q", "subject": {"reference": "Patient/p"},
+        "author": {"reference": "Patient/p"}, "authored": "2026-10-01T09:00:00Z"})).no_owner()
 }
 
 #[test]
 fn section_9_practitioners_and_systems() {
-    assert_eq!(check(&practitioner_rows()), 20);
+    assert_eq!(check(&practitioner_rows()), 28);
 }
 
 /// § 3: relations, the address rule, confidential addresses, responsibility periods,
@@ -523,5 +546,51 @@ fn the_table_has_at_least_150_rows() {
         + grant_rows().len()
         + practitioner_rows().len()
         + relation_rows().len();
-    assert_eq!(total, 112 + 63 + 58 + 27 + 92 + 20 + 29);
+    assert_eq!(total, 112 + 63 + 58 + 27 + 92 + 28 + 29);
+}
+
+/// (name, responsible, from, to, the receiver's decision as a case, expected).
+type HandOverRow = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Case,
+    Result<(), nordlys_policy::HandOverRefusal>,
+);
+
+/// Care-plan hand-over (docs/careplan.md): the proposer must be responsible, and the
+/// receiver — decided as a treating practitioner of its organisation — must see the
+/// plan through the patient's careplan-sharing consent (or own it).
+#[test]
+fn careplan_hand_over() {
+    use nordlys_policy::{may_hand_over, HandOverRefusal as R};
+    let treat = |org: &'static str| Who::Practitioner(org, Some("TREAT"));
+    let mut named_other = grant("careplan-sharing");
+    named_other.0["provision"]["actor"] = json!([{"role": {"text": "receiver"},
+        "reference": {"identifier": {"system": ORGNR_SYSTEM, "value": "111111111"}}}]);
+    let mut named_b = grant("careplan-sharing");
+    named_b.0["provision"]["actor"] = json!([{"role": {"text": "receiver"},
+        "reference": {"identifier": {"system": ORGNR_SYSTEM, "value": ORG_B}}}]);
+    #[rustfmt::skip]
+    let rows: Vec<HandOverRow> = vec![
+        ("responsible A to B, shared with everyone", Some(ORG_A), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(grant("careplan-sharing")), Ok(())),
+        ("responsible A to B, shared with B by name", Some(ORG_A), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(named_b.clone()), Ok(())),
+        ("no sharing consent", Some(ORG_A), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()), Err(R::ReceiverNotCovered)),
+        ("consent names another organisation", Some(ORG_A), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(named_other), Err(R::ReceiverNotCovered)),
+        ("shared, but the patient blocks B", Some(ORG_A), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(grant("careplan-sharing")).grant(grant("block")), Err(R::ReceiverNotCovered)),
+        ("proposer not responsible", Some(ORG_B), ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(grant("careplan-sharing")), Err(R::NotResponsible)),
+        ("nobody responsible", None, ORG_A, ORG_B, case("").who(treat(ORG_B)).item(plan()).grant(grant("careplan-sharing")), Err(R::NotResponsible)),
+        ("back to the owner after a hand-over", Some(ORG_B), ORG_B, ORG_A, case("").who(treat(ORG_A)).item(plan()), Ok(())),
+        ("to itself", Some(ORG_A), ORG_A, ORG_A, case("").who(treat(ORG_A)).item(plan()), Err(R::SameOrganisation)),
+    ];
+    for (name, responsible, from, to, c, want) in &rows {
+        let (decision, _) = c.run();
+        assert_eq!(
+            &may_hand_over(*responsible, from, to, decision),
+            want,
+            "{name}: {decision:?}"
+        );
+    }
+    assert_eq!(rows.len(), 9);
 }

@@ -21,7 +21,8 @@ macro_rules! careplan_tests {
         $crate::careplan_tests!(@each $make;
             lost_update_gives_one_412, second_active_plan_is_refused,
             sharing_consent_opens_the_plan_to_the_team, patient_edits_own_goal_only,
-            handover_reject_then_accept);
+            handover_reject_then_accept, deleting_an_active_plan_frees_the_place,
+            reserved_ids_are_the_servers, handover_needs_the_sharing_consent);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -457,4 +458,172 @@ pub async fn handover_reject_then_accept(s: &TestServer) {
         .send(Method::POST, &path, &w.gp, &handover_to(HOSPITAL_ORG))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+fn transaction(entries: Vec<Value>) -> Value {
+    json!({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+}
+
+/// Review finding 7: DELETE of an active plan removes the one-active marker in the
+/// same batch, so a new plan can be made at once; a transaction may not delete a plan.
+pub async fn deleting_an_active_plan_frees_the_place(s: &TestServer) {
+    let w = world(s, "ola", 10).await;
+    let id = w.plan["id"].as_str().unwrap_or_default().to_string();
+    let (status, body) = s
+        .send(
+            Method::POST,
+            "/fhir",
+            &w.hospital,
+            &transaction(vec![
+                json!({"request": {"method": "DELETE", "url": format!("CarePlan/{id}")}}),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = s
+        .send(
+            Method::DELETE,
+            &format!("/fhir/CarePlan/{id}"),
+            &w.hospital,
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = s.get(&format!("/fhir/CarePlan/{id}"), &w.hospital).await;
+    assert_eq!(status, StatusCode::GONE);
+    let (status, body) = s
+        .send(Method::POST, "/fhir/CarePlan", &w.hospital, &plan("ola"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The marker is decided as its plan: the GP, without the sharing consent, sees
+    // neither the new plan nor anything of it among the patient's Basic items.
+    let (_, basics) = s.get("/fhir/Basic?patient=ola", &w.gp).await;
+    assert_eq!(basics["total"], 0, "{basics}");
+    let (_, basics) = s.get("/fhir/Basic?patient=ola", &w.hospital).await;
+    assert_eq!(basics["total"], 1, "{basics}");
+    // The deletion has its Provenance.
+    let (_, provs) = s.get("/fhir/Provenance?patient=ola", &w.hospital).await;
+    assert!(
+        provenance_agents(&provs).contains(&(
+            format!("CarePlan/{id}/_history/2"),
+            HOSPITAL_HPR.to_string(),
+            "DELETE".to_string()
+        )),
+        "{provs}"
+    );
+}
+
+/// Review finding 4: ids the server derives for its own items cannot be created by a
+/// client (PUT, batch or transaction), and the marker and the preferences cannot be
+/// written at all; nothing is stored.
+pub async fn reserved_ids_are_the_servers(s: &TestServer) {
+    let w = world(s, "kari", 11).await;
+    let task = |id: &str| {
+        json!({"resourceType": "Task", "id": id, "status": "completed", "intent": "order",
+            "for": {"reference": "Patient/kari"}})
+    };
+    for id in ["mt-0123456789abcdef", "letter-read-brev-1"] {
+        let (status, body) = s
+            .send(
+                Method::PUT,
+                &format!("/fhir/Task/{id}"),
+                &w.system,
+                &task(id),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id}: {body}");
+        let entry = json!({"resource": task(id), "request": {"method": "PUT", "url": format!("Task/{id}")}});
+        let (status, body) = s
+            .send(
+                Method::POST,
+                "/fhir",
+                &w.system,
+                &transaction(vec![entry.clone()]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id}: {body}");
+        let batch = json!({"resourceType": "Bundle", "type": "batch", "entry": [entry]});
+        let (status, body) = s.send(Method::POST, "/fhir", &w.system, &batch).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["entry"][0]["response"]["status"], "403 Forbidden",
+            "{body}"
+        );
+        let (status, _) = s.get(&format!("/fhir/Task/{id}"), &w.system).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+    }
+    for (rt, id) in [
+        ("Basic", "careplan-active-0123"),
+        ("Basic", "notification-preferences-0123"),
+    ] {
+        let body = json!({"resourceType": rt, "id": id, "code": {"text": "x"}});
+        let (status, out) = s
+            .send(Method::PUT, &format!("/fhir/{rt}/{id}"), &w.hospital, &body)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id}: {out}");
+        let (status, out) = s
+            .send(
+                Method::DELETE,
+                &format!("/fhir/{rt}/{id}"),
+                &w.hospital,
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id}: {out}");
+    }
+    // The plan made by `world` still holds its place.
+    let (status, _) = s
+        .send(Method::POST, "/fhir/CarePlan", &w.hospital, &plan("kari"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// Review finding 10: a hand-over needs the receiver covered by the patient's
+/// careplan-sharing consent (the policy's `may_hand_over`), on proposal and on
+/// acceptance.
+pub async fn handover_needs_the_sharing_consent(s: &TestServer) {
+    let w = world(s, "kari", 12).await;
+    let id = w.plan["id"].as_str().unwrap_or_default().to_string();
+    let path = format!("/fhir/CarePlan/{id}/$handover");
+    let (status, body) = s
+        .send(Method::POST, &path, &w.hospital, &handover_to(OTHER_ORG))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, tasks) = s
+        .get(
+            "/fhir/Task?code=https://nordlys.no/fhir/CodeSystem/task-kind|careplan-handover",
+            &w.hospital,
+        )
+        .await;
+    assert_eq!(tasks["total"], 0, "{tasks}");
+    let consent = put_ok(s, &w.kari, sharing_consent("kari")).await;
+    let (status, task) = s
+        .send(Method::POST, &path, &w.hospital, &handover_to(OTHER_ORG))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    // The patient withdraws the consent before the GP answers: the acceptance is refused.
+    let mut ended = consent.clone();
+    ended["status"] = json!("inactive");
+    let cid = consent["id"].as_str().unwrap_or_default();
+    let (status, body) = s
+        .send(
+            Method::PUT,
+            &format!("/fhir/Consent/{cid}"),
+            &w.kari,
+            &ended,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let task_id = task["id"].as_str().unwrap_or_default();
+    let (status, body) = s
+        .send(
+            Method::POST,
+            &format!("/fhir/Task/{task_id}/$accept-handover"),
+            &w.gp,
+            &json!({"resourceType": "Parameters"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, plan) = s.get(&format!("/fhir/CarePlan/{id}"), &w.hospital).await;
+    assert_eq!(plan["author"]["identifier"]["value"], HOSPITAL_ORG);
 }

@@ -11,8 +11,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::booking::{patient, person};
-use crate::careplan::{put_ok, HOSPITAL_HPR};
-use crate::fixtures::HOSPITAL_ORG;
+use crate::careplan::{put_ok, GP_HPR, HOSPITAL_HPR};
+use crate::fixtures::{HOSPITAL_ORG, OTHER_ORG};
 use crate::server::TestServer;
 
 /// Organisation number of the home-monitoring hub's operator.
@@ -23,7 +23,8 @@ const LOINC: &str = "http://loinc.org";
 #[macro_export]
 macro_rules! measurement_tests {
     ($make:expr) => {
-        $crate::measurement_tests!(@each $make; bulk_bundle_thresholds_and_the_patient);
+        $crate::measurement_tests!(@each $make; bulk_bundle_thresholds_and_the_patient,
+            a_blocked_unit_gets_no_alarm);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -203,4 +204,58 @@ pub async fn bulk_bundle_thresholds_and_the_patient(s: &TestServer) {
     assert_eq!(count(s, &me, "Observation?patient=kari").await, 1008);
     // The hub does not see the unit's thresholds or Tasks.
     assert_eq!(count(s, &hub, "Goal?patient=kari").await, 0);
+}
+
+/// The patient's hard block of every practitioner of `orgnr`.
+fn block_of(patient_id: &str, orgnr: &str) -> Value {
+    let start = (Utc::now() - Duration::minutes(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    json!({"resourceType": "Consent", "id": format!("block-{orgnr}"), "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": nordlys_policy::GRANT_KIND_SYSTEM, "code": "block"}]}],
+        "patient": {"reference": format!("Patient/{patient_id}")}, "dateTime": start,
+        "performer": [{"reference": format!("Patient/{patient_id}")}],
+        "provision": {"type": "deny", "period": {"start": start},
+            "actor": [{"role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "PROV"}]},
+                "reference": {"identifier": {"system": nordlys_policy::ORGNR_SYSTEM, "value": orgnr}}}],
+            "action": [{"coding": [{"system": nordlys_policy::ACCESS_LEVEL_SYSTEM, "code": "hard"}]}]}})
+}
+
+/// Review findings 5 and 11g: a unit gets a threshold Task only for a reading it may
+/// see in full. The patient blocks the GP's organisation; both the hospital and the GP
+/// set thresholds; a crossing raises the hospital's Tasks (found through
+/// `Task?owner=Organization/{id}`) and none for the GP, whose inbox stays empty.
+pub async fn a_blocked_unit_gets_no_alarm(s: &TestServer) {
+    let hospital_sys = s.system_token("dips-test", HOSPITAL_ORG).await;
+    let (fnr, birth) = person(70, 2);
+    put_ok(s, &hospital_sys, patient("kari", &fnr, birth)).await;
+    put_ok(s, &hospital_sys, json!({"resourceType": "Organization", "id": "unn",
+        "identifier": [{"system": nordlys_policy::ORGNR_SYSTEM, "value": HOSPITAL_ORG}], "name": "UNN"}))
+    .await;
+    let kari = s.citizen_token(&fnr).await;
+    put_ok(s, &kari, block_of("kari", OTHER_ORG)).await;
+    let unit = s
+        .practitioner_token(HOSPITAL_HPR, HOSPITAL_ORG, Some("TREAT"))
+        .await;
+    let gp = s.practitioner_token(GP_HPR, OTHER_ORG, Some("TREAT")).await;
+    put_ok(s, &unit, threshold("kari")).await;
+    put_ok(s, &gp, threshold("kari")).await;
+    let hub = s.system_token("dho-hub", HUB_ORG).await;
+    put_ok(s, &hub, device("hub-kari", "kari")).await;
+    let readings = vec![reading("kari", "hub-kari", 0, 190.0, 96.0)];
+    let (status, resp) = s.send(Method::POST, "/fhir", &hub, &bundle(readings)).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    let code = format!("code={TASK_KIND_SYSTEM}|measurement-threshold");
+    assert_eq!(
+        count(s, &unit, &format!("Task?owner=Organization/unn&{code}")).await,
+        1
+    );
+    assert_eq!(
+        threshold_tasks(s, &unit, "kari").await,
+        vec![(
+            "8480-6".to_string(),
+            "urgent".to_string(),
+            HOSPITAL_ORG.to_string()
+        )]
+    );
+    assert_eq!(count(s, &gp, &format!("Task?{code}")).await, 0);
 }

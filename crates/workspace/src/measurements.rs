@@ -233,6 +233,27 @@ pub fn with_band(
     g
 }
 
+/// A band from the form's `low` and `high` (either may be empty): each a finite
+/// number (a decimal comma is fine), and low below high when both are given. Anything
+/// else is refused as a whole — a threshold silently dropped or inverted would raise
+/// no alarm, or alarm on every reading.
+fn band(low: Option<&str>, high: Option<&str>) -> Result<(Option<f64>, Option<f64>), ()> {
+    let num = |v: Option<&str>| -> Result<Option<f64>, ()> {
+        match v.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => match v.replace(',', ".").parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(x)),
+                _ => Err(()),
+            },
+        }
+    };
+    let (low, high) = (num(low)?, num(high)?);
+    match (low, high) {
+        (Some(l), Some(h)) if l >= h => Err(()),
+        _ => Ok((low, high)),
+    }
+}
+
 /// `POST /clinician/measurements/threshold`: `code`, `low`, `high` (either may be empty).
 pub async fn set_threshold(
     State(state): State<WorkspaceState>,
@@ -252,12 +273,12 @@ pub async fn set_threshold(
     let Some(code) = get("code").filter(|c| QUANTITIES.iter().any(|(q, _)| q == c)) else {
         return back;
     };
-    let num = |n: &str| {
-        get(n)
-            .filter(|v| !v.is_empty())
-            .and_then(|v| v.replace(',', ".").parse::<f64>().ok())
+    let Ok((low, high)) = band(get("low"), get("high")) else {
+        state.sessions.update(&clinician.sid, |s| {
+            s.flash = Some(text(lang, "measure.bad-band").to_owned())
+        });
+        return back;
     };
-    let (low, high) = (num("low"), num("high"));
     let mine = match search(&state, &ctx, "Goal", thresholds_query(&open.patient_id)).await {
         Ok(found) => found.into_iter().find(|(s, _)| {
             s.columns.owner_org.as_deref() == Some(clinician.session.orgnr.as_str())
@@ -296,6 +317,27 @@ pub async fn set_threshold(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Finding 11e: finite numbers only, low below high.
+    #[test]
+    fn a_band_must_be_finite_and_ordered() {
+        assert_eq!(
+            band(Some("90"), Some("160,5")),
+            Ok((Some(90.0), Some(160.5)))
+        );
+        assert_eq!(band(Some(""), None), Ok((None, None)));
+        assert_eq!(band(None, Some("160")), Ok((None, Some(160.0))));
+        for (l, h) in [
+            ("NaN", "160"),
+            ("90", "inf"),
+            ("-infinity", ""),
+            ("abc", ""),
+            ("160", "90"),
+            ("90", "90"),
+        ] {
+            assert_eq!(band(Some(l), Some(h)), Err(()), "{l} {h}");
+        }
+    }
 
     #[test]
     fn a_band_is_replaced_per_code() {

@@ -354,7 +354,15 @@ impl FhirStore {
                 .await?;
             self.extend_gate(ctx, &mut gate, current.as_ref().map(|c| &c.columns))
                 .await?;
+            if rt == "CarePlan" {
+                // Its own operations add the Provenance, the one-active-plan check and
+                // the marker's removal on DELETE.
+                return Err(bad(format!(
+                    "Bundle.entry[{i}]: a CarePlan is written and deleted with POST/PUT/DELETE CarePlan, not in a transaction"
+                )));
+            }
             let live = current.filter(|c| !c.deleted && gate.visible(&c.columns));
+            super::write::reserved_id(id, live.is_some()).map_err(|err| in_entry(i, err))?;
             if let Some(c) = &live {
                 if !gate.may_write(rt, &c.columns) {
                     return Err(StoreError::Forbidden(format!(
@@ -366,12 +374,6 @@ impl FhirStore {
                 let Some(c) = live else { continue };
                 prepare_delete(rt, id, c.columns)
             } else {
-                if rt == "CarePlan" {
-                    // Its own operation adds the Provenance and the one-active-plan check.
-                    return Err(bad(format!(
-                        "Bundle.entry[{i}]: a CarePlan is written with POST/PUT CarePlan, not in a transaction"
-                    )));
-                }
                 let mut resource = e.resource.clone().ok_or_else(|| {
                     bad(format!("Bundle.entry[{i}]: {} needs a resource", e.method))
                 })?;

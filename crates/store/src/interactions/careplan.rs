@@ -16,11 +16,13 @@
 use serde_json::Value;
 
 use super::booking::{is_citizen, not_found, parse_body};
-use super::careplan_parts::{is_active, marker, marker_id, patient_may_change, provenance};
+use super::careplan_parts::{
+    is_active, marked_plan, marker, marker_id, patient_may_change, provenance,
+};
 use super::prepare::{prepare_delete, prepare_write};
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
-use crate::model::{PendingWrite, Precondition, ResourceKey};
+use crate::model::{ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource};
 use crate::service::{FhirStore, WriteOutcome};
 
 fn second_plan() -> StoreError {
@@ -57,16 +59,14 @@ impl FhirStore {
         }
         self.check_write(&gate, &write)?;
         let patient = write.columns.patient_id.clone().ok_or_else(no_patient)?;
-        let mut writes = vec![write];
+        let mut writes = vec![];
         if active {
-            writes.push(prepare_write(
-                marker(&patient, &id),
-                "Basic",
-                &marker_id(&patient),
-                owner.clone(),
-                Precondition::MustNotExist,
-            )?);
+            writes.push(
+                self.marker_write(ctx, &patient, &id, &write.columns)
+                    .await?,
+            );
         }
+        writes.insert(0, write);
         writes.push(self.plan_provenance(ctx, &id, 1, &patient, owner, "CREATE")?);
         let created = vec![true; writes.len()];
         writes.extend(self.audits_for_writes(ctx, &writes, &created)?);
@@ -139,26 +139,13 @@ impl FhirStore {
             }
             self.check_write(&gate, &write)?;
         }
-        let mut writes = vec![write];
-        let marker_key = marker_id(&patient);
+        let mut writes = vec![];
         if active_after && !active_before {
-            writes.push(prepare_write(
-                marker(&patient, id),
-                "Basic",
-                &marker_key,
-                owner.clone(),
-                Precondition::MustNotExist,
-            )?);
+            writes.push(self.marker_write(ctx, &patient, id, &write.columns).await?);
         } else if active_before && !active_after {
-            let m = prepare_write(
-                marker(&patient, id),
-                "Basic",
-                &marker_key,
-                owner.clone(),
-                Precondition::Any,
-            )?;
-            writes.push(prepare_delete("Basic", &marker_key, m.columns));
+            writes.extend(self.marker_removal(ctx, &patient, id).await?);
         }
+        writes.insert(0, write);
         writes.push(self.plan_provenance(ctx, id, version + 1, &patient, owner, "UPDATE")?);
         let mut created = vec![false];
         created.extend(std::iter::repeat_n(true, writes.len() - 1));
@@ -166,6 +153,123 @@ impl FhirStore {
         self.commit_plan(ctx, writes)
             .await
             .map(WriteOutcome::Updated)
+    }
+
+    /// `DELETE CarePlan/{id}` (the caller checked the gate): the plan, its
+    /// Provenance and, for an active plan, the removal of the patient's marker in ONE
+    /// batch, so the patient can have a new active plan at once.
+    pub(crate) async fn delete_careplan(
+        &self,
+        ctx: &RequestContext,
+        current: StoredResource,
+    ) -> StoreResult<()> {
+        let owner = current.columns.owner_org.clone();
+        let mut plan = prepare_delete("CarePlan", &current.id, current.columns.clone());
+        plan.precondition = Precondition::VersionIs(current.version);
+        let mut writes = vec![plan];
+        if let Some(patient) = current.columns.patient_id.clone() {
+            writes.extend(self.marker_removal(ctx, &patient, &current.id).await?);
+            writes.push(self.plan_provenance(
+                ctx,
+                &current.id,
+                current.version + 1,
+                &patient,
+                owner,
+                "DELETE",
+            )?);
+        }
+        let created: Vec<bool> = writes
+            .iter()
+            .map(|w| w.resource_type == "Provenance")
+            .collect();
+        writes.extend(self.audits_for_writes(ctx, &writes, &created)?);
+        match self.commit_writes(ctx, writes).await {
+            Err(StoreError::PreconditionFailed(_)) | Err(StoreError::Conflict(_)) => Err(
+                StoreError::Conflict("the plan changed meanwhile; read it again".into()),
+            ),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The marker for `plan_id`, decided as the plan: its columns (patient, owner,
+    /// facts) are the plan's, so it tells no one of a plan hidden from them. A marker
+    /// still naming a plan that is gone or no longer active (left by a delete before
+    /// deletes removed it) is replaced; anything else under the id — another active
+    /// plan, or not a marker at all — makes the batch collide (409).
+    async fn marker_write(
+        &self,
+        ctx: &RequestContext,
+        patient: &str,
+        plan_id: &str,
+        plan_columns: &ItemColumns,
+    ) -> StoreResult<PendingWrite> {
+        let key = marker_id(patient);
+        let current = self
+            .backend
+            .read_current(ctx, &ResourceKey::new("Basic", &key))
+            .await?
+            .filter(|m| !m.deleted);
+        let mut precondition = Precondition::MustNotExist;
+        if let Some(m) = current {
+            match parse_body(&m).ok().as_ref().and_then(marked_plan) {
+                Some(other) if other != plan_id && !self.plan_active(ctx, &other).await? => {
+                    precondition = Precondition::VersionIs(m.version);
+                }
+                Some(_) => {}
+                None => tracing::warn!(id = %key, request_id = %ctx.request_id,
+                    "an item under the care-plan marker's id is not a marker; the plan is refused"),
+            }
+        }
+        let mut w = prepare_write(
+            marker(patient, plan_id),
+            "Basic",
+            &key,
+            plan_columns.owner_org.clone(),
+            precondition,
+        )?;
+        w.columns = plan_columns.clone();
+        Ok(w)
+    }
+
+    /// The removal of the patient's marker if it names `plan_id` (else nothing).
+    async fn marker_removal(
+        &self,
+        ctx: &RequestContext,
+        patient: &str,
+        plan_id: &str,
+    ) -> StoreResult<Option<PendingWrite>> {
+        let key = marker_id(patient);
+        let Some(m) = self
+            .backend
+            .read_current(ctx, &ResourceKey::new("Basic", &key))
+            .await?
+            .filter(|m| !m.deleted)
+        else {
+            return Ok(None);
+        };
+        if parse_body(&m)
+            .ok()
+            .as_ref()
+            .and_then(marked_plan)
+            .as_deref()
+            != Some(plan_id)
+        {
+            return Ok(None);
+        }
+        let mut d = prepare_delete("Basic", &key, m.columns.clone());
+        d.precondition = Precondition::VersionIs(m.version);
+        Ok(Some(d))
+    }
+
+    /// Is this plan stored, not deleted, and active?
+    async fn plan_active(&self, ctx: &RequestContext, plan_id: &str) -> StoreResult<bool> {
+        Ok(self
+            .backend
+            .read_current(ctx, &ResourceKey::new("CarePlan", plan_id))
+            .await?
+            .filter(|p| !p.deleted)
+            .and_then(|p| parse_body(&p).ok())
+            .is_some_and(|b| is_active(&b)))
     }
 
     fn plan_provenance(

@@ -9,6 +9,12 @@
 //! version read and a Provenance, and completes the Task — one batch, so a plan is
 //! never handed over without the answer recorded, nor answered twice (the Task's
 //! version is checked too). Rejecting only closes the Task.
+//!
+//! Whether the plan may pass is the policy's answer (`nordlys_policy::may_hand_over`),
+//! asked on proposal and again on acceptance: the proposer must be responsible, and
+//! the receiver must see the plan — decided through the gate as a treating
+//! practitioner of the receiving organisation — through the patient's careplan-sharing
+//! consent, so no organisation becomes responsible for a plan it cannot read.
 use nordlys_policy::{Principal, ORGNR_SYSTEM, TASK_KIND_SYSTEM};
 use serde_json::{json, Value};
 
@@ -30,6 +36,17 @@ fn rule(msg: &str) -> StoreError {
         expression: "Task".into(),
         diagnostics: msg.into(),
     }])
+}
+
+/// The policy's refusal as the answer: not responsible 403, a hand-over to itself
+/// 400, a receiver the consent does not cover 422.
+fn hand_over_refused(r: nordlys_policy::HandOverRefusal) -> StoreError {
+    use nordlys_policy::HandOverRefusal as R;
+    match r {
+        R::NotResponsible => refused(&r.to_string()),
+        R::SameOrganisation => StoreError::BadRequest(r.to_string()),
+        R::ReceiverNotCovered => rule(&r.to_string()),
+    }
 }
 
 fn org(orgnr: &str) -> Value {
@@ -101,11 +118,14 @@ impl FhirStore {
             return Err(not_found("CarePlan", plan_id));
         }
         let body = parse_body(&plan)?;
-        if responsible(&body, plan.columns.owner_org.as_deref()).as_deref() != Some(me.as_str()) {
-            return Err(refused(
-                "only the responsible organisation hands the plan over",
-            ));
-        }
+        let to_decision = self.decide_as_unit(ctx, to_orgnr, &plan.columns).await?;
+        nordlys_policy::may_hand_over(
+            responsible(&body, plan.columns.owner_org.as_deref()).as_deref(),
+            &me,
+            to_orgnr,
+            to_decision,
+        )
+        .map_err(hand_over_refused)?;
         let patient = plan
             .columns
             .patient_id
@@ -201,7 +221,21 @@ impl FhirStore {
                 .patient_id
                 .clone()
                 .ok_or_else(|| rule("the plan has no patient"))?;
-            let new = handed_over(&parse_body(&plan)?, &me);
+            let plan_body = parse_body(&plan)?;
+            // Asked again: responsibility or the consent may have changed since.
+            let from = body
+                .pointer("/requester/identifier/value")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let to_decision = self.decide_as_unit(ctx, &me, &plan.columns).await?;
+            nordlys_policy::may_hand_over(
+                responsible(&plan_body, plan.columns.owner_org.as_deref()).as_deref(),
+                from,
+                &me,
+                to_decision,
+            )
+            .map_err(hand_over_refused)?;
+            let new = handed_over(&plan_body, &me);
             let owner = plan.columns.owner_org.clone();
             writes.push(prepare_write(
                 new,

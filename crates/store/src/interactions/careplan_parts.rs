@@ -38,6 +38,30 @@ pub fn marker(patient_id: &str, plan_id: &str) -> Value {
     })
 }
 
+/// The plan a marker names, if the body is a one-active-plan marker at all.
+pub fn marked_plan(marker: &Value) -> Option<String> {
+    let is_marker = marker.get("resourceType").and_then(Value::as_str) == Some("Basic")
+        && marker
+            .pointer("/code/coding")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c.get("system").and_then(Value::as_str) == Some(MARKER_SYSTEM))
+            });
+    if !is_marker {
+        return None;
+    }
+    marker
+        .get("extension")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|e| e.get("url").and_then(Value::as_str) == Some(MARKER_PLAN_URL))?
+        .pointer("/valueReference/reference")
+        .and_then(Value::as_str)?
+        .strip_prefix("CarePlan/")
+        .map(str::to_string)
+}
+
 /// The Provenance of one change: the new plan version, who did it (and for which
 /// organisation), when, and whether it was a creation or an update.
 pub fn provenance(
@@ -158,6 +182,18 @@ fn strip_patient_parts(plan: &Value, patient_ref: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marker_names_its_plan() {
+        assert_eq!(
+            marked_plan(&marker("p", "plan-1")).as_deref(),
+            Some("plan-1")
+        );
+        let mut other = marker("p", "plan-1");
+        other["code"] = json!({"text": "x"});
+        assert_eq!(marked_plan(&other), None);
+        assert_eq!(marked_plan(&json!({"resourceType": "Task"})), None);
+    }
 
     fn plan() -> Value {
         json!({"resourceType": "CarePlan", "id": "p", "status": "active", "intent": "plan",

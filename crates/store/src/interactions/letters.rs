@@ -19,7 +19,7 @@
 //! asks `nordlys_policy::may_act` (§ 10), as booking does. A failure to record it
 //! never fails the read: it is logged, and the next opening tries again.
 use nordlys_policy::{
-    Principal, DNR_SYSTEM, FNR_SYSTEM, NOTIFICATION_TAG_SYSTEM, ORGNR_SYSTEM, TASK_KIND_SYSTEM,
+    Principal, Relation, RelationKind, NOTIFICATION_TAG_SYSTEM, ORGNR_SYSTEM, TASK_KIND_SYSTEM,
 };
 use serde_json::{json, Value};
 
@@ -38,19 +38,6 @@ pub fn receipt_id(letter_id: &str) -> String {
     format!("letter-read-{letter_id}")
 }
 
-/// Whether a resource is a letter's read receipt (a Task of kind `letter-read`). Like
-/// a dialog thread it joins its patient's record (`Task.for`), so the reader and
-/// everyone who sees the letter see whether it was read, decided by § 6's letters row
-/// (`nordlys_policy::TASK_KINDS`); R4's compartment would leave it patient-less.
-pub(crate) fn is_receipt(resource_type: &str, resource: &Value) -> bool {
-    resource_type == "Task"
-        && resource["code"]["coding"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|c| c["system"] == TASK_KIND_SYSTEM && c["code"] == LETTER_READ_KIND)
-}
-
 /// Whether a stored item is a letter (the policy's `letters` category).
 pub fn is_letter(stored: &StoredResource) -> bool {
     stored.resource_type == "DocumentReference"
@@ -60,6 +47,22 @@ pub fn is_letter(stored: &StoredResource) -> bool {
             .as_deref()
             .and_then(|f| serde_json::from_str::<nordlys_policy::ItemFacts>(f).ok())
             .is_some_and(|f| f.category == Some(nordlys_policy::Category::Letters))
+}
+
+/// Whether a stored Task is a read receipt of the letter's unit (`owner`): a
+/// `letter-read` Task stored under that organisation.
+pub fn receipt_of(task: &StoredResource, owner: Option<&str>) -> bool {
+    task.resource_type == "Task"
+        && task.columns.owner_org.as_deref() == owner
+        && serde_json::from_str::<Value>(&task.body)
+            .ok()
+            .is_some_and(|t| {
+                t["code"]["coding"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["system"] == TASK_KIND_SYSTEM && c["code"] == LETTER_READ_KIND)
+            })
 }
 
 /// Whether a receipt Task says the letter was read.
@@ -89,17 +92,23 @@ fn unit_reference(letter: &Value, owner: Option<&str>, org_id: Option<&str>) -> 
     }
 }
 
-/// Who read: the patient's own record, else the reader's national id.
-fn reader_reference(pid: &str, patient_id: &str, patient_ids: &[String]) -> Value {
-    if patient_ids.iter().any(|p| p == pid) {
+/// Who read, without their national id (everyone who sees the letter sees the
+/// receipt): the patient's own record, else the RelatedPerson that denotes the reader
+/// in the patient's record, else only the reader's role (parent, guardian, proxy).
+fn reader_reference(patient_id: &str, relations: &[Relation]) -> Value {
+    let held = || relations.iter().filter(|r| r.holds());
+    if held().any(|r| r.kind == RelationKind::Myself) {
         return json!({"reference": format!("Patient/{patient_id}")});
     }
-    let system = if pid.chars().next().is_some_and(|c| c >= '4') {
-        DNR_SYSTEM
-    } else {
-        FNR_SYSTEM
+    if let Some(rp) = held().find_map(|r| r.related_person.clone()) {
+        return json!({"reference": format!("RelatedPerson/{rp}")});
+    }
+    let role = match held().next().map(|r| r.kind) {
+        Some(k) if k.is_parent_like() => "parent",
+        Some(RelationKind::Proxy(_)) => "proxy",
+        _ => "representative",
     };
-    json!({"identifier": {"system": system, "value": pid}})
+    json!({"display": role})
 }
 
 /// The receipt Task: completed, focus the letter, `for` the patient, owned by the unit.
@@ -126,7 +135,7 @@ fn receipt(letter_id: &str, patient_id: &str, reader: Value, owner: Value, now: 
 impl FhirStore {
     /// The id of the stored Organization with this orgnr, if exactly one (directory
     /// data, § 4: read as the store itself, nothing of a patient is involved).
-    async fn organization_id(
+    pub(crate) async fn organization_id(
         &self,
         ctx: &RequestContext,
         orgnr: &str,
@@ -167,7 +176,7 @@ impl FhirStore {
         ctx: &RequestContext,
         letter: &StoredResource,
     ) -> StoreResult<bool> {
-        let Principal::Citizen { pid, .. } = &ctx.principal else {
+        let Principal::Citizen { .. } = &ctx.principal else {
             return Ok(false);
         };
         let Some(patient_id) = letter.columns.patient_id.clone() else {
@@ -177,7 +186,13 @@ impl FhirStore {
             return Ok(false);
         }
         let key = ResourceKey::new("Task", receipt_id(&letter.id));
-        if self.backend.read_current(ctx, &key).await?.is_some() {
+        if let Some(existing) = self.backend.read_current(ctx, &key).await? {
+            // Only the sending unit's own receipt counts; anything else under the id
+            // (reserved for the store: docs/letters.md) is logged and left alone.
+            if !receipt_of(&existing, letter.columns.owner_org.as_deref()) {
+                tracing::warn!(task = %key.id, request_id = %ctx.request_id,
+                    "a stored Task holds a letter receipt's id but is not the unit's receipt");
+            }
             return Ok(false);
         }
         let body = parse_body(letter)?;
@@ -186,9 +201,9 @@ impl FhirStore {
         if nordlys_policy::may_act(gate.principal(), &gate.decide(&letter.columns)).is_err() {
             return Ok(false);
         }
-        let patient_ids = gate
+        let relations = gate
             .view(&patient_id)
-            .map(|v| v.base.facts.national_ids.clone())
+            .map(|v| v.relations.clone())
             .unwrap_or_default();
         let now = ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let owner = letter.columns.owner_org.clone();
@@ -199,7 +214,7 @@ impl FhirStore {
         let task = receipt(
             &letter.id,
             &patient_id,
-            reader_reference(pid, &patient_id, &patient_ids),
+            reader_reference(&patient_id, &relations),
             unit_reference(&body, owner.as_deref(), org_id.as_deref()),
             &now,
         );
@@ -224,6 +239,15 @@ impl FhirStore {
 mod tests {
     use super::*;
 
+    fn relation(kind: RelationKind, rp: Option<&str>) -> Relation {
+        Relation {
+            kind,
+            related_person: rp.map(str::to_owned),
+            grant: None,
+            refusal: None,
+        }
+    }
+
     #[test]
     fn receipt_names_the_letter_patient_unit_and_reader() {
         let letter = json!({"custodian": {"reference": "Organization/unn"}});
@@ -231,7 +255,7 @@ mod tests {
         let t = receipt(
             "l1",
             "p1",
-            reader_reference("01010112345", "p1", &["01010112345".into()]),
+            reader_reference("p1", &[relation(RelationKind::Myself, None)]),
             owner,
             "2026-12-07T10:00:00Z",
         );
@@ -243,20 +267,34 @@ mod tests {
         let t = receipt(
             "l1",
             "p1",
-            reader_reference("41010112345", "p1", &[]),
+            reader_reference("p1", &[relation(RelationKind::Parent, Some("mor"))]),
             unit_reference(&json!({}), Some("974795787"), None),
             "x",
         );
         assert_eq!(t["owner"]["identifier"]["value"], "974795787");
+        assert_eq!(
+            t["output"][0]["valueReference"],
+            json!({"reference": "RelatedPerson/mor"})
+        );
         let by_id = unit_reference(
             &json!({"custodian": {"display": "x"}}),
             Some("9"),
             Some("unn"),
         );
         assert_eq!(by_id["reference"], "Organization/unn");
+    }
+
+    /// Finding 11d: the receipt never carries the reader's national id; without a
+    /// RelatedPerson it names only the role.
+    #[test]
+    fn receipt_reader_is_never_a_national_id() {
+        let guardian = relation(RelationKind::Guardian, None);
+        assert_eq!(reader_reference("p1", &[guardian]), json!({"display": "parent"}));
+        let mut refused = relation(RelationKind::Myself, None);
+        refused.refusal = Some(nordlys_policy::Refusal::NoResponsibility);
         assert_eq!(
-            t["output"][0]["valueReference"]["identifier"]["system"],
-            DNR_SYSTEM
+            reader_reference("p1", &[refused]),
+            json!({"display": "representative"})
         );
     }
 }

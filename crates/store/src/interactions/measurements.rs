@@ -8,8 +8,16 @@
 //! Goals); nothing of them is returned to the writer. Dedupe: one Task per (patient,
 //! code, unit) with a derived id — an open one is left alone (raised to the higher
 //! priority if the new reading is worse), a closed one is reopened as a new version.
-//! If another batch opened the same Task meanwhile (a 409/412 on the Task), the batch
-//! is committed again without it: the alarm is already in the inbox.
+//! If another batch changed the same Task meanwhile (a 409/412 on the Task), the
+//! Tasks are worked out again against the Tasks as they are now and the batch retried
+//! (at most three times), so a worse reading racing a milder one is still raised.
+//!
+//! Why a unit gets a Task only for a reading it may see: the Goal's owner receives the
+//! value in its inbox, so the reading is decided through the gate as a treating
+//! practitioner of that unit (TREAT, no emergency) would get it; only `full` raises a
+//! Task. An organisation the patient has blocked, or one a reservation closes, may set
+//! a Goal but gets no Task and so no values. A stored Task under the derived id that
+//! is not this unit's threshold Task (another owner or kind) is left alone and logged.
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -45,6 +53,18 @@ fn is_measurement(w: &PendingWrite) -> bool {
         })
 }
 
+/// A `measurement-threshold` work-item Task.
+fn is_threshold_task(body: &Value) -> bool {
+    body.pointer("/code/coding")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.get("system").and_then(Value::as_str) == Some(nordlys_policy::TASK_KIND_SYSTEM)
+                    && c.get("code").and_then(Value::as_str) == Some("measurement-threshold")
+            })
+        })
+}
+
 impl FhirStore {
     /// The threshold Tasks the measurements among `writes` raise (empty for anything else).
     pub(crate) async fn threshold_tasks(
@@ -67,9 +87,24 @@ impl FhirStore {
             };
             // The worst crossing per (code, unit) in this batch, with its reading.
             let mut worst: BTreeMap<(String, Option<String>), (Crossing, String)> = BTreeMap::new();
+            let mut sees: BTreeMap<(String, String), bool> = BTreeMap::new();
             for w in readings {
                 let Some(obs) = &w.resource else { continue };
                 for c in crossings(&bands, obs) {
+                    // No recipient, or a unit that may not see this reading: no Task.
+                    let Some(unit) = c.unit.clone() else { continue };
+                    let seen = match sees.get(&(unit.clone(), w.id.clone())) {
+                        Some(v) => *v,
+                        None => {
+                            let d = self.decide_as_unit(ctx, &unit, &w.columns).await?;
+                            let v = d.level == nordlys_policy::Level::Full;
+                            sees.insert((unit.clone(), w.id.clone()), v);
+                            v
+                        }
+                    };
+                    if !seen {
+                        continue;
+                    }
                     let key = (c.code.clone(), c.unit.clone());
                     let worse = worst
                         .get(&key)
@@ -91,6 +126,11 @@ impl FhirStore {
                     Some(c) => {
                         let body: Value = serde_json::from_str(&c.body)
                             .map_err(|e| StoreError::Internal(format!("task {id}: {e}")))?;
+                        if c.columns.owner_org != unit || !is_threshold_task(&body) {
+                            tracing::warn!(task = %id, request_id = %ctx.request_id,
+                                "a stored Task holds a threshold Task's id but is not the unit's threshold Task; no alarm raised");
+                            continue;
+                        }
                         let open = matches!(
                             body.get("status").and_then(Value::as_str),
                             Some("requested" | "received" | "accepted" | "in-progress" | "ready")
@@ -105,7 +145,18 @@ impl FhirStore {
                         Precondition::VersionIs(c.version)
                     }
                 };
-                let body = task(&id, patient, &observation, &crossing, ctx.now);
+                let org_id = match unit.as_deref() {
+                    Some(orgnr) => self.organization_id(ctx, orgnr).await?,
+                    None => None,
+                };
+                let body = task(
+                    &id,
+                    patient,
+                    &observation,
+                    &crossing,
+                    org_id.as_deref(),
+                    ctx.now,
+                );
                 out.push(prepare_write(body, "Task", &id, unit, precondition)?);
             }
         }
@@ -155,24 +206,56 @@ impl FhirStore {
         Ok(bands)
     }
 
-    /// Commits `writes` with the threshold `tasks` appended; if a Task lost a race with
-    /// another batch opening it (409/412), commits again without the Tasks.
+    /// The decision a treating practitioner of `orgnr` (TREAT, no emergency) gets for
+    /// an item: what the unit may see of it. Used where the store hands an item's
+    /// content to a unit that did not ask (threshold alarms) or makes a unit
+    /// responsible for it (care-plan hand-over); the policy decides, as for any read.
+    pub(crate) async fn decide_as_unit(
+        &self,
+        ctx: &RequestContext,
+        orgnr: &str,
+        columns: &crate::model::ItemColumns,
+    ) -> StoreResult<nordlys_policy::Decision> {
+        let mut unit = RequestContext::new(nordlys_policy::Principal::Practitioner {
+            hpr: String::new(),
+            orgnr: orgnr.to_string(),
+            purpose: Some(nordlys_policy::Purpose::Treat),
+        });
+        unit.now = ctx.now;
+        let gate = self.gate(&unit, [columns]).await?;
+        Ok(gate.decide(columns))
+    }
+
+    /// Commits `writes` with the threshold `tasks` appended. If a Task lost a race with
+    /// another batch (409/412), the Tasks are worked out again against the current
+    /// Tasks and the batch retried, at most three times; then (or when nothing is left
+    /// to raise) `writes` are committed alone, which also reports a conflict of their own.
     pub(crate) async fn commit_measured(
         &self,
         ctx: &RequestContext,
         writes: Vec<PendingWrite>,
         tasks: Vec<PendingWrite>,
     ) -> StoreResult<Vec<Committed>> {
-        if tasks.is_empty() {
-            return self.commit_writes(ctx, writes).await;
-        }
-        let mut all = writes.clone();
-        all.extend(tasks);
-        match self.commit_writes(ctx, all).await {
-            Err(StoreError::Conflict(_)) | Err(StoreError::PreconditionFailed(_)) => {
-                self.commit_writes(ctx, writes).await
+        let mut tasks = tasks;
+        for attempt in 0..3 {
+            if tasks.is_empty() {
+                break;
             }
-            other => other,
+            let mut all = writes.clone();
+            all.extend(tasks);
+            match self.commit_writes(ctx, all).await {
+                Err(StoreError::Conflict(_)) | Err(StoreError::PreconditionFailed(_)) => {
+                    tracing::info!(attempt, request_id = %ctx.request_id,
+                        "threshold Task raced another batch; working the Tasks out again");
+                    tasks = self.threshold_tasks(ctx, &writes).await?;
+                }
+                other => return other,
+            }
         }
+        if !tasks.is_empty() {
+            tracing::warn!(request_id = %ctx.request_id,
+                "threshold Tasks kept racing; readings committed without them");
+        }
+        self.commit_writes(ctx, writes).await
     }
 }

@@ -178,12 +178,16 @@ pub fn task_id(patient_id: &str, code: &str, unit: Option<&str>) -> String {
     format!("mt-{hex}")
 }
 
-/// The `measurement-threshold` Task in the unit's inbox about `observation`.
+/// The `measurement-threshold` Task in the unit's inbox about `observation`. `owner`
+/// is Reference `Organization/{org_id}` (the inbox is `Task?owner=Organization/{id}`)
+/// with the unit's orgnr as its identifier too; only the identifier when no stored
+/// Organization carries the orgnr.
 pub fn task(
     id: &str,
     patient_id: &str,
     observation: &str,
     c: &Crossing,
+    org_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Value {
     let side = if c.above { "over" } else { "under" };
@@ -201,6 +205,9 @@ pub fn task(
     });
     if let Some(unit) = &c.unit {
         t["owner"] = json!({"identifier": {"system": ORGNR_SYSTEM, "value": unit}});
+        if let Some(org) = org_id {
+            t["owner"]["reference"] = json!(format!("Organization/{org}"));
+        }
     }
     t
 }
@@ -250,6 +257,18 @@ mod tests {
             "code": {"coding": [{"system": LOINC, "code": "59408-5"}]}, "valueQuantity": {"value": 85}});
         let c = crossings(&b, &spo2);
         assert_eq!((c[0].priority, c[0].above), ("routine", false));
+    }
+
+    /// Finding 11g: the owner is the unit's Organization, found by `Task?owner=`.
+    #[test]
+    fn task_owner_is_the_units_organization() {
+        let b = bands_of(&goal(), Some("983974899"));
+        let c = &crossings(&b, &bp(170.0, 95.0))[0];
+        let t = task("mt-x", "p", "Observation/o", c, Some("unn"), Utc::now());
+        assert_eq!(t["owner"]["reference"], "Organization/unn");
+        assert_eq!(t["owner"]["identifier"]["value"], "983974899");
+        let t = task("mt-x", "p", "Observation/o", c, None, Utc::now());
+        assert!(t["owner"].get("reference").is_none());
     }
 
     #[test]

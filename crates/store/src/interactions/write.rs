@@ -14,6 +14,36 @@ fn forbidden() -> StoreError {
     StoreError::Forbidden("you may not write this kind of data".into())
 }
 
+/// Ids the store derives for items it writes itself: a threshold alarm
+/// (`mt-{hash}`), a letter's read receipt, a patient's one-active-plan marker and
+/// notification preferences. Were a client to create one first, under its own
+/// organisation, the store would meet a stranger's item where it expects its own (an
+/// alarm, receipt or reminder suppressed; every active plan refused).
+const RESERVED_ID_PREFIXES: [&str; 4] = [
+    "mt-",
+    "letter-read-",
+    "careplan-active-",
+    "notification-preferences-",
+];
+/// Of those, the ones no client writes at all: the marker and the preferences are the
+/// store's bookkeeping. Threshold and receipt Tasks are the unit's work items, which it
+/// updates (status) through the gate like any own item once the store created them.
+const STORE_ONLY_PREFIXES: [&str; 2] = ["careplan-active-", "notification-preferences-"];
+
+/// The one check of reserved ids for every client write path (`update`, `delete`,
+/// batch and transaction entries): a reserved id cannot be created by a client
+/// (`exists` false), and the store-only ones cannot be changed or deleted either.
+pub(crate) fn reserved_id(id: &str, exists: bool) -> StoreResult<()> {
+    let reserved = RESERVED_ID_PREFIXES.iter().any(|p| id.starts_with(p));
+    let store_only = STORE_ONLY_PREFIXES.iter().any(|p| id.starts_with(p));
+    if store_only || (reserved && !exists) {
+        return Err(StoreError::Forbidden(format!(
+            "the id '{id}' is reserved for items the server writes itself"
+        )));
+    }
+    Ok(())
+}
+
 impl FhirStore {
     /// Runs an `If-None-Exist` query: `Ok(Some(existing))` when exactly one matches.
     pub(crate) async fn conditional_match(
@@ -121,6 +151,7 @@ impl FhirStore {
                 ))
             }
         }
+        reserved_id(id, true)?;
         if resource_type == "CarePlan" {
             return self.update_careplan(ctx, id, resource, if_match).await;
         }
@@ -133,6 +164,13 @@ impl FhirStore {
             .read_current(ctx, &ResourceKey::new(resource_type, id))
             .await?;
         let mut gate = self.gate(ctx, current.as_ref().map(|c| &c.columns)).await?;
+        // A hidden item counts as missing here too, so the answer tells nothing of it.
+        reserved_id(
+            id,
+            current
+                .as_ref()
+                .is_some_and(|c| !c.deleted && gate.visible(&c.columns)),
+        )?;
         let owner = match &current {
             Some(c) if !c.deleted => {
                 // A hidden item must look like a missing one: refuse as if the version didn't match.
@@ -177,6 +215,7 @@ impl FhirStore {
         id: &str,
     ) -> StoreResult<()> {
         self.check_type(resource_type)?;
+        reserved_id(id, true)?;
         let Some(current) = self
             .backend
             .read_current(ctx, &ResourceKey::new(resource_type, id))
@@ -190,6 +229,10 @@ impl FhirStore {
         }
         if !gate.may_write(resource_type, &current.columns) {
             return Err(forbidden());
+        }
+        if resource_type == "CarePlan" {
+            // An active plan's one-active marker goes in the same batch.
+            return self.delete_careplan(ctx, current).await;
         }
         let mut writes = vec![prepare_delete(resource_type, id, current.columns)];
         writes.extend(self.audits_for_writes(ctx, &writes, &[false])?);

@@ -17,7 +17,7 @@ use super::decide::{citizen_ctx, notifier_ctx};
 use super::{OutboxEntry, Settle};
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
-use crate::interactions::letters::{receipt_id, receipt_is_read};
+use crate::interactions::letters::{receipt_id, receipt_is_read, receipt_of};
 use crate::model::ResourceKey;
 use crate::service::FhirStore;
 
@@ -89,13 +89,28 @@ impl FhirStore {
         );
         let mut read_letters = HashSet::new();
         let mut current: HashMap<String, _> = HashMap::new();
+        let mut receipts = Vec::new();
         for s in self.backend.read_many(&loader, &keys).await? {
             if s.resource_type == "Task" && receipt_is_read(&s) {
-                if let Some(letter) = s.id.strip_prefix("letter-read-") {
-                    read_letters.insert(format!("DocumentReference/{letter}"));
-                }
+                receipts.push(s.clone());
             }
             current.insert(format!("{}/{}", s.resource_type, s.id), s.columns);
+        }
+        // A receipt counts only as the letter's unit's own `letter-read` Task, so no
+        // one silences a reminder by writing a Task under the id.
+        for s in receipts {
+            let Some(letter) = s.id.strip_prefix("letter-read-") else {
+                continue;
+            };
+            let item = format!("DocumentReference/{letter}");
+            let owner = current
+                .get(&item)
+                .and_then(|c: &crate::model::ItemColumns| c.owner_org.clone());
+            if receipt_of(&s, owner.as_deref()) {
+                read_letters.insert(item);
+            } else {
+                tracing::warn!(task = %s.id, "a Task under a letter receipt's id is not the unit's receipt; ignored");
+            }
         }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
