@@ -104,7 +104,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         workspace_oidc: args.workspace_oidc.clone(),
         portal_glossary: None,
         delivery: args.delivery.clone(),
+        // The demo's receivers run on this machine, over plain HTTP.
+        subscriptions_allow_http: true,
+        subscriptions_allow_private_hosts: true,
     };
+    let store = store.with_subscription_endpoints(serve::endpoint_rule(&serve_args));
     let state = serve::app_state(store, &serve_args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

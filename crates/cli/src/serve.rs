@@ -61,6 +61,22 @@ pub struct ServeArgs {
     pub portal_glossary: Option<PathBuf>,
     #[command(flatten)]
     pub delivery: crate::deliver::DeliveryArgs,
+    /// Let Subscriptions name plain http:// rest-hook endpoints (patient data in
+    /// clear text). Off by default: https:// only.
+    #[arg(long, env = "NORDLYS_SUBSCRIPTIONS_ALLOW_HTTP")]
+    pub subscriptions_allow_http: bool,
+    /// Let rest-hook endpoints be loopback, private or link-local addresses (the
+    /// server's own network). Off by default.
+    #[arg(long, env = "NORDLYS_SUBSCRIPTIONS_ALLOW_PRIVATE_HOSTS")]
+    pub subscriptions_allow_private_hosts: bool,
+}
+
+/// The rest-hook endpoint rule from the serve options.
+pub fn endpoint_rule(args: &ServeArgs) -> nordlys_store::subscriptions::EndpointRule {
+    nordlys_store::subscriptions::EndpointRule {
+        allow_http: args.subscriptions_allow_http,
+        allow_private: args.subscriptions_allow_private_hosts,
+    }
 }
 
 /// Reads the portal's OpenID Connect settings, if given.
@@ -119,6 +135,7 @@ pub fn app_state(store: FhirStore, args: &ServeArgs) -> anyhow::Result<AppState>
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = db::open_store(&args.db.database).await?;
     let store = crate::deliver::with_reminders(store, &args.delivery);
+    let store = store.with_subscription_endpoints(endpoint_rule(&args));
     let state = app_state(store, &args)?;
     let oidc = portal_oidc(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -43,6 +43,8 @@ const KEY_CHUNK: usize = 400;
 #[derive(Clone)]
 pub struct PostgresBackend {
     pool: Pool,
+    /// The subscription feed's open probes (subs::Horizon), shared by clones.
+    horizon: std::sync::Arc<std::sync::Mutex<subs::Horizon>>,
 }
 
 impl PostgresBackend {
@@ -56,7 +58,10 @@ impl PostgresBackend {
             .await
             .map_err(conn::internal)?;
         drop(client);
-        Ok(PostgresBackend { pool })
+        Ok(PostgresBackend {
+            pool,
+            horizon: std::sync::Arc::default(),
+        })
     }
 
     /// The schema version the database has reached (0 before the first `migrate`).
@@ -307,6 +312,10 @@ impl Backend for PostgresBackend {
     ) -> StoreResult<Vec<nordlys_store::subscriptions::Change>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         subs::changes_after(&self.pool, after, limit).await
+    }
+
+    async fn changes_settled(&self, _ctx: &RequestContext) -> StoreResult<Option<i64>> {
+        subs::settled(&self.pool, &self.horizon).await.map(Some)
     }
 
     async fn subscription_cursor(&self, _ctx: &RequestContext) -> StoreResult<i64> {

@@ -1,6 +1,16 @@
 //! The subscription queue on PostgreSQL (nordlys_store::subscriptions): the change
 //! feed is `resource_versions` read by `seq` (the matcher waits for gaps, see its
 //! docs); events and the matcher's cursor are small tables of their own.
+//!
+//! Why a horizon from transaction ids and not a timeout: a sequence number is taken
+//! inside the writing transaction, which may commit much later (or roll back), so a
+//! gap in the feed says nothing by its age. Each call of [`settled`] records a probe:
+//! the numbers handed out so far, then the next transaction id not yet assigned
+//! (`pg_snapshot_xmax`). Every number of that probe belongs to a transaction whose id
+//! is below that xmax (the write path assigns its id before it takes a number, see
+//! `write::apply`). Once the oldest running transaction (`pg_snapshot_xmin`) is at or
+//! past it, all those transactions have committed or rolled back: every number of the
+//! probe that is still missing will never appear.
 use deadpool_postgres::{GenericClient, Pool};
 use nordlys_store::subscriptions::{Change, SubEvent, SubSettle};
 use nordlys_store::StoreResult;
@@ -18,6 +28,62 @@ CREATE TABLE subscription_events (
     UNIQUE (subscription, res_type, res_id, version));
 CREATE INDEX subscription_events_pending ON subscription_events (seq) WHERE done IS NULL;
 "#;
+
+/// Probes not yet passed, oldest first, and the highest settled number so far.
+#[derive(Debug, Default)]
+pub(crate) struct Horizon {
+    probes: std::collections::VecDeque<(i64, i64)>,
+    settled: i64,
+}
+
+/// Probes kept at most (one per matcher step); past it new ones wait, which only
+/// delays a gap, never passes one.
+const MAX_PROBES: usize = 10_000;
+
+impl Horizon {
+    /// Records the probe (`xmax`, `taken`) and passes every probe whose transactions
+    /// have all ended (`xmax <= xmin`); returns the settled number.
+    pub(crate) fn advance(&mut self, taken: i64, xmin: i64, xmax: i64) -> i64 {
+        if self.probes.len() < MAX_PROBES {
+            self.probes.push_back((xmax, taken));
+        }
+        while let Some(&(x, t)) = self.probes.front() {
+            if x > xmin {
+                break;
+            }
+            self.settled = self.settled.max(t);
+            self.probes.pop_front();
+        }
+        self.settled
+    }
+}
+
+/// The feed's settled number (see the module docs). Two statements, in this order:
+/// the numbers handed out are read before the transaction ids, so each of them
+/// belongs to a transaction below that xmax.
+pub(crate) async fn settled(pool: &Pool, horizon: &std::sync::Mutex<Horizon>) -> StoreResult<i64> {
+    let c = conn::client(pool).await?;
+    let taken: i64 = c
+        .query_one(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('resource_versions', 'seq')::regclass), 0)",
+            &[],
+        )
+        .await
+        .map_err(internal)?
+        .try_get(0)
+        .map_err(internal)?;
+    let row = c
+        .query_one(
+            "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint FROM pg_current_snapshot() s",
+            &[],
+        )
+        .await
+        .map_err(internal)?;
+    let xmin: i64 = row.try_get(0).map_err(internal)?;
+    let xmax: i64 = row.try_get(1).map_err(internal)?;
+    let mut h = horizon.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(h.advance(taken, xmin, xmax))
+}
 
 pub(crate) async fn changes_after(pool: &Pool, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
     let c = conn::client(pool).await?;
@@ -144,4 +210,23 @@ pub(crate) async fn settle(pool: &Pool, seqs: &[i64], settle: SubSettle) -> Stor
         tx.execute(&st, &[seq, &at]).await.map_err(internal)?;
     }
     tx.commit().await.map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Horizon;
+
+    #[test]
+    fn a_probe_passes_only_when_its_transactions_have_ended() {
+        let mut h = Horizon::default();
+        // Transaction 100 is running: numbers up to 7 are not settled.
+        assert_eq!(h.advance(7, 100, 105), 0);
+        // 100 still running, more numbers handed out.
+        assert_eq!(h.advance(9, 100, 107), 0);
+        // Everything below 105 has ended: the first probe passes, not the second.
+        assert_eq!(h.advance(12, 106, 110), 7);
+        // Idle: every probe passes, the newest one too.
+        assert_eq!(h.advance(12, 110, 110), 12);
+        assert!(h.probes.is_empty());
+    }
 }

@@ -105,7 +105,15 @@ async fn apply(
     outbox: &[OutboxEntry],
 ) -> Result<Vec<Committed>, Attempt> {
     let tx = client.transaction().await?;
-    let mut state = lock(&tx, writes).await?;
+    // The transaction id is assigned before any sequence number is taken (sent in
+    // the same round trip as the locks), so the subscription feed's horizon
+    // (subs::settled) can tell when every holder of a number has ended.
+    let (xid, state) = tokio::join!(
+        tx.simple_query("SELECT pg_current_xact_id()"),
+        lock(&tx, writes)
+    );
+    xid?;
+    let mut state = state?;
     let before: Vec<Key> = {
         let mut k: Vec<Key> = state
             .iter()

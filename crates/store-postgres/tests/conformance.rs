@@ -148,6 +148,9 @@ impl Backend for Owned {
     async fn subscription_cursor(&self, ctx: &RequestContext) -> StoreResult<i64> {
         self.inner.subscription_cursor(ctx).await
     }
+    async fn changes_settled(&self, ctx: &RequestContext) -> StoreResult<Option<i64>> {
+        self.inner.changes_settled(ctx).await
+    }
     async fn subscription_enqueue(
         &self,
         ctx: &RequestContext,

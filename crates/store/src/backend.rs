@@ -167,6 +167,14 @@ pub trait Backend: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<Change>>;
 
+    /// The highest `seq` below which no write can still appear in the change feed
+    /// (every transaction that took a number up to it has ended), or `None` when the
+    /// backend never shows a gap (one writer, numbers in commit order). The matcher
+    /// calls it before [`Backend::changes_after`] and passes a gap only below it.
+    async fn changes_settled(&self, _ctx: &RequestContext) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
+
     /// The subscription matcher's cursor; the first call sets it to the end of the feed.
     async fn subscription_cursor(&self, ctx: &RequestContext) -> StoreResult<i64>;
 

@@ -25,6 +25,9 @@ pub struct StoreConfig {
     /// Days after a letter became visible to a person until they are reminded of it
     /// if nobody has read it (`letter-reminder`, crate::notify::reminder); 0 = never.
     pub letter_reminder_days: u32,
+    /// Which rest-hook endpoints Subscriptions may name besides `https://` to public
+    /// hosts (crate::subscriptions::endpoint); nothing more by default.
+    pub subscription_endpoints: crate::subscriptions::EndpointRule,
 }
 
 impl Default for StoreConfig {
@@ -35,6 +38,7 @@ impl Default for StoreConfig {
             policy: nordlys_policy::PolicyConfig::default(),
             inline_follow_up: true,
             letter_reminder_days: 7,
+            subscription_endpoints: crate::subscriptions::EndpointRule::default(),
         }
     }
 }
@@ -122,6 +126,22 @@ impl FhirStore {
         let mut s = self.clone();
         s.config.letter_reminder_days = days;
         s
+    }
+
+    /// The same store with another rest-hook endpoint rule (see
+    /// [`StoreConfig::subscription_endpoints`]).
+    pub fn with_subscription_endpoints(
+        &self,
+        rule: crate::subscriptions::EndpointRule,
+    ) -> FhirStore {
+        let mut s = self.clone();
+        s.config.subscription_endpoints = rule;
+        s
+    }
+
+    /// The rest-hook endpoint rule in force.
+    pub fn subscription_endpoints(&self) -> crate::subscriptions::EndpointRule {
+        self.config.subscription_endpoints
     }
 
     /// Commits a batch with its notifications (§ 11, [`crate::notify`]): entries for

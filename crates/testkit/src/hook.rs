@@ -1,8 +1,9 @@
 //! A rest-hook receiver for subscription tests: axum on 127.0.0.1:0 recording every
 //! request (method, path, chosen headers, body); it can be told to fail the next
-//! requests (500) to test retries, backoff and the subscription's error status.
+//! requests (500) to test retries, backoff and the subscription's error status, or
+//! to answer every request with a redirect (302) to test that none is followed.
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub struct Received {
 struct Inner {
     received: Mutex<Vec<Received>>,
     fail_next: AtomicUsize,
+    redirect: AtomicBool,
 }
 
 /// A running receiver; stops when dropped.
@@ -56,11 +58,14 @@ async fn receive(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
-    let failing = inner
-        .fail_next
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let redirect = inner.redirect.load(Ordering::SeqCst);
+    let failing = redirect
+        || inner
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
     inner
         .received
         .lock()
@@ -74,10 +79,16 @@ async fn receive(
             body: String::from_utf8_lossy(&body).into_owned(),
             accepted: !failing,
         });
-    if failing {
-        StatusCode::INTERNAL_SERVER_ERROR
+    if redirect {
+        (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, "/redirected")],
+        )
+            .into_response()
+    } else if failing {
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
     } else {
-        StatusCode::OK
+        StatusCode::OK.into_response()
     }
 }
 
@@ -105,6 +116,11 @@ impl HookReceiver {
     /// Answers the next `n` requests with 500.
     pub fn fail_next(&self, n: usize) {
         self.inner.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers every request from now on with 302 to `/redirected` on itself.
+    pub fn redirect_all(&self) {
+        self.inner.redirect.store(true, Ordering::SeqCst);
     }
 
     /// Every request so far, in order.

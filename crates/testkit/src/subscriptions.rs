@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use nordlys_api::subscriptions::{spawn, SubscriptionConfig};
+use nordlys_store::subscriptions::EndpointRule;
 use nordlys_store::FhirStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -19,6 +20,9 @@ use crate::fixtures::{patient, HOSPITAL_ORG, OTHER_ORG};
 use crate::hook::{HookReceiver, Received};
 use crate::server::TestServer;
 
+mod endpoints;
+pub use endpoints::{hook_endpoints_are_checked, redirect_is_not_followed};
+
 /// Runs each named scenario as a test; `$fresh` gives `(location, guard)`, `$open`
 /// opens a migrated store on a location.
 #[macro_export]
@@ -27,7 +31,8 @@ macro_rules! subscription_tests {
         $crate::subscription_tests!(@each $fresh, $open;
             rest_hook_hears_what_the_owner_may_see, criteria_and_owners_are_checked,
             failing_endpoint_retries_then_errors, queued_event_survives_a_restart,
-            websocket_pings_the_owning_client_only, ended_subscription_turns_off);
+            websocket_pings_the_owning_client_only, ended_subscription_turns_off,
+            hook_endpoints_are_checked, redirect_is_not_followed);
     };
     (@each $fresh:expr, $open:path; $($name:ident),* $(,)?) => {
         $(
@@ -53,8 +58,18 @@ pub fn test_config() -> SubscriptionConfig {
 
 /// The server over `store` with its delivery loop running.
 pub async fn server_with_delivery(store: FhirStore) -> (TestServer, tokio::task::JoinHandle<()>) {
+    // The receiver listens on 127.0.0.1 over plain HTTP: the operator's opt-in.
+    server_with_rule(store, EndpointRule::OPEN).await
+}
+
+/// The server over `store` with the given rest-hook endpoint rule and its delivery
+/// loop running.
+pub async fn server_with_rule(
+    store: FhirStore,
+    rule: EndpointRule,
+) -> (TestServer, tokio::task::JoinHandle<()>) {
     let server = TestServer::start_on(
-        store,
+        store.with_subscription_endpoints(rule),
         nordlys_api::ApiConfig {
             dev_auth: true,
             ..nordlys_api::ApiConfig::default()

@@ -1,13 +1,14 @@
 //! The rest-hook channel (R4): without `channel.payload` an empty `POST` to the
 //! endpoint; with it, the resource as the owner sees it, `PUT` to
 //! `{endpoint}/{type}/{id}`. The subscription's `channel.header`s go with each
-//! request; any 2xx is delivered.
+//! request; any 2xx is delivered (a 3xx is a failure: redirects are not followed,
+//! see `guard`).
 //!
 //! Why the `X-Nordlys-Event` header on the empty POST: R4's empty notification says
 //! only "something matched", which makes every receiver re-run its search; the
 //! header names the item and version (`Type/id/_history/n`) and nothing else — the
 //! "id-only" content of later FHIR versions, safe because the owner may see the item.
-use nordlys_store::subscriptions::{SubEvent, SubscriptionInfo};
+use nordlys_store::subscriptions::{check_endpoint, EndpointRule, SubEvent, SubscriptionInfo};
 use nordlys_store::StoredResource;
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -15,6 +16,7 @@ use super::Attempt;
 
 pub(crate) async fn send(
     http: &reqwest::Client,
+    rule: EndpointRule,
     sub: &SubscriptionInfo,
     ev: &SubEvent,
     resource: &StoredResource,
@@ -22,6 +24,10 @@ pub(crate) async fn send(
     let Some(endpoint) = sub.endpoint.as_deref() else {
         return Attempt::Failed("no endpoint".into());
     };
+    // Checked again: the operator's rule may have narrowed since the write.
+    if let Err(why) = check_endpoint(endpoint, rule) {
+        return Attempt::Failed(why.into());
+    }
     let mut request = match &sub.payload {
         None => http.post(endpoint).header(
             "x-nordlys-event",

@@ -10,6 +10,7 @@
 //! Events of one subscription go out strictly in order: a failing event holds back
 //! the ones behind it, retried with exponential backoff, until `max_attempts` puts
 //! the subscription in `error`.
+mod guard;
 mod hook;
 pub mod hub;
 pub mod socket;
@@ -61,17 +62,18 @@ pub(crate) enum Attempt {
 }
 
 /// Starts the loop. The matcher's cursor is set before this returns, so every write
-/// committed after it is matched.
+/// committed after it is matched. Fails (nothing started) when the rest-hook client
+/// cannot be built.
 pub async fn spawn(
     store: FhirStore,
     hub: Arc<Hub>,
     config: SubscriptionConfig,
 ) -> StoreResult<JoinHandle<()>> {
+    let http = guard::client(store.subscription_endpoints(), config.timeout).map_err(|e| {
+        tracing::error!(error = %e, "cannot build the rest-hook client; subscription delivery not started");
+        nordlys_store::StoreError::Internal("cannot build the rest-hook client".into())
+    })?;
     store.subscription_cursor().await?;
-    let http = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .build()
-        .unwrap_or_default();
     let wake = store.committed();
     Ok(tokio::spawn(async move {
         let mut state = MatchState::default();
@@ -153,7 +155,9 @@ async fn deliver(
         let attempt = match payloads.get(&key) {
             None => Attempt::NotVisible,
             Some(resource) => match sub.channel.as_str() {
-                "rest-hook" => hook::send(http, sub, ev, resource).await,
+                "rest-hook" => {
+                    hook::send(http, store.subscription_endpoints(), sub, ev, resource).await
+                }
                 "websocket" => hub.ping(&sub.id),
                 other => Attempt::Failed(format!("channel {other} is not offered")),
             },

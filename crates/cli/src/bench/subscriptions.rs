@@ -76,7 +76,10 @@ pub async fn run(database: Option<&str>, events: usize) -> anyhow::Result<()> {
 }
 
 async fn measure(url: &str, events: usize) -> anyhow::Result<()> {
-    let store = db::open_store(url).await?;
+    // The bench's receiver listens on 127.0.0.1 over plain HTTP.
+    let store = db::open_store(url)
+        .await?
+        .with_subscription_endpoints(nordlys_store::subscriptions::EndpointRule::OPEN);
     let ctx = system();
     for p in 0..PATIENTS {
         let patient = json!({"resourceType": "Patient", "id": format!("bench-sub-{p}"),

@@ -7,9 +7,13 @@
 //!
 //! Why gaps are waited for: on PostgreSQL a sequence number is taken when a version is
 //! inserted, not when its transaction commits, so a later number can become visible
-//! before an earlier one. The matcher stops before a gap and waits up to
-//! [`GAP_WAIT`] for it to fill; a gap still open then was a rolled-back write. SQLite
-//! has one writer and never shows a gap.
+//! before an earlier one, and a transaction may stay open for as long as it likes.
+//! The matcher stops before a gap and passes it only once the backend says every
+//! transaction that could hold a number in it has ended
+//! ([`crate::backend::Backend::changes_settled`]; the age of a gap proves nothing).
+//! A gap still open then was a rolled-back write. SQLite has one writer and never
+//! shows a gap. A gap waited for longer than [`GAP_WARN`] is logged (an open
+//! transaction is holding every subscription back).
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -19,8 +23,8 @@ use crate::error::StoreResult;
 use crate::model::ResourceKey;
 use crate::service::FhirStore;
 
-/// How long a gap in the feed is waited for before it counts as a rollback.
-pub const GAP_WAIT: Duration = Duration::from_secs(10);
+/// How long a gap may stay open before the matcher logs that it is waiting.
+pub const GAP_WARN: Duration = Duration::from_secs(60);
 /// How often a batch without events stores the cursor.
 const CURSOR_EVERY: Duration = Duration::from_secs(5);
 /// Changes read per step.
@@ -56,8 +60,10 @@ impl FhirStore {
             None => self.backend.subscription_cursor(&ctx).await?,
         };
         state.cursor = Some(cursor);
+        // Settled first, then the feed: what was settled then is all visible now.
+        let settled = self.backend.changes_settled(&ctx).await?;
         let changes = self.backend.changes_after(&ctx, cursor, BATCH).await?;
-        let taken = contiguous(cursor, changes, &mut state.gaps);
+        let taken = contiguous(cursor, changes, settled, &mut state.gaps);
         let Some(last) = taken.last().map(|c| c.seq) else {
             return Ok(0);
         };
@@ -174,17 +180,27 @@ impl FhirStore {
     }
 }
 
-/// The changes that follow `cursor` without a gap, or past a gap older than
-/// [`GAP_WAIT`].
-fn contiguous(cursor: i64, changes: Vec<Change>, gaps: &mut HashMap<i64, Instant>) -> Vec<Change> {
+/// The changes that follow `cursor` without a gap, or past a gap that is settled
+/// (every number in it at or below `settled`; `None`: the backend shows no gaps).
+fn contiguous(
+    cursor: i64,
+    changes: Vec<Change>,
+    settled: Option<i64>,
+    gaps: &mut HashMap<i64, Instant>,
+) -> Vec<Change> {
     let mut expected = cursor + 1;
     let mut out = Vec::new();
     for c in changes {
-        if c.seq != expected {
+        if c.seq != expected && settled.is_some_and(|s| c.seq - 1 > s) {
             let first = *gaps.entry(expected).or_insert_with(Instant::now);
-            if first.elapsed() < GAP_WAIT {
-                break;
+            if first.elapsed() > GAP_WARN {
+                tracing::warn!(
+                    seq = expected,
+                    waited_s = first.elapsed().as_secs(),
+                    "subscriptions wait for an open transaction"
+                );
             }
+            break;
         }
         gaps.remove(&expected);
         expected = c.seq + 1;
@@ -207,14 +223,30 @@ mod tests {
     }
 
     #[test]
-    fn stops_before_a_fresh_gap_and_passes_an_old_one() {
+    fn waits_for_a_gap_however_old_until_it_is_settled() {
         let mut gaps = HashMap::new();
-        let got = contiguous(4, vec![ch(5), ch(6), ch(8)], &mut gaps);
+        // 7 is missing and not settled (its transaction may still commit).
+        let got = contiguous(4, vec![ch(5), ch(6), ch(8)], Some(6), &mut gaps);
         assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![5, 6]);
         assert!(gaps.contains_key(&7));
-        gaps.insert(7, Instant::now() - GAP_WAIT - Duration::from_secs(1));
-        let got = contiguous(6, vec![ch(8), ch(9)], &mut gaps);
-        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![8, 9]);
+        // Age does not pass it (the old 10 s rule would have).
+        gaps.insert(7, Instant::now() - Duration::from_secs(3600));
+        let got = contiguous(6, vec![ch(8), ch(9)], Some(6), &mut gaps);
+        assert!(got.is_empty());
+        // Its transaction committed late: 7 shows up and is taken in order.
+        let got = contiguous(6, vec![ch(7), ch(8), ch(9)], Some(7), &mut gaps);
+        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![7, 8, 9]);
         assert!(gaps.is_empty());
+    }
+
+    #[test]
+    fn passes_a_settled_gap_at_once() {
+        let mut gaps = HashMap::new();
+        // 7 settled and absent: rolled back.
+        let got = contiguous(6, vec![ch(8), ch(10)], Some(8), &mut gaps);
+        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![8]);
+        // No gaps possible (SQLite): nothing waits.
+        let got = contiguous(6, vec![ch(8), ch(10)], None, &mut gaps);
+        assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![8, 10]);
     }
 }

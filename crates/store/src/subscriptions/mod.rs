@@ -17,11 +17,13 @@
 //! gate, so the policy stays the one place that decides.
 mod criteria;
 pub mod delivery;
+pub mod endpoint;
 pub mod matcher;
 mod owner;
 
 pub use criteria::parse_criteria;
 pub use delivery::{Delivery, SubscriptionInfo};
+pub use endpoint::{check_endpoint, EndpointRule};
 pub use matcher::MatchState;
 pub use owner::{CLIENT_EXTENSION, LEASE_HOURS, SCOPES_EXTENSION};
 

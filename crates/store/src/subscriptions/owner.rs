@@ -16,6 +16,7 @@ use nordlys_policy::Principal;
 use serde_json::{json, Value};
 
 use super::criteria::parse_criteria;
+use super::endpoint::{check_endpoint, EndpointRule};
 use crate::context::RequestContext;
 use crate::error::{StoreError, StoreResult};
 use crate::model::format_instant;
@@ -56,7 +57,7 @@ impl FhirStore {
             .and_then(Value::as_str)
             .ok_or_else(|| bad("Subscription.criteria is required"))?;
         parse_criteria(&self.config, criteria)?;
-        check_channel(resource.get("channel"))?;
+        check_channel(resource.get("channel"), self.config.subscription_endpoints)?;
         let Value::Object(map) = resource else {
             return Err(bad("a Subscription must be a JSON object"));
         };
@@ -94,9 +95,9 @@ impl FhirStore {
     }
 }
 
-/// `rest-hook` (an http(s) endpoint; payload `application/fhir+json` or none; headers
+/// `rest-hook` (an endpoint `rule` allows, super::endpoint; payload `application/fhir+json` or none; headers
 /// `Name: value`) or `websocket`. Other R4 channel types are not offered.
-fn check_channel(channel: Option<&Value>) -> StoreResult<()> {
+fn check_channel(channel: Option<&Value>, rule: EndpointRule) -> StoreResult<()> {
     let channel = channel.ok_or_else(|| bad("Subscription.channel is required"))?;
     match channel.get("type").and_then(Value::as_str) {
         Some("rest-hook") => {
@@ -104,9 +105,7 @@ fn check_channel(channel: Option<&Value>) -> StoreResult<()> {
                 .get("endpoint")
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad("a rest-hook subscription needs channel.endpoint"))?;
-            if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-                return Err(bad("channel.endpoint must be an http(s) URL"));
-            }
+            check_endpoint(endpoint, rule).map_err(bad)?;
         }
         Some("websocket") => {}
         _ => return Err(bad("channel.type must be rest-hook or websocket")),
@@ -149,12 +148,21 @@ mod tests {
 
     #[test]
     fn channels_are_checked() {
-        assert!(check_channel(Some(
-            &json!({"type": "rest-hook", "endpoint": "https://ehr.example/hook",
+        let open = EndpointRule::OPEN;
+        assert!(check_channel(
+            Some(
+                &json!({"type": "rest-hook", "endpoint": "https://ehr.example/hook",
             "payload": "application/fhir+json", "header": ["Authorization: Bearer x"]})
-        ))
+            ),
+            EndpointRule::default()
+        )
         .is_ok());
-        assert!(check_channel(Some(&json!({"type": "websocket"}))).is_ok());
+        assert!(check_channel(Some(&json!({"type": "websocket"})), open).is_ok());
+        assert!(check_channel(
+            Some(&json!({"type": "rest-hook", "endpoint": "http://ehr.example/hook"})),
+            EndpointRule::default()
+        )
+        .is_err());
         for bad in [
             json!({"type": "email", "endpoint": "mailto:a@b"}),
             json!({"type": "rest-hook"}),
@@ -163,8 +171,8 @@ mod tests {
             json!({"type": "rest-hook", "endpoint": "http://x", "header": ["no colon"]}),
             json!({"type": "rest-hook", "endpoint": "http://x", "header": ["A: b\r\nX: y"]}),
         ] {
-            assert!(check_channel(Some(&bad)).is_err(), "{bad}");
+            assert!(check_channel(Some(&bad), open).is_err(), "{bad}");
         }
-        assert!(check_channel(None).is_err());
+        assert!(check_channel(None, open).is_err());
     }
 }
