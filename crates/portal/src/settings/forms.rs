@@ -10,7 +10,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use nordlys_policy::{Category, GrantKind, ProxyScope, Strength};
+use nordlys_policy::{Category, GrantKind, ProxyScope, RelationKind, Strength};
 use nordlys_store::StoreError;
 use serde_json::Value;
 
@@ -122,7 +122,7 @@ pub async fn change(
             state
                 .sessions
                 .update(&citizen.sid, |s| s.flash = Some(message));
-            Redirect::to("/settings").into_response()
+            Redirect::to(back_to(&fields)).into_response()
         }
         Err(Refusal::NotFound) => crate::page::message(
             lang,
@@ -140,9 +140,38 @@ pub async fn change(
             render(&state, &citizen, Some(notice), status).await
         }
         Err(Refusal::Store(e)) => match refusal_notice(lang, &e) {
-            Some((status, notice)) => render(&state, &citizen, Some(notice), status).await,
+            Some((status, mut notice)) => {
+                if action == "careplan-sharing"
+                    && matches!(
+                        status,
+                        StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY
+                    )
+                {
+                    // The form has no fields, so a refusal is the age rule of who may
+                    // share the plan (the policy's business rule): say it, not just "no".
+                    notice.text = text(lang, "settings.careplan-sharing-refused").to_owned();
+                }
+                render(&state, &citizen, Some(notice), status).await
+            }
             None => error_page(&PortalError(e), &citizen),
         },
+    }
+}
+
+/// Where to go after a change: back to the care plan page it was made from (only a
+/// care plan path, so the field cannot send the citizen elsewhere), else the settings.
+fn back_to(fields: &Fields) -> &str {
+    match fields.one("back") {
+        Some(b)
+            if b.strip_prefix("/tiles/careplan/").is_some_and(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            }) =>
+        {
+            b
+        }
+        _ => "/settings",
     }
 }
 
@@ -240,11 +269,27 @@ async fn apply(
             grants::proxy(patient, pid, scope, f.period()?, now)
         }
         "parental-consent" => grants::parental_consent(patient, &citizen.session.pid, now),
+        "careplan-sharing" => {
+            let performer = if person.relation == RelationKind::Myself {
+                grants::patient_performer(patient)
+            } else {
+                grants::person_by_national_id(&citizen.session.pid)
+            };
+            grants::careplan_sharing(patient, performer, now)
+        }
+        "careplan-sharing-withdraw" => {
+            change_existing(state, citizen, "lift", f).await?;
+            return Ok("settings.careplan-sharing-withdrawn");
+        }
         "lift" | "limit" => return change_existing(state, citizen, action, f).await,
         _ => return Err(Refusal::NotFound),
     };
     state.store.create(&citizen.ctx, consent, None).await?;
-    Ok("settings.saved")
+    Ok(if action == "careplan-sharing" {
+        "settings.careplan-sharing-given"
+    } else {
+        "settings.saved"
+    })
 }
 
 /// Lifting (`status` inactive) or limiting (proxy `limited`) a rule by its handle.

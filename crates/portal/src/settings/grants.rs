@@ -231,6 +231,21 @@ pub fn parental_consent(child_id: &str, parent_pid: &str, now: DateTime<Utc>) ->
     )
 }
 
+/// `careplan-sharing`: the plan is shared with every organisation in its team that
+/// has a care relationship (no actors). Signed by the patient (`performer` from
+/// [`patient_performer`]) or a parent (`performer` from [`person_by_national_id`]);
+/// which of them may is the policy's answer (`may_write_grant`).
+pub fn careplan_sharing(patient_id: &str, performer: Value, now: DateTime<Utc>) -> Value {
+    consent(
+        GrantKind::CareplanSharing,
+        patient_id,
+        performer,
+        now,
+        Period::default(),
+        serde_json::Map::new(),
+    )
+}
+
 /// The next version of a stored grant: what the store keeps itself (version, time)
 /// is left out, everything else is kept as it was.
 fn next_version(stored: &Value) -> Value {

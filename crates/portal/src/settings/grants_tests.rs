@@ -340,3 +340,23 @@ fn kind_of(v: &Value) -> String {
         .unwrap_or("")
         .to_owned()
 }
+
+#[test]
+fn careplan_sharing_is_a_permit_without_actors() {
+    let c = careplan_sharing("ola", patient_performer("ola"), now());
+    assert_eq!(
+        c,
+        json!({"resourceType": "Consent", "status": "active",
+            "scope": {"coding": [{"system": SCOPE, "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": KIND, "code": "careplan-sharing"}]}],
+            "patient": {"reference": "Patient/ola"},
+            "dateTime": "2026-11-20T10:00:00+01:00",
+            "performer": [{"reference": "Patient/ola"}],
+            "policyRule": {"coding": [{"system": ACT, "code": "OPTIN"}]},
+            "provision": {"type": "permit", "period": {"start": "2026-11-20T10:00:00+01:00"}}})
+    );
+    let g = grant_from_consent(&c).expect("parses");
+    assert_eq!(g.kind, GrantKind::CareplanSharing);
+    assert!(g.actors.is_empty());
+    assert!(g.in_force(now().timestamp_millis()));
+}

@@ -12,7 +12,7 @@ mod forms;
 mod grants;
 pub mod notifications;
 mod offers;
-mod rules;
+pub(crate) mod rules;
 
 use axum::extract::State;
 use axum::http::StatusCode;

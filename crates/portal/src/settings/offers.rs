@@ -58,6 +58,9 @@ pub fn offers(lang: Lang, citizen: &Citizen, rules: &[Listed]) -> Markup {
                 @if !has(GrantKind::Lockdown) {
                     (lockdown_form(lang, csrf))
                 }
+                @if !has(GrantKind::CareplanSharing) {
+                    (simple(lang, csrf, "careplan-sharing"))
+                }
             }
             Viewer::SelfYouth => {
                 @if !has(GrantKind::DenyParents) {
@@ -67,6 +70,9 @@ pub fn offers(lang: Lang, citizen: &Citizen, rules: &[Listed]) -> Markup {
             Viewer::ParentOfYouth => {
                 @if !has(GrantKind::ParentalConsent) {
                     (simple(lang, csrf, "parental-consent"))
+                }
+                @if !has(GrantKind::CareplanSharing) {
+                    (simple(lang, csrf, "careplan-sharing"))
                 }
             }
             Viewer::Other => {

@@ -14,6 +14,7 @@ use maud::{html, Markup};
 use serde_json::Value;
 
 use super::careplan_edit;
+use super::careplan_status;
 use super::common::search_any;
 use super::names::{lookup, Names};
 use super::{ListPage, Row};
@@ -219,10 +220,15 @@ pub async fn detail(
         && str_at(resource, "/resourceType") == Some("CarePlan")
         && str_at(resource, "/status") == Some("active");
     let plan_id = str_at(resource, "/id").unwrap_or_default();
-    let history = if is_redacted(resource) {
-        html! {}
+    let (history, status) = if is_redacted(resource) {
+        (html! {}, html! {})
     } else {
-        careplan_edit::history(state, citizen, plan_id).await?
+        let handover = careplan_status::handover(state, citizen, plan_id).await?;
+        let sharing = careplan_status::sharing(state, citizen, handle).await?;
+        (
+            careplan_edit::history(state, citizen, plan_id).await?,
+            html! { (handover) (sharing) },
+        )
     };
     Ok(html! {
         @if let Some(f) = &flash { div.notice role="status" { p { (f) } } }
@@ -274,6 +280,7 @@ pub async fn detail(
                     ul lang="nb" { @for (what, _) in &own { li { (what) } } }
                 }
             }
+            (status)
             @if editable {
                 (careplan_edit::form(lang, &citizen.session.csrf, handle, resource, &patient_ref))
             }

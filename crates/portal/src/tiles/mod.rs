@@ -14,6 +14,7 @@ pub mod booking;
 mod booking_view;
 mod careplan;
 pub mod careplan_edit;
+mod careplan_status;
 mod common;
 pub mod dialog;
 pub mod dialog_thread;
