@@ -24,7 +24,7 @@ const LOINC: &str = "http://loinc.org";
 macro_rules! measurement_tests {
     ($make:expr) => {
         $crate::measurement_tests!(@each $make; bulk_bundle_thresholds_and_the_patient,
-            a_blocked_unit_gets_no_alarm);
+            a_blocked_unit_gets_no_alarm, a_worse_reading_racing_a_milder_one_is_raised);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -258,4 +258,47 @@ pub async fn a_blocked_unit_gets_no_alarm(s: &TestServer) {
         )]
     );
     assert_eq!(count(s, &gp, &format!("Task?{code}")).await, 0);
+}
+
+/// Review finding 6: a milder and a worse crossing posted at the same moment, for
+/// several patients: whichever commits first, the Task ends at the worse priority (a
+/// lost race re-reads the Task and retries instead of dropping the alarm).
+pub async fn a_worse_reading_racing_a_milder_one_is_raised(s: &TestServer) {
+    let hospital_sys = s.system_token("dips-test", HOSPITAL_ORG).await;
+    let unit = s
+        .practitioner_token(HOSPITAL_HPR, HOSPITAL_ORG, Some("TREAT"))
+        .await;
+    let hub = s.system_token("dho-hub", HUB_ORG).await;
+    let ids = ["p-race-1", "p-race-2", "p-race-3"];
+    for (n, id) in ids.iter().enumerate() {
+        let (fnr, birth) = person(60, 10 + n as u16);
+        put_ok(s, &hospital_sys, patient(id, &fnr, birth)).await;
+        put_ok(s, &unit, threshold(id)).await;
+        put_ok(s, &hub, device(&format!("hub-{id}"), id)).await;
+    }
+    for id in ids {
+        let dev = format!("hub-{id}");
+        let mild = bundle(vec![reading(id, &dev, 0, 165.0, 96.0)]);
+        let worse = bundle(vec![reading(id, &dev, 4, 210.0, 96.0)]);
+        let (a, b) = tokio::join!(
+            s.send(Method::POST, "/fhir", &hub, &mild),
+            s.send(Method::POST, "/fhir", &hub, &worse)
+        );
+        assert_eq!(
+            (a.0, b.0),
+            (StatusCode::OK, StatusCode::OK),
+            "{} / {}",
+            a.1,
+            b.1
+        );
+        assert_eq!(
+            threshold_tasks(s, &unit, id).await,
+            vec![(
+                "8480-6".to_string(),
+                "asap".to_string(),
+                HOSPITAL_ORG.to_string()
+            )],
+            "{id}"
+        );
+    }
 }
