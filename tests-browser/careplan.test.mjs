@@ -2,6 +2,8 @@
 // changes his own goal in the portal, his hospital doctor changes a measure in the
 // workspace, each sees the other's change and the history; when Ola saves over a plan
 // the doctor changed after Ola opened it, the portal says so instead of overwriting.
+// Ola shares the plan with the team from the plan page; the doctor proposes a hand-over,
+// which Ola's plan page then shows; Ola withdraws the consent again.
 // No script on any page; both pages pass axe (WCAG 2.1 A/AA, serious and critical fail).
 //
 // The plan is made over the FHIR API with the doctor's own (dev-issuer) token, as the
@@ -131,6 +133,16 @@ test('Ola edits his goal, the doctor a measure; each sees the other; a stale sav
   assert.match(await mainText(doc.page), /Sove bedre/);
   assert.equal(await doc.page.locator('script').count(), 0);
 
+  // Ola shares the plan with the team from the plan page (the consent in force; a
+  // hand-over needs the receiver to see the plan).
+  assert.match(await mainText(olaPage), new RegExp(p['careplan.sharing.off']));
+  await clickAndLoad(olaPage, olaPage.getByRole('button', { name: p['settings.careplan-sharing-submit'], exact: true }));
+  assert.match(new URL(olaPage.url()).pathname, /^\/tiles\/careplan\//);
+  const shared = await mainText(olaPage);
+  assert.match(shared, new RegExp(p['settings.careplan-sharing-given']));
+  assert.match(shared, new RegExp(p['careplan.sharing.on']));
+  await axeOn.check(olaPage, 'portal care plan, shared');
+
   // The responsible doctor proposes a hand-over to the GP's organisation: a Task in
   // that organisation's inbox, shown as waiting on the plan page.
   await doc.page.getByLabel(w['careplan.handover.to'], { exact: true }).fill('974760673');
@@ -138,5 +150,16 @@ test('Ola edits his goal, the doctor a measure; each sees the other; a stale sav
   const after = await mainText(doc.page);
   assert.match(after, new RegExp(w['careplan.handover.sent']));
   assert.match(after, new RegExp(`${w['careplan.handover.pending']}: ${doc.orgnr} → 974760673`));
-  axeOn.finish(2);
+
+  // Ola sees the proposed hand-over, and withdraws the sharing consent.
+  await olaPage.reload();
+  const withHandover = await mainText(olaPage);
+  assert.match(withHandover, new RegExp(p['careplan.handover.proposed'].split('{org}')[0]));
+  assert.match(withHandover, new RegExp(p['careplan.sharing.on']));
+  await clickAndLoad(olaPage, olaPage.getByRole('button', { name: p['careplan.sharing.withdraw'], exact: true }));
+  const withdrawn = await mainText(olaPage);
+  assert.match(withdrawn, new RegExp(p['settings.careplan-sharing-withdrawn']));
+  assert.match(withdrawn, new RegExp(p['careplan.sharing.off']));
+  assert.equal(await olaPage.locator('script').count(), 0);
+  axeOn.finish(3);
 });
