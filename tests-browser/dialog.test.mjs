@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { clickAndLoad, mainText, textOf, usePortal } from './lib/browser.mjs';
+import { actFor, clickAndLoad, mainText, textOf, usePortal } from './lib/browser.mjs';
 import { AXE_CONTEXT, axeCollector } from './lib/axe.mjs';
 import { REPO_ROOT } from './lib/server.mjs';
 
@@ -118,4 +118,52 @@ test('a message goes from Ola to the clinic inbox and the answer and read receip
   assert.equal(await ola.locator('script').count(), 0);
   assert.equal(await doctor.locator('script').count(), 0);
   axe.finish(4);
+});
+
+// Flexible dialog (docs/dialog.md): Overlege Erik Strand (UNN) opens a dialog for Kari
+// (13) to her mother Ingrid, from the medical outpatient clinic, on the asthma referral
+// opened for her parents; Ingrid, acting for Kari, finds it under /dialog and answers;
+// Kari, not chosen, sees nothing of it. No script; axe on the form and the thread.
+test('a clinician opens a flexible dialog to Kari\'s mother, who answers; Kari sees nothing', async () => {
+  const FLEX_TOPIC = 'Astmakontroll etter ferien';
+  const FIRST = 'Hvordan har Kari hatt det med pusten den siste uka?';
+  const REPLY = 'Bedre, hun bruker Ventoline sjeldnere.';
+  const axe = axeCollector();
+  const doctor = await clinician('Overlege Erik Strand', AXE_CONTEXT);
+  await doctor.goto('/clinician');
+  await doctor.getByLabel(w['find.query'], { exact: true }).fill(portal.pid('Kari'));
+  await doctor.getByLabel(w['purpose.TREAT'], { exact: true }).check();
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: w['find.submit'], exact: true }));
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: `${w['find.open']} (${w['purpose.TREAT']})`, exact: true }));
+  await clickAndLoad(doctor, doctor.locator('main').getByRole('link', { name: w['dialog-open.title'], exact: true }));
+  assert.equal(new URL(doctor.url()).pathname, '/clinician/dialog/open');
+  await axe.check(doctor, 'workspace Åpne dialog');
+  await doctor.getByLabel(/^Ingrid Nilsen/).check();
+  await doctor.getByLabel(w['dialog-open.unit']).selectOption({ label: CLINIC });
+  const asthma = (await doctor.locator('select[name="referral"] option', { hasText: 'astma' }).first().textContent()).trim();
+  await doctor.getByLabel(w['dialog-open.referral']).selectOption({ label: asthma });
+  await doctor.getByLabel(w['dialog-open.topic']).fill(FLEX_TOPIC);
+  await doctor.getByLabel(w['dialog-open.text']).fill(FIRST);
+  await clickAndLoad(doctor, doctor.getByRole('button', { name: w['dialog-open.send'] }));
+  assert.match(new URL(doctor.url()).pathname, /^\/clinician\/inbox\/[^/]+$/);
+  let text = await mainText(doctor);
+  assert.ok(text.includes(FIRST) && text.includes(FLEX_TOPIC), text);
+  assert.equal(await textOf(doctor, 'dd.state'), w['inbox.status.answered']);
+
+  const ingrid = await portal.loginAs('Ingrid', AXE_CONTEXT);
+  await actFor(ingrid, 'Kari');
+  await ingrid.goto('/dialog');
+  await clickAndLoad(ingrid, ingrid.locator('main').getByRole('link', { name: FLEX_TOPIC }));
+  text = await mainText(ingrid);
+  assert.ok(text.includes(FIRST), text);
+  await axe.check(ingrid, 'portal flexible thread');
+  await ingrid.getByLabel(p['dialog.reply']).fill(REPLY);
+  await clickAndLoad(ingrid, ingrid.getByRole('button', { name: p['dialog.send'] }));
+  assert.ok((await mainText(ingrid)).includes(REPLY));
+
+  const kari = await portal.loginAs('Kari');
+  await kari.goto('/dialog');
+  assert.ok(!(await mainText(kari)).includes(FLEX_TOPIC), 'Kari was not chosen');
+  for (const page of [doctor, ingrid, kari]) assert.equal(await page.locator('script').count(), 0);
+  axe.finish(2);
 });
