@@ -11,7 +11,7 @@
 //! The hand-over is read from the Tasks the store shows this citizen; nothing is
 //! decided from the plan's `author` alone, because a proposal is not yet a change.
 use maud::{html, Markup};
-use nordlys_policy::{GrantKind, ORGNR_SYSTEM, TASK_KIND_SYSTEM};
+use nordlys_policy::{GrantKind, RelationKind, ORGNR_SYSTEM, TASK_KIND_SYSTEM};
 use serde_json::Value;
 
 use super::names::lookup;
@@ -58,6 +58,10 @@ pub async fn sharing(
         .map(|(h, (_, json))| Listed::new(h, json))
         .collect();
     let mine = consents.iter().find(|c| c.set_by_viewer(citizen));
+    // A youth under 16 would only be refused (a parent decides until 16): courtesy,
+    // not a decision — the store still answers any post.
+    let under_16_self =
+        person.relation == RelationKind::Myself && person.age.is_some_and(|a| a < 16);
     let back = format!("/tiles/careplan/{handle}");
     let csrf = citizen.session.csrf.as_str();
     Ok(html! {
@@ -66,10 +70,14 @@ pub async fn sharing(
             p { (text(lang, "settings.careplan-sharing-intro")) }
             @if consents.is_empty() {
                 p.state { strong { (text(lang, "careplan.sharing.off")) } }
+                @if under_16_self {
+                    p { (text(lang, "careplan.sharing.parent-decides")) }
+                } @else {
                 form method="post" action="/settings/careplan-sharing" {
                     input type="hidden" name="_csrf" value=(csrf);
                     input type="hidden" name="back" value=(back);
                     button type="submit" { (text(lang, "settings.careplan-sharing-submit")) }
+                }
                 }
             } @else {
                 p.state { strong { (text(lang, "careplan.sharing.on")) } }
