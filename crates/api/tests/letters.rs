@@ -64,10 +64,12 @@ async fn the_sender_sees_that_a_parent_read_the_letter() {
     assert_eq!(task["meta"]["versionId"], "1");
     assert_eq!(task["code"]["coding"][0]["code"], "letter-read");
     assert_eq!(task["for"]["reference"], "Patient/liten");
+    // The reader is named by her RelatedPerson, never by her national id (finding 11d).
     assert_eq!(
-        task["output"][0]["valueReference"]["identifier"]["value"],
-        mother.as_str()
+        task["output"][0]["valueReference"],
+        json!({"reference": "RelatedPerson/mor"})
     );
+    assert!(!task.to_string().contains(mother.as_str()));
     assert_eq!(task["owner"]["reference"], "Organization/sykehuset");
     // The unit's inbox query finds it.
     let (status, inbox) = s

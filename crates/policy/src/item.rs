@@ -126,7 +126,22 @@ pub struct ItemFacts {
     /// `contributor` and `activity.detail.performer` (who may write it, docs/careplan.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plan_team: Vec<String>,
+    /// A citizen's unsent form answer: a `QuestionnaireResponse` `in-progress` with no
+    /// owner organisation, authored by the patient or a RelatedPerson. The filler's
+    /// side only: practitioners and systems get none (docs/access-policy.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub citizen_draft: bool,
+    /// A record the store keeps for its own dedicated operation (a person's
+    /// notification preferences, `Basic`): nobody reads or writes it through the
+    /// ordinary paths.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub store_record: bool,
 }
+
+/// `Basic.code` system of the records Nordlys' store keeps for itself.
+const BASIC_KIND_SYSTEM: &str = "https://nordlys.no/fhir/CodeSystem/basic-kind";
+/// The id prefix reserved for a person's notification preferences.
+pub const NOTIFICATION_PREFERENCES_PREFIX: &str = "notification-preferences-";
 
 /// The code system of the "do not notify" tag (§ 11), e.g. on a sensitive letter the
 /// unit will tell about in person.
@@ -226,8 +241,27 @@ pub fn item_facts(
         requisition,
         shared_plan: crate::plan::is_shared_plan(&rt, resource),
         plan_team: crate::plan::team_of(&rt, resource),
+        citizen_draft: is_citizen_draft(&rt, resource, owner_org),
+        store_record: rt == "Basic"
+            && (id.starts_with(NOTIFICATION_PREFERENCES_PREFIX)
+                || has_coding(
+                    resource.get("code"),
+                    BASIC_KIND_SYSTEM,
+                    "notification-preferences",
+                )),
         resource_type: rt,
     }
+}
+
+/// See [`ItemFacts::citizen_draft`].
+fn is_citizen_draft(rt: &str, r: &Value, owner_org: Option<&str>) -> bool {
+    let author = r.get("author").unwrap_or(&Value::Null);
+    rt == "QuestionnaireResponse"
+        && owner_org.is_none()
+        && str_at(r, "status") == Some("in-progress")
+        && (str_at(author, "reference")
+            .is_some_and(|a| a.starts_with("Patient/") || a.starts_with("RelatedPerson/"))
+            || str_at(author, "type") == Some("RelatedPerson"))
 }
 
 fn category_of(rt: &str, r: &Value, requisition: bool) -> Option<Category> {

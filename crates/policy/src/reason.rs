@@ -126,6 +126,10 @@ pub enum Reason {
     SystemNoScope,
     SystemOtherOrg,
     SystemResearch,
+    /// A citizen's unsent form answer (draft): the filler's side only.
+    FormDraftCitizenOnly,
+    /// A record the store keeps for its own dedicated operation.
+    StoreRecord,
 }
 
 impl Reason {
@@ -216,6 +220,8 @@ impl Reason {
             SystemNoScope => "system.scope",
             SystemOtherOrg => "system.other-org",
             SystemResearch => "system.research",
+            FormDraftCitizenOnly => "forms.draft.citizen-only",
+            StoreRecord => "store-record",
         }
     }
 
@@ -323,6 +329,8 @@ pub fn all_reason_prefixes() -> Vec<&'static str> {
         SystemNoScope,
         SystemOtherOrg,
         SystemResearch,
+        FormDraftCitizenOnly,
+        StoreRecord,
     ];
     v.extend(
         [
@@ -387,6 +395,6 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), all.len());
-        assert_eq!(all.len(), 80);
+        assert_eq!(all.len(), 82);
     }
 }

@@ -118,9 +118,19 @@ pub fn decide(input: &DecisionInput) -> Decision {
     if input.item.resource_type == "Subscription" {
         return subscription(input);
     }
+    // Only the store's dedicated operation reads or writes its own records (a
+    // person's notification preferences): no ordinary read shows them to anyone.
+    if input.item.store_record {
+        return Decision::none(Reason::StoreRecord);
+    }
     let Some(ctx) = context::Ctx::new(input, input.item, input.audited) else {
         return Decision::full(Reason::Directory);
     };
+    // A citizen's unsent form answer is the filler's side's alone (docs/forms.md):
+    // no organisation, not even by care relationship or emergency, sees a draft.
+    if input.item.citizen_draft && !matches!(input.principal, Principal::Citizen { .. }) {
+        return Decision::none(Reason::FormDraftCitizenOnly);
+    }
     match input.principal {
         Principal::Citizen { level, .. } => citizen::decide(&ctx, *level),
         Principal::Practitioner {

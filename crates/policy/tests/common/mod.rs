@@ -121,6 +121,11 @@ impl Item {
         self.owner = Some(org.into());
         self
     }
+    /// No owner organisation recorded (a citizen's draft, a store-kept record).
+    pub fn no_owner(mut self) -> Item {
+        self.owner = None;
+        self
+    }
     pub fn stored(mut self, at: &str) -> Item {
         self.stored = t(at);
         self

@@ -167,18 +167,6 @@ pub fn answer_task(
     t
 }
 
-/// A `form-request` Task: part of its patient's record (like a dialog thread), so the
-/// citizen sees "Skjema å fylle ut" under § 6's forms row (`prepare_write`).
-pub fn is_form_request(resource_type: &str, resource: &Value) -> bool {
-    resource_type == "Task"
-        && resource
-            .pointer("/code/coding")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| c["system"] == TASK_KIND_SYSTEM && c["code"] == "form-request")
-}
-
 /// Is this Task a `form-request`, and for which Questionnaire id?
 pub fn requested_questionnaire(task: &Value) -> Option<String> {
     let kind = task

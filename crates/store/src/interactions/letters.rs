@@ -100,8 +100,14 @@ fn reader_reference(patient_id: &str, relations: &[Relation]) -> Value {
     if held().any(|r| r.kind == RelationKind::Myself) {
         return json!({"reference": format!("Patient/{patient_id}")});
     }
-    if let Some(rp) = held().find_map(|r| r.related_person.clone()) {
-        return json!({"reference": format!("RelatedPerson/{rp}")});
+    if let Some(rp) = held().find_map(|r| r.related_person.as_deref()) {
+        // The policy names it as a reference (`RelatedPerson/{id}`).
+        let reference = if rp.starts_with("RelatedPerson/") {
+            rp.to_owned()
+        } else {
+            format!("RelatedPerson/{rp}")
+        };
+        return json!({"reference": reference});
     }
     let role = match held().next().map(|r| r.kind) {
         Some(k) if k.is_parent_like() => "parent",
@@ -267,7 +273,10 @@ mod tests {
         let t = receipt(
             "l1",
             "p1",
-            reader_reference("p1", &[relation(RelationKind::Parent, Some("mor"))]),
+            reader_reference(
+                "p1",
+                &[relation(RelationKind::Parent, Some("RelatedPerson/mor"))],
+            ),
             unit_reference(&json!({}), Some("974795787"), None),
             "x",
         );
@@ -289,7 +298,10 @@ mod tests {
     #[test]
     fn receipt_reader_is_never_a_national_id() {
         let guardian = relation(RelationKind::Guardian, None);
-        assert_eq!(reader_reference("p1", &[guardian]), json!({"display": "parent"}));
+        assert_eq!(
+            reader_reference("p1", &[guardian]),
+            json!({"display": "parent"})
+        );
         let mut refused = relation(RelationKind::Myself, None);
         refused.refusal = Some(nordlys_policy::Refusal::NoResponsibility);
         assert_eq!(

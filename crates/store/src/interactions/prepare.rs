@@ -45,7 +45,7 @@ fn patient_of(
     resource_type: &str,
     id: &str,
     index: &[IndexEntry],
-    dialog_thread: bool,
+    work_item: bool,
 ) -> Option<String> {
     if resource_type == "Patient" {
         return Some(id.to_string());
@@ -53,12 +53,13 @@ fn patient_of(
     let params = definitions().patient_compartment_params(resource_type);
     // R4's Patient compartment leaves out Device, but a Device with `patient` (a home
     // monitoring device) belongs to that patient's record (docs/access-policy.md).
-    // Nor does it hold Task; a dialog thread (`Task.for` the patient, task-kind
-    // `dialog`) is part of that patient's record, decided by § 6's dialog row, so the
-    // citizen (a youth as participant) sees their own thread (docs/dialog.md). Other
-    // work-item kinds keep R4's rule until their services want them in the record.
+    // Nor does it hold Task; but every Nordlys work item (`Task.for` the patient, a
+    // task-kind code of `nordlys_policy::TASK_KINDS`) is part of that patient's record:
+    // left patient-less it would be decided against nobody, so blocks, shields and
+    // reservations would not protect it and its reads would leave no AuditEvent. The
+    // § 6 row of the service it serves decides it (docs/access-policy.md).
     let device_patient = ["patient".to_string()];
-    let params: &[String] = if resource_type == "Device" || dialog_thread {
+    let params: &[String] = if resource_type == "Device" || work_item {
         &device_patient
     } else {
         params
@@ -73,19 +74,31 @@ fn patient_of(
     })
 }
 
-/// A dialog thread: a Task with the Nordlys task-kind code `dialog`.
-fn is_dialog_thread(resource_type: &str, resource: &Value) -> bool {
-    resource_type == "Task"
-        && resource
-            .pointer("/code/coding")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| {
-                c.get("system").and_then(Value::as_str) == Some(nordlys_policy::TASK_KIND_SYSTEM)
-                    && c.get("code").and_then(Value::as_str) == Some("dialog")
-            })
+/// The task-kind code of a Nordlys work item (a Task with a code of
+/// `nordlys_policy::TASK_KINDS`: dialog thread, form request/answer, threshold,
+/// hand-over, letter receipt, …), if the resource is one.
+fn work_item_kind<'a>(resource_type: &str, resource: &'a Value) -> Option<&'a str> {
+    if resource_type != "Task" {
+        return None;
+    }
+    resource
+        .pointer("/code/coding")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c.get("system").and_then(Value::as_str) == Some(nordlys_policy::TASK_KIND_SYSTEM)
+        })
+        .filter_map(|c| c.get("code").and_then(Value::as_str))
+        .find(|code| nordlys_policy::TASK_KINDS.iter().any(|(k, _)| k == code))
 }
+
+/// Work items addressed to the citizen as well as the unit: a dialog thread, a form
+/// the unit asks them to fill. The other kinds (a delivered form, a threshold alarm, a
+/// hand-over, a read receipt, an appointment task) are the unit's own work: the
+/// citizen may see them under their service's § 6 row, but they are never news to
+/// the citizen (no notice; the item they are about was already announced).
+const CITIZEN_FACING_KINDS: [&str; 2] = ["dialog", "form-request"];
 
 /// The internal parameter linking a DocumentReference to the Binary it carries, so a
 /// Binary is decided through its document (access-policy.md § 1: content follows the
@@ -168,18 +181,15 @@ pub fn prepare_write(
     if resource_type == "DocumentReference" || resource_type == "Communication" {
         index.extend(binary_links(&resource));
     }
-    let facts = nordlys_policy::item_facts(&resource, chrono::Utc::now(), owner_org.as_deref());
+    let mut facts = nordlys_policy::item_facts(&resource, chrono::Utc::now(), owner_org.as_deref());
+    let kind = work_item_kind(resource_type, &resource);
+    if kind.is_some_and(|k| !CITIZEN_FACING_KINDS.contains(&k)) {
+        facts.do_not_notify = true;
+    }
     let facts = serde_json::to_string(&facts)
         .map_err(|e| StoreError::Internal(format!("item facts: {e}")))?;
     let columns = ItemColumns {
-        patient_id: patient_of(
-            resource_type,
-            id,
-            &index,
-            is_dialog_thread(resource_type, &resource)
-                || super::letters::is_receipt(resource_type, &resource)
-                || super::forms_parts::is_form_request(resource_type, &resource),
-        ),
+        patient_id: patient_of(resource_type, id, &index, kind.is_some()),
         owner_org,
         facts: Some(facts),
     };

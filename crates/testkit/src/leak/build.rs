@@ -399,3 +399,14 @@ pub fn questionnaire_response(id: &str, patient: &str, date: &str) -> Value {
     json!({"resourceType": "QuestionnaireResponse", "id": id, "status": "completed", "subject": reference(patient),
         "authored": date, "item": [{"linkId": "1", "answer": [{"valueString": "Godt"}]}]})
 }
+
+/// A Nordlys work-item Task of `kind` (`nordlys_policy::TASK_KINDS`) in the unit
+/// `owner`'s inbox: it joins the patient's record through `for`, decided by its
+/// service's § 6 row (docs/access-policy.md).
+pub fn work_item(id: &str, patient: &str, kind: &str, owner: &str, authored: &str) -> Value {
+    json!({"resourceType": "Task", "id": id, "status": "requested", "intent": "order", "priority": "routine",
+        "code": {"coding": [{"system": nordlys_policy::TASK_KIND_SYSTEM, "code": kind}]},
+        "description": "Arbeidsoppgave", "for": reference(patient), "focus": reference(patient),
+        "owner": {"identifier": {"system": nordlys_policy::ORGNR_SYSTEM, "value": owner}},
+        "authoredOn": authored})
+}

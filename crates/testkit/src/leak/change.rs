@@ -30,8 +30,9 @@ pub fn change(world: &mut World) -> Vec<usize> {
                 next["status"] = json!(if active { "inactive" } else { "active" });
                 true
             }
-            // A parent's registration turned inactive.
-            "RelatedPerson" if rng.random_range(0..100) < 25 => {
+            // A parent's registration turned inactive (one already inactive is left:
+            // an unchanged version is not stored).
+            "RelatedPerson" if rng.random_range(0..100) < 25 && next["active"] != json!(false) => {
                 next["active"] = json!(false);
                 true
             }

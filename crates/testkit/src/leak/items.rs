@@ -190,7 +190,8 @@ fn referral_chain(g: &mut Gen, p: &PatientCtx) -> String {
     format!("ServiceRequest/{r1}")
 }
 
-/// Appointments, dialog, plans, medication, vaccination, critical info, measurements, forms.
+/// Appointments, dialog, plans, medication, vaccination, critical info, measurements,
+/// forms, and work-item Tasks of every kind.
 fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     let pat = p.reference.as_str();
     let id = |s: &str| format!("{}-{s}", p.id);
@@ -226,6 +227,15 @@ fn simple_items(g: &mut Gen, p: &PatientCtx, referral: Option<&str>) {
     );
     let vacc_day = day(g.item_day(p.birth));
     add(g, 50, build::immunization(&id("vacc"), pat, &vacc_day));
+    // Two work-item Tasks (each decided by its service's row); the kinds rotate with
+    // the world's size so the default worlds hold every kind.
+    for k in 0..2 {
+        let (owner, m) = (g.org(), g.marks());
+        let kinds = &nordlys_policy::TASK_KINDS;
+        let kind = kinds[(g.item_count() + 3 * k) % kinds.len()].0;
+        let v = build::work_item(&id(&format!("task{k}")), pat, kind, &owner, &date);
+        g.push(m.apply(v), &owner, Some(&p.id));
+    }
     if g.chance(60) {
         let owner = g.org();
         let mut m = g.marks();

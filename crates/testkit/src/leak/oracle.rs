@@ -333,7 +333,7 @@ mod tests {
             .filter(|i| i.patient.is_some())
             .map(|i| i.reference())
             .collect();
-        assert_eq!(patient_items.len(), 65);
+        assert_eq!(patient_items.len(), 60);
         for r in &patient_items {
             assert_eq!(
                 oracle.decide(&stranger, &[], r, None).level,

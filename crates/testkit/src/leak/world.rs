@@ -140,6 +140,11 @@ impl Gen {
         }
     }
 
+    /// How many items the world holds so far.
+    pub(super) fn item_count(&self) -> usize {
+        self.items.len()
+    }
+
     pub(super) fn push(&mut self, v: Value, owner: &str, patient: Option<&str>) {
         self.items.push(Item {
             versions: vec![v],
@@ -400,9 +405,32 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(json(&a), json(&b));
-        assert_eq!(a.items.len(), 73);
-        assert_eq!(a.patients, vec!["f0c0", "f0c1", "f1c0", "f1c1"]);
+        assert_eq!(a.items.len(), 69);
+        assert_eq!(a.patients, vec!["f0c0", "f0c1", "f1c0"]);
         assert_ne!(json(&a), json(&generate(12, day0())));
+    }
+
+    /// Finding 1: the default worlds hold work-item Tasks of every kind, each in its
+    /// patient's compartment, so the leak test covers them.
+    #[test]
+    fn the_default_worlds_cover_every_work_item_kind() {
+        let mut kinds = std::collections::BTreeSet::new();
+        for seed in crate::leak::seeds(3) {
+            for i in generate(seed, day0()).items {
+                let v = i.current();
+                if v["resourceType"] == "Task" {
+                    let c = &v["code"]["coding"][0];
+                    assert_eq!(c["system"], nordlys_policy::TASK_KIND_SYSTEM);
+                    assert!(i.patient.is_some(), "{}", i.reference());
+                    kinds.insert(c["code"].as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+        let all: std::collections::BTreeSet<String> = nordlys_policy::TASK_KINDS
+            .iter()
+            .map(|(k, _)| (*k).to_owned())
+            .collect();
+        assert_eq!(kinds, all);
     }
 
     #[test]
