@@ -299,6 +299,23 @@ pub async fn guards_on_store(store: &nordlys_store::FhirStore) {
         matches!(&refused, Err(StoreError::Invalid(i)) if i[0].diagnostics.contains("referral")),
         "{refused:?}"
     );
+    // 11b: a unit with neither an orgnr nor a stored owner takes no thread.
+    let mut nameless = unit("g-noorg", "Uten orgnr", true);
+    if let Some(o) = nameless.as_object_mut() {
+        o.remove("identifier");
+    }
+    store
+        .unchecked_import(vec![nameless], None)
+        .await
+        .unwrap_or_else(|e| panic!("import: {e:?}"));
+    put_store(store, referral_to("g-ref-noorg", "g-adult", "g-noorg")).await;
+    let mut to_nameless = new("g-ref-noorg");
+    to_nameless.unit_id = "g-noorg".into();
+    let refused = store.dialog_start(&me, to_nameless).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i[0].diagnostics.contains("organisation number")),
+        "{refused:?}"
+    );
     let (task, msg) = store
         .dialog_start(&me, new("g-ref"))
         .await
