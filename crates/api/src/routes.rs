@@ -12,8 +12,8 @@ use axum::Router;
 use crate::auth::dev;
 use crate::error::ApiError;
 use crate::fhir::{
-    batch, booking, capabilities, careplan, create, delete, dialog, everything, explain, forms, guidance, history, read, search,
-    update, vread,
+    batch, booking, capabilities, careplan, create, delete, dialog, everything, explain, forms,
+    guidance, history, read, search, update, vread,
 };
 use crate::{health, observe, AppState};
 
@@ -49,10 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/fhir/CarePlan/{id}/$handover", post(careplan::handover))
         .route("/fhir/Task/{id}/$accept-handover", post(careplan::accept))
         .route("/fhir/Task/{id}/$reject-handover", post(careplan::reject))
-        .route(
-            "/fhir/Appointment/{id}/$guidance",
-            get(guidance::guidance),
-        )
+        .route("/fhir/Appointment/{id}/$guidance", get(guidance::guidance))
         .route(
             "/fhir/Appointment/{id}/$reschedule",
             post(booking::reschedule),

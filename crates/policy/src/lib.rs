@@ -54,8 +54,8 @@ pub use patient::{
     patient_facts, HomeAddress, PatientFacts, RelatedFacts, DNR_SYSTEM, FNR_SYSTEM, HPR_SYSTEM,
     ORGNR_SYSTEM, PARENTAL_RESPONSIBILITY_URL,
 };
-pub use principal::{Principal, Purpose, SecurityLevel};
 pub use plan::{may_hand_over, may_write, HandOverRefusal, CAREPLAN_SHARING};
+pub use principal::{Principal, Purpose, SecurityLevel};
 pub use reach::{may_grant_reach, may_relate};
 pub use reason::{all_reason_prefixes, Deferral, Reason, Refusal};
 pub use redact::{redact, redact_with, REDACTED_CODE, REDACTED_SYSTEM, VIDEO_LINK_URL};

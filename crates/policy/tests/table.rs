@@ -475,9 +475,12 @@ fn prefs() -> Item {
 
 /// A citizen's in-progress form answer as `save_form_draft` stores it: no owner.
 fn draft() -> Item {
-    Item::new(json!({"resourceType": "QuestionnaireResponse", "id": "draft", "status": "in-progress",
+    Item::new(
+        json!({"resourceType": "QuestionnaireResponse", "id": "draft", "status": "in-progress",
         "questionnaire": "Questionnaire/q", "subject": {"reference": "Patient/p"},
-        "author": {"reference": "Patient/p"}, "authored": "2026-10-01T09:00:00Z"})).no_owner()
+        "author": {"reference": "Patient/p"}, "authored": "2026-10-01T09:00:00Z"}),
+    )
+    .no_owner()
 }
 
 #[test]

@@ -26,19 +26,21 @@ pub use context::RequestContext;
 pub use error::{StoreError, StoreResult};
 pub use interactions::appointment_rules;
 pub use interactions::booking_parts::{CANCEL_DEADLINE_URL, DEFAULT_DEADLINE_HOURS};
-pub use interactions::explain::{relation_code, Explanation};
-pub use interactions::forms_parts::{FormAnswer, FormReceipt, RECEIVING_UNIT_URL, TRIAGE_SCORE_URL};
 pub use interactions::dialog::{NewThread, MAX_TEXT_CHARS};
 pub use interactions::dialog_attach::{Upload, ALLOWED_TYPES, MAX_ATTACHMENT_BYTES};
+pub use interactions::dialog_open::OpenThread;
 pub use interactions::dialog_parts as dialog;
 pub use interactions::dialog_unit::{DialogChange, DialogUnit};
-pub use interactions::dialog_open::OpenThread;
+pub use interactions::explain::{relation_code, Explanation};
+pub use interactions::forms_parts::{
+    FormAnswer, FormReceipt, RECEIVING_UNIT_URL, TRIAGE_SCORE_URL,
+};
 pub use interactions::represent::Represented;
+pub use interactions::research::{StudyAnswer, StudyOutcome};
+pub use interactions::research_list::StudyChoice;
 pub use interactions::thresholds::{
     bands_of, readings, Band, THRESHOLD_CATEGORY_CODE, THRESHOLD_CATEGORY_SYSTEM,
 };
-pub use interactions::research::{StudyAnswer, StudyOutcome};
-pub use interactions::research_list::StudyChoice;
 pub use model::{
     HistoryQuery, ItemColumns, PendingWrite, Precondition, ResourceKey, StoredResource,
 };

@@ -19,8 +19,8 @@ mod citizen;
 pub mod consents;
 mod dialog_open;
 mod directory;
-pub mod i18n;
 mod form_answer;
+pub mod i18n;
 mod inbox;
 mod inbox_thread;
 mod login;
@@ -108,15 +108,24 @@ pub fn router(state: WorkspaceState) -> Router {
         .route("/clinician/careplan", get(careplan::page))
         .route("/clinician/careplan/save", post(careplan::save))
         .route("/clinician/careplan/handover", post(careplan::propose))
-        .route("/clinician/careplan/handover-answer", post(careplan::answer))
+        .route(
+            "/clinician/careplan/handover-answer",
+            post(careplan::answer),
+        )
         .route("/clinician/measurements", get(measurements::page))
-        .route("/clinician/measurements/threshold", post(measurements::set_threshold))
+        .route(
+            "/clinician/measurements/threshold",
+            post(measurements::set_threshold),
+        )
         .route("/clinician/inbox", get(inbox::page))
         .route("/clinician/inbox/act", post(inbox::act))
         .route("/clinician/inbox/file/{handle}", get(inbox_thread::file))
         .route("/clinician/inbox/{handle}", get(inbox_thread::page))
         .route("/clinician/forms/{handle}", get(form_answer::page))
-        .route("/clinician/dialog/open", get(dialog_open::page).post(dialog_open::submit))
+        .route(
+            "/clinician/dialog/open",
+            get(dialog_open::page).post(dialog_open::submit),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

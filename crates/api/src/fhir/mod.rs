@@ -1,7 +1,6 @@
 //! The FHIR REST interactions, one module each, and what they share.
 pub mod batch;
 pub mod booking;
-pub mod forms;
 pub mod capabilities;
 pub mod careplan;
 pub mod create;
@@ -9,6 +8,7 @@ pub mod delete;
 pub mod dialog;
 pub mod everything;
 pub mod explain;
+pub mod forms;
 pub mod guidance;
 pub mod history;
 pub mod input;
