@@ -81,7 +81,12 @@ async fn request_links(user: &PortalUser) -> Vec<String> {
 }
 
 async fn open_requests(s: &TestServer, token: &str, patient: &str) -> Vec<String> {
-    let path = format!("/fhir/Task?patient=Patient/{patient}&status=requested");
+    // Only the form requests: the answered form's `form-answer` Task (in the study's
+    // inbox, status requested) is in the child's record too.
+    let path = format!(
+        "/fhir/Task?patient=Patient/{patient}&status=requested\
+         &code=https://nordlys.no/fhir/CodeSystem/task-kind%7Cform-request"
+    );
     let (status, bundle) = s.get(&path, token).await;
     assert_eq!(status, StatusCode::OK, "{bundle}");
     entry_ids(&bundle, None)
