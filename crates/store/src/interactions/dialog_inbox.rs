@@ -21,6 +21,10 @@ use crate::service::FhirStore;
 /// At most this many inbox items are returned (newest first).
 pub const INBOX_LIMIT: usize = 500;
 
+/// How many `partOf` levels below the legal entity belong to its inbox (entity →
+/// division → clinic → ward is three).
+const MAX_UNIT_DEPTH: usize = 4;
+
 impl FhirStore {
     /// Items of `resource_type` matching `pairs` that the principal's organisation
     /// owns and the gate lets through, as stored (shaped), newest first.
@@ -91,16 +95,44 @@ impl FhirStore {
         Ok(own)
     }
 
-    /// `Organization/{id}` of every Organization carrying `orgnr` (directory data).
+    /// `Organization/{id}` of every Organization carrying `orgnr` (directory data) and of
+    /// every unit below them (`partOf`, a few levels): a hospital's wards carry their
+    /// RESH id, not the orgnr, and their threads are the hospital's inbox too.
     async fn organisation_units(
         &self,
         ctx: &RequestContext,
         orgnr: &str,
     ) -> StoreResult<Vec<String>> {
-        let pairs = [(
-            "identifier".to_string(),
-            format!("{}|{orgnr}", nordlys_policy::ORGNR_SYSTEM),
-        )];
+        let mut units = self
+            .organisation_refs(
+                ctx,
+                (
+                    "identifier",
+                    format!("{}|{orgnr}", nordlys_policy::ORGNR_SYSTEM),
+                ),
+            )
+            .await?;
+        let mut frontier = units.clone();
+        for _ in 0..MAX_UNIT_DEPTH {
+            if frontier.is_empty() {
+                break;
+            }
+            let below = self
+                .organisation_refs(ctx, ("partof", frontier.join(",")))
+                .await?;
+            frontier = below.into_iter().filter(|u| !units.contains(u)).collect();
+            units.extend(frontier.iter().cloned());
+        }
+        Ok(units)
+    }
+
+    /// `Organization/{id}` of the Organizations matching one search parameter.
+    async fn organisation_refs(
+        &self,
+        ctx: &RequestContext,
+        (name, value): (&str, String),
+    ) -> StoreResult<Vec<String>> {
+        let pairs = [(name.to_string(), value)];
         let request = self.parse_search("Organization", &pairs, false)?;
         Ok(self
             .backend
