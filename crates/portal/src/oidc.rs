@@ -12,8 +12,6 @@ use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use nordlys_policy::Principal;
-use serde::Deserialize;
-use serde_json::Value;
 
 pub use nordlys_web::oidc::{challenge, OidcConfig, PendingLogins};
 
@@ -71,12 +69,7 @@ pub async fn start(
     )
 }
 
-#[derive(Deserialize)]
-pub struct Callback {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
+pub use nordlys_web::oidc::Callback;
 
 /// `GET /login/callback`: the issuer sends the browser back with a code.
 pub async fn callback(
@@ -99,28 +92,14 @@ pub async fn callback(
     let Some(config) = state.config.oidc.clone() else {
         return fail("OpenID Connect is not configured");
     };
-    if cb.error.is_some() {
-        return fail("the issuer answered with an error");
-    }
-    let (Some(code), Some(login_state)) = (cb.code, cb.state) else {
-        return fail("callback without code or state");
-    };
-    if cookie_value(&headers, LOGIN_COOKIE).as_deref() != Some(login_state.as_str()) {
-        return fail("state does not match this browser's login");
-    }
-    let Some(pending) = state.logins.take(&login_state) else {
-        return fail("unknown or expired login");
-    };
-    let tokens = match nordlys_web::oidc::exchange(&config, &code, &pending).await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::warn!(error = %e, "token exchange failed");
-            return fail("token exchange failed");
-        }
-    };
-    let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
-        return fail("no id_token");
-    };
+    let browser_state = cookie_value(&headers, LOGIN_COOKIE);
+    let redeemed =
+        match nordlys_web::oidc::redeem(&config, cb, browser_state.as_deref(), &state.logins).await
+        {
+            Ok(redeemed) => redeemed,
+            Err(why) => return fail(why),
+        };
+    let (id_token, pending) = (redeemed.id_token.as_str(), redeemed.pending);
     // Signature, issuer, audience and expiry by the API's checker; then the nonce.
     let Ok(principal) = state.auth.authenticate(id_token) else {
         return fail("id_token not accepted");
@@ -129,9 +108,9 @@ pub async fn callback(
     if let Err(e) = nordlys_web::oidc::login_claims(id_token, &config, &pending) {
         return fail(&e.to_string());
     }
-    let session_token = tokens
-        .get("access_token")
-        .and_then(Value::as_str)
+    let session_token = redeemed
+        .access_token
+        .as_deref()
         .filter(|t| state.auth.authenticate(t).as_ref() == Ok(&principal))
         .unwrap_or(id_token)
         .to_owned();

@@ -241,3 +241,61 @@ mod tests {
             .contains("acr_values"));
     }
 }
+
+/// What the issuer sends the browser back with: `?code=…&state=…`, or `?error=…`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The steps every callback shares (portal and workspace): the issuer answered without
+/// an error, the state is the one this browser's login cookie holds, the login is one
+/// we started and have not redeemed, and the code is exchanged for tokens. Gives the
+/// (still unverified) tokens and the pending login, or why not (for the log).
+pub async fn redeem(
+    config: &OidcConfig,
+    cb: Callback,
+    browser_state: Option<&str>,
+    logins: &PendingLogins,
+) -> Result<Redeemed, &'static str> {
+    if cb.error.is_some() {
+        return Err("the issuer answered with an error");
+    }
+    let (Some(code), Some(login_state)) = (cb.code, cb.state) else {
+        return Err("callback without code or state");
+    };
+    if browser_state != Some(login_state.as_str()) {
+        return Err("state does not match this browser's login");
+    }
+    let Some(pending) = logins.take(&login_state) else {
+        return Err("unknown or expired login");
+    };
+    let tokens = match exchange(config, &code, &pending).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "OpenID Connect token exchange failed");
+            return Err("token exchange failed");
+        }
+    };
+    let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
+        return Err("no id_token");
+    };
+    Ok(Redeemed {
+        id_token: id_token.to_string(),
+        access_token: tokens
+            .get("access_token")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        pending,
+    })
+}
+
+/// A redeemed callback: the issuer's tokens, not yet verified, and the login they end.
+#[derive(Debug)]
+pub struct Redeemed {
+    pub id_token: String,
+    pub access_token: Option<String>,
+    pub pending: Pending,
+}

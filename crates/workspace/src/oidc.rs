@@ -16,7 +16,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use nordlys_api::auth::claims::HPR_CLAIM;
 use nordlys_policy::Principal;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::directory::staff;
@@ -75,12 +74,7 @@ pub async fn start(
     )
 }
 
-#[derive(Deserialize)]
-pub struct Callback {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
+pub use nordlys_web::oidc::Callback;
 
 /// Why a verified HelseID login is still not let in (each has its own words).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,28 +134,14 @@ pub async fn callback(
     let Some(config) = state.config.oidc.clone() else {
         return fail("HelseID is not configured");
     };
-    if cb.error.is_some() {
-        return fail("the issuer answered with an error");
-    }
-    let (Some(code), Some(login_state)) = (cb.code, cb.state) else {
-        return fail("callback without code or state");
-    };
-    if cookie_value(&headers, LOGIN_COOKIE).as_deref() != Some(login_state.as_str()) {
-        return fail("state does not match this browser's login");
-    }
-    let Some(pending) = state.logins.take(&login_state) else {
-        return fail("unknown or expired login");
-    };
-    let tokens = match nordlys_web::oidc::exchange(&config, &code, &pending).await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::warn!(error = %e, "HelseID token exchange failed");
-            return fail("token exchange failed");
-        }
-    };
-    let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
-        return fail("no id_token");
-    };
+    let browser_state = cookie_value(&headers, LOGIN_COOKIE);
+    let redeemed =
+        match nordlys_web::oidc::redeem(&config, cb, browser_state.as_deref(), &state.logins).await
+        {
+            Ok(redeemed) => redeemed,
+            Err(why) => return fail(why),
+        };
+    let (id_token, pending) = (redeemed.id_token.as_str(), redeemed.pending);
     // Signature, issuer, audience and expiry first: nothing unverified is read.
     let checked = state.auth.authenticate(id_token);
     if let Err(e) = &checked {
@@ -182,9 +162,9 @@ pub async fn callback(
         return fail("not a practitioner");
     };
     // The access token when the API takes it as the same practitioner, else the ID token.
-    let session_token = tokens
-        .get("access_token")
-        .and_then(Value::as_str)
+    let session_token = redeemed
+        .access_token
+        .as_deref()
         .filter(|t| state.auth.authenticate(t).as_ref() == Ok(&principal))
         .unwrap_or(id_token)
         .to_owned();
